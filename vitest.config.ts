@@ -1,0 +1,11 @@
+// Test runner settings: real processes and real MTAs make some tests slow, so timeouts are generous.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 300_000,
+    pool: 'forks',
+  },
+});
