@@ -1,0 +1,130 @@
+// The `bouncewatch` command: wires arguments to the import pipeline and the queries. Errors
+// end the process with one line naming what was wrong, and a non-zero status.
+import { Command, InvalidArgumentError } from 'commander';
+import { access, constants } from 'node:fs/promises';
+import { NetworkList } from './correlate/networks.ts';
+import { Ingest } from './ingest/ingest.ts';
+import { importFile } from './ingest/import-files.ts';
+import { formatReport } from './cli/format-report.ts';
+import { parseTime } from './cli/time.ts';
+import { summarize } from './report/summary.ts';
+import { defaultDbPath, openDb } from './store/db.ts';
+import { listMessages, resolvePeriod } from './store/queries.ts';
+
+const DEFAULT_INTERNAL = '127.0.0.1/32,::1/128';
+
+function yearArg(v: string): number {
+  const y = Number(v);
+  if (!Number.isInteger(y) || y < 1970 || y > 9999) throw new InvalidArgumentError('must be a year like 2026');
+  return y;
+}
+
+function networksArg(v: string): string {
+  try {
+    NetworkList.parse(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+  return v;
+}
+
+function period(opts: { since?: string; until?: string }) {
+  return {
+    from: opts.since === undefined ? undefined : parseTime(opts.since, '--since'),
+    to: opts.until === undefined ? undefined : parseTime(opts.until, '--until'),
+  };
+}
+
+const program = new Command('bouncewatch')
+  .description('Finds accept-then-bounce and backscatter in Postfix and Exim logs, and says why.')
+  .showHelpAfterError();
+
+program
+  .command('import')
+  .description('read log files (plain, .gz, or - for stdin) in the order given into the database')
+  .argument('<paths...>')
+  .option('--db <file>', 'SQLite database', defaultDbPath())
+  .option('--year <yyyy>', 'year of the first line for classic syslog lines (default: guessed from the file time)', yearArg)
+  .option('--internal-networks <list>', 'clients that are not remote (CIDR, comma-separated)', networksArg, DEFAULT_INTERNAL)
+  .option('--local-domains <list>', 'domains that are ours (besides those learnt from local deliveries)', '')
+  .action(async (paths: string[], opts: { db: string; year?: number; internalNetworks: string; localDomains: string }) => {
+    for (const p of paths) {
+      if (p === '-') continue;
+      await access(p, constants.R_OK).catch(() => {
+        throw new Error(`cannot read ${p}`);
+      });
+    }
+    const db = openDb(opts.db);
+    const started = Date.now();
+    const ingest = new Ingest(db, {
+      internalNetworks: opts.internalNetworks,
+      localDomains: opts.localDomains.split(/[\s,]+/).filter(Boolean),
+    });
+    const tty = process.stderr.isTTY;
+    let skipped = 0;
+    for (const p of paths) {
+      const r = await importFile(db, ingest, p, {
+        year: opts.year,
+        onProgress: tty ? (path, n) => process.stderr.write(`\r${path}: ${n} lines`) : undefined,
+      });
+      if (r.skippedBytes > 0) skipped++;
+      if (tty) process.stderr.write('\r\x1b[K');
+    }
+    const t = ingest.totals;
+    const secs = (Date.now() - started) / 1000;
+    db.close();
+    console.log(
+      `imported ${t.total} lines from ${paths.length} file(s) in ${secs.toFixed(1)}s: ${t.mail} mail, ` +
+        `${t.unknown} not understood, ${t.other} other programs` +
+        (skipped > 0 ? `; ${skipped} file(s) were partly imported before, resumed after that` : ''),
+    );
+  });
+
+program
+  .command('report')
+  .description('what accept-then-bounce this server did, and why')
+  .option('--db <file>', 'SQLite database', defaultDbPath())
+  .option('--since <time>', 'start (ISO 8601, or a span back from now: 24h, 7d)')
+  .option('--until <time>', 'end (ISO 8601, or a span back from now)')
+  .option('--json', 'print one JSON object')
+  .action((opts: { db: string; since?: string; until?: string; json?: boolean }) => {
+    const { from, to } = period(opts);
+    const db = openDb(opts.db);
+    const s = summarize(db, from, to);
+    db.close();
+    console.log(opts.json ? JSON.stringify(s) : formatReport(s));
+  });
+
+program
+  .command('messages')
+  .description('list messages with their recipients, outcome and NDR')
+  .option('--db <file>', 'SQLite database', defaultDbPath())
+  .option('--since <time>', 'start (ISO 8601, or a span back from now: 24h, 7d)')
+  .option('--until <time>', 'end (ISO 8601, or a span back from now)')
+  .option('--backscatter', 'only messages whose NDR was backscatter')
+  .option('--json', 'one JSON object per line')
+  .action((opts: { db: string; since?: string; until?: string; backscatter?: boolean; json?: boolean }) => {
+    const { from, to } = period(opts);
+    const db = openDb(opts.db);
+    const p = resolvePeriod(db, from, to);
+    for (const m of listMessages(db, p, { backscatter: opts.backscatter })) {
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(m)}\n`);
+        continue;
+      }
+      const failed = m.recipients.filter((r) => r.cause !== null);
+      const who = m.client_ip ? `${m.client_name ?? 'unknown'}[${m.client_ip}]` : m.origin;
+      process.stdout.write(
+        `${m.received_at} ${m.host} ${m.queue_id} ${m.outcome}${m.backscatter ? ' BACKSCATTER' : ''} from <${m.sender ?? '?'}> via ${who}\n` +
+          m.recipients.map((r) => `    ${r.status.padEnd(9)} <${r.address}>${r.cause ? ` ${r.cause}: ${r.reason ?? ''}` : ''}\n`).join('') +
+          (m.ndr ? `    NDR ${m.ndr.queue_id} to <${m.ndr.to ?? ''}>: ${m.ndr.fate}\n` : '') +
+          (failed.length === 0 && !m.ndr ? '' : ''),
+      );
+    }
+    db.close();
+  });
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  process.stderr.write(`bouncewatch: ${(e as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+// The human text of `bouncewatch report`: what a postmaster reads first.
+import type { Summary } from '../report/summary.ts';
+
+const pct = (n: number, of: number) => (of === 0 ? '-' : `${((100 * n) / of).toFixed(1)}%`);
+
+export function formatReport(s: Summary): string {
+  const out: string[] = [];
+  out.push(`bouncewatch report ${s.from} .. ${s.to}`);
+  out.push('');
+  out.push(`  accepted (SMTP)            ${s.accepted}   of which from remote clients ${s.accepted_remote}`);
+  out.push(`  rejected at SMTP time      ${s.rejected_at_smtp}`);
+  out.push(`  delivered                  ${s.delivered}`);
+  out.push(`  still deferred             ${s.deferred}`);
+  out.push(`  bounced after accept       ${s.bounced_after_accept}   (${pct(s.bounced_after_accept, s.accepted)} of accepted)`);
+  out.push(`  NDRs generated             ${s.ndrs}`);
+  out.push(`  backscatter                ${s.backscatter}`);
+  const causes = Object.entries(s.causes);
+  if (causes.length > 0) {
+    out.push('');
+    out.push('  failed recipients by cause:');
+    for (const [c, n] of causes) out.push(`    ${c.padEnd(22)} ${n}`);
+  }
+  const fates = Object.entries(s.backscatter_fates);
+  if (fates.length > 0) {
+    out.push('');
+    out.push('  what became of the backscatter NDRs:');
+    for (const [f, n] of fates) out.push(`    ${f.padEnd(22)} ${n}`);
+  }
+  out.push('');
+  out.push(
+    `  log lines: ${s.lines.total} (${s.lines.mail} mail, ${s.lines.unknown} not understood, ${s.lines.other} other programs)`,
+  );
+  if (s.backscatter > 0) {
+    out.push('');
+    out.push('  This server sends backscatter. List it with: bouncewatch messages --backscatter');
+  } else if (s.bounced_after_accept === 0 && s.accepted > 0) {
+    out.push('');
+    out.push('  No accept-then-bounce in this period.');
+  }
+  return out.join('\n');
+}

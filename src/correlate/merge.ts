@@ -1,0 +1,64 @@
+// Recipient bookkeeping across hops: a filter re-injection or a local forward hands a
+// recipient on (status 'hop'); the next copy's result replaces it, keeping the first address
+// the message was sent to as orig. Also merges a whole trace into another (hop or NDR).
+import { findRcpt, type Rcpt, type RcptStatus, type Role, type Trace } from './trace.ts';
+
+const FINAL: ReadonlySet<RcptStatus> = new Set(['sent', 'bounced', 'expired', 'discarded']);
+
+/** A result for a recipient of the first copy of the message. */
+export function applyOriginRcpt(list: Rcpt[], r: Rcpt): void {
+  const existing = findRcpt(list, r.address);
+  if (!existing) {
+    list.push(r);
+    return;
+  }
+  // The next copy may have reported before this hop line did: a hand-off never overrides a
+  // final result.
+  if (r.status === 'hop' && FINAL.has(existing.status)) return;
+  Object.assign(existing, r, { orig: existing.orig ?? r.orig });
+}
+
+/** A result from a later copy (after a filter or forward) of the message. */
+export function applyChildRcpt(list: Rcpt[], r: Rcpt): void {
+  const existing = findRcpt(list, r.address);
+  if (existing) {
+    Object.assign(existing, r, { orig: existing.orig ?? r.orig });
+    return;
+  }
+  const handedOn = r.orig ? list.find((x) => x.status === 'hop' && x.address.toLowerCase() === r.orig!.toLowerCase()) : undefined;
+  if (handedOn) {
+    Object.assign(handedOn, r, { orig: handedOn.orig ?? r.orig });
+    return;
+  }
+  list.push({ ...r });
+}
+
+/** Folds `child` (its own trace so far) into `parent` as a hop, an NDR, or a notice. */
+export function mergeTrace(parent: Trace, child: Trace, role: Role): void {
+  const first = child.qids[0]!;
+  for (const ref of child.qids) {
+    const asRole: Role = ref === first || ref.role === 'origin' ? role : ref.role;
+    parent.qids.push({ ...ref, role: asRole });
+  }
+  if (role === 'hop') {
+    for (const r of child.rcpts) applyChildRcpt(parent.rcpts, r);
+    parent.ndrs.push(...child.ndrs);
+    if (child.expired) parent.expired = true;
+  } else if (role === 'ndr') {
+    const failed = child.qids.some((q) => q.role === 'double');
+    const ndr = parent.ndrs.find((n) => n.qid === first.qid);
+    if (ndr) {
+      ndr.rcpts.push(...child.rcpts);
+      if (failed) ndr.failed = true;
+    } else {
+      parent.ndrs.push({ qid: first.qid, rcpts: [...child.rcpts], ...(failed ? { failed } : {}) });
+    }
+  }
+  parent.lines.push(...child.lines);
+  child.lines = [];
+  parent.firstAt = Math.min(parent.firstAt, child.firstAt);
+  parent.lastAt = Math.max(parent.lastAt, child.lastAt);
+  if (child.row !== undefined) (parent.absorbed ??= []).push(child.row);
+  if (child.absorbed) (parent.absorbed ??= []).push(...child.absorbed);
+  child.merged = true;
+}

@@ -1,0 +1,128 @@
+// From a trace to the message record the product shows (`messages --json`): final recipient
+// statuses after hops, one cause per failure, outcome, the NDR and its fate, backscatter.
+// The definitions are mail-logs.md §7 and the README's; keep the three in step.
+import { classify, type Cause } from './causes.ts';
+import type { NetworkList } from './networks.ts';
+import { isOpen, type Ndr, type Rcpt, type Trace } from './trace.ts';
+
+export type Outcome = 'delivered' | 'bounced_after_accept' | 'rejected_at_smtp' | 'discarded' | 'pending';
+export type Fate = 'delivered' | 'deferred' | 'rejected' | 'undeliverable' | 'unknown';
+
+export interface RecipientRecord {
+  address: string;
+  orig_address: string | null;
+  status: 'sent' | 'deferred' | 'bounced' | 'expired' | 'discarded' | 'pending';
+  dsn: string | null;
+  cause: Cause | null;
+  reason: string | null;
+}
+
+export interface MessageRecord {
+  mta: 'postfix' | 'exim';
+  host: string;
+  queue_id: string;
+  queue_ids: string[];
+  message_id: string | null;
+  origin: 'smtp' | 'local' | 'unknown';
+  received_at: string;
+  client_ip: string | null;
+  client_name: string | null;
+  helo: string | null;
+  authenticated: boolean;
+  remote: boolean;
+  sender: string | null;
+  recipients: RecipientRecord[];
+  outcome: Outcome;
+  ndr: { queue_id: string; to: string | null; fate: Fate } | null;
+  backscatter: boolean;
+}
+
+export interface Judge {
+  internal: NetworkList;
+  isLocalDomain(domain: string): boolean;
+}
+
+export function domainOf(address: string): string {
+  const at = address.lastIndexOf('@');
+  return at < 0 ? '' : address.slice(at + 1).toLowerCase();
+}
+
+function finalStatus(r: Rcpt, trace: Trace): RecipientRecord['status'] {
+  // A hop whose next copy never reported: the hand-off itself succeeded.
+  if (r.status === 'hop') return 'sent';
+  if (trace.expired && (r.status === 'deferred' || r.status === 'pending')) return 'expired';
+  return r.status;
+}
+
+function recipientRecord(r: Rcpt, trace: Trace): RecipientRecord {
+  const status = finalStatus(r, trace);
+  const failed = status === 'bounced' || status === 'expired';
+  return {
+    address: r.address,
+    orig_address: r.orig ?? null,
+    status,
+    dsn: r.dsn ?? null,
+    cause: failed ? classify({ status, dsn: r.dsn, reason: r.reason ?? '', origAddress: r.orig, agent: r.agent }) : null,
+    reason: r.reason ?? null,
+  };
+}
+
+function outcomeOf(trace: Trace, rcpts: RecipientRecord[]): Outcome {
+  if (trace.rejected) return 'rejected_at_smtp';
+  if (rcpts.some((r) => r.status === 'bounced' || r.status === 'expired') || (trace.expired && rcpts.length === 0)) {
+    return 'bounced_after_accept';
+  }
+  if (rcpts.some((r) => r.status === 'deferred' || r.status === 'pending')) return 'pending';
+  if (isOpen(trace) && (rcpts.length === 0 || rcpts.length < (trace.nrcpt ?? 0))) return 'pending';
+  if (trace.discarded || (rcpts.length > 0 && rcpts.every((r) => r.status === 'discarded'))) return 'discarded';
+  if (rcpts.length === 0) return isOpen(trace) ? 'pending' : 'discarded';
+  return 'delivered';
+}
+
+/** What became of an NDR, from its own delivery lines. */
+export function fateOf(ndr: Ndr): Fate {
+  const last = ndr.rcpts;
+  if (last.some((r) => r.status === 'sent')) return 'delivered';
+  const failed = last.find((r) => r.status === 'bounced' || r.status === 'expired');
+  if (failed) {
+    // A remote server answered and refused it ("host X said: 550 ..."): evidence of a forged sender.
+    return failed.status === 'bounced' && /\bsaid:|refused to talk to me|SMTP error from remote/i.test(failed.reason ?? '')
+      ? 'rejected'
+      : 'undeliverable';
+  }
+  if (ndr.failed) return 'undeliverable';
+  if (last.length > 0) return 'deferred';
+  return 'unknown';
+}
+
+export function toRecord(trace: Trace, judge: Judge): MessageRecord {
+  const rcpts = trace.rcpts.map((r) => recipientRecord(r, trace));
+  const outcome = outcomeOf(trace, rcpts);
+  const authenticated = trace.saslUser !== undefined;
+  const remote =
+    trace.origin === 'smtp' && !authenticated && trace.client !== undefined && !judge.internal.contains(trace.client.ip);
+  const first = trace.ndrs[0];
+  const ndr = first ? { queue_id: first.qid, to: first.rcpts[0]?.address ?? trace.sender ?? null, fate: fateOf(first) } : null;
+  const sender = trace.sender ?? null;
+  const backscatter =
+    outcome === 'bounced_after_accept' && ndr !== null && remote && !!sender && !judge.isLocalDomain(domainOf(sender));
+  return {
+    mta: trace.mta,
+    host: trace.host,
+    queue_id: trace.qids[0]!.qid,
+    queue_ids: trace.qids.filter((q) => q.role === 'origin' || q.role === 'hop').map((q) => q.qid),
+    message_id: trace.messageId ?? null,
+    origin: trace.origin,
+    received_at: new Date(trace.firstAt).toISOString(),
+    client_ip: trace.client?.ip ?? null,
+    client_name: trace.client?.name ?? null,
+    helo: trace.helo ?? null,
+    authenticated,
+    remote,
+    sender,
+    recipients: rcpts,
+    outcome,
+    ndr,
+    backscatter,
+  };
+}

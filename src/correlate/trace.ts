@@ -1,0 +1,85 @@
+// A trace is one message as the correlator knows it: every queue id it went through (hops, its
+// NDRs), its origin and its recipients. Plain data, so it can be saved and loaded across runs.
+import type { Client } from '../parse/events.ts';
+
+export type Role = 'origin' | 'hop' | 'ndr' | 'double' | 'notice';
+
+export interface QueueRef {
+  qid: string;
+  role: Role;
+  removed: boolean;
+  /** False for an id named by another line ("queued as X") whose own lines are not seen yet. */
+  seen: boolean;
+}
+
+/** 'hop' marks a recipient handed to a filter or forward whose next copy has not reported yet. */
+export type RcptStatus = 'sent' | 'deferred' | 'bounced' | 'expired' | 'discarded' | 'pending' | 'hop';
+
+export interface Rcpt {
+  address: string;
+  orig?: string;
+  status: RcptStatus;
+  dsn?: string;
+  reason?: string;
+  agent?: string;
+  relay?: string;
+  at: number;
+}
+
+export interface Ndr {
+  qid: string;
+  rcpts: Rcpt[];
+  /** A double bounce (postmaster notification about this NDR), or Exim froze / dropped it. */
+  failed?: boolean;
+}
+
+export interface Trace {
+  /** Row id in the messages table once written. */
+  row?: number;
+  /** Rows of traces merged into this one, to be re-pointed at the next write. */
+  absorbed?: number[];
+  mta: 'postfix' | 'exim';
+  host: string;
+  qids: QueueRef[];
+  messageId?: string;
+  origin: 'smtp' | 'local' | 'unknown';
+  firstAt: number;
+  lastAt: number;
+  client?: Client;
+  helo?: string;
+  saslUser?: string;
+  sender?: string;
+  nrcpt?: number;
+  rcpts: Rcpt[];
+  rejected?: { stage: string; dsn?: string; reason: string };
+  discarded?: boolean;
+  /** The queue lifetime ran out; recipients not yet final count as expired. */
+  expired?: boolean;
+  /** Address-verification probe, not mail. */
+  probe?: boolean;
+  /** Saw envelope or delivery lines: more than a client that went away. */
+  queued?: boolean;
+  ndrs: Ndr[];
+  closedAt?: number;
+  /** Set when this trace was merged into another (as a hop or NDR) and must not be written. */
+  merged?: boolean;
+  /** Raw lines not yet written. */
+  lines: string[];
+}
+
+export function newTrace(mta: Trace['mta'], host: string, qid: string, at: number): Trace {
+  return {
+    mta, host, qids: [{ qid, role: 'origin', removed: false, seen: true }], origin: 'unknown',
+    firstAt: at, lastAt: at, rcpts: [], ndrs: [], lines: [],
+  };
+}
+
+/** Queue ids whose `removed` we wait for before the trace is done (notices do not hold it). */
+export function isOpen(t: Trace): boolean {
+  return t.qids.some((q) => q.seen && !q.removed && q.role !== 'notice');
+}
+
+export function findRcpt(list: Rcpt[], address: string): Rcpt | undefined {
+  const a = address.toLowerCase();
+  return list.find((r) => r.address.toLowerCase() === a);
+}

@@ -1,0 +1,93 @@
+// Takes the prefix off a log line: classic syslog (no year), RFC 3339 syslog, Postfix's own
+// maillog_file (classic shape) and the Exim mainlog. Knows nothing of what the body means.
+import type { LineHead } from './events.ts';
+import { monthIndex, YearGuesser } from './year.ts';
+
+const CLASSIC = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d):(\d\d):(\d\d)(?:\.\d+)? (\S+) ([^\s[:]+)(?:\[\d+\])?: ?(.*)$/;
+const RFC3339 =
+  /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-]\d\d:?\d\d)? (\S+) ([^\s[:]+)(?:\[\d+\])?: ?(.*)$/;
+/** Exim mainlog: `2026-11-27 18:03:34[.123] [+0100] [[pid]] body`. */
+const EXIM_MAINLOG = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(\.\d+)?(?: ([+-]\d{4}))?(?: \[\d+\])? (.*)$/;
+
+export interface PrefixOptions {
+  /** Year for classic lines; guessed from `refTime` when absent. */
+  year?: number;
+  /** Reference "now" for the year guess (a file's mtime); injectable for tests. */
+  refTime?: () => number;
+  /** Host name for Exim mainlog lines, which carry none. */
+  mainlogHost?: string;
+}
+
+function zoneOffsetMs(zone: string | undefined): number {
+  if (!zone || zone === 'Z') return 0;
+  const sign = zone[0] === '-' ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4))) * 60_000;
+}
+
+function fraction(frac: string | undefined): number {
+  return frac ? Math.floor(Number(`0${frac}`) * 1000) : 0;
+}
+
+function daemonOf(program: string): string {
+  const slash = program.lastIndexOf('/');
+  return slash < 0 ? program : program.slice(slash + 1);
+}
+
+export class PrefixParser {
+  private readonly years: YearGuesser;
+  private readonly mainlogHost: string;
+  // Local-time conversion is slow; lines arrive in order, so cache the start of the hour.
+  private hourKey = '';
+  private hourStart = 0;
+
+  constructor(opts: PrefixOptions = {}) {
+    this.years = new YearGuesser(opts.year, opts.refTime);
+    this.mainlogHost = opts.mainlogHost ?? 'localhost';
+  }
+
+  parse(line: string): LineHead | undefined {
+    const c0 = line.charCodeAt(0);
+    if (c0 >= 65 && c0 <= 90) return this.classic(line);
+    if (c0 >= 48 && c0 <= 57) return line.charCodeAt(10) === 84 /* T */ ? this.rfc3339(line) : this.mainlog(line);
+    return undefined;
+  }
+
+  private classic(line: string): LineHead | undefined {
+    const m = CLASSIC.exec(line);
+    if (!m) return undefined;
+    const month = monthIndex(m[1]!);
+    if (month === undefined) return undefined;
+    const day = Number(m[2]);
+    const year = this.years.yearFor(month, day);
+    const key = `${year}-${month}-${day}-${m[3]}`;
+    if (key !== this.hourKey) {
+      this.hourKey = key;
+      this.hourStart = new Date(year, month, day, Number(m[3])).getTime();
+    }
+    const time = this.hourStart + (Number(m[4]) * 60 + Number(m[5])) * 1000;
+    return { time, host: m[6]!, program: m[7]!, daemon: daemonOf(m[7]!), body: m[8]! };
+  }
+
+  private rfc3339(line: string): LineHead | undefined {
+    const m = RFC3339.exec(line);
+    if (!m) return undefined;
+    const utc = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+    const time = utc + fraction(m[7]) - zoneOffsetMs(m[8]);
+    return { time, host: m[9]!, program: m[10]!, daemon: daemonOf(m[10]!), body: m[11]! };
+  }
+
+  private mainlog(line: string): LineHead | undefined {
+    const m = EXIM_MAINLOG.exec(line);
+    if (!m) return undefined;
+    const y = Number(m[1]), mo = Number(m[2]) - 1, d = Number(m[3]);
+    let time: number;
+    if (m[8]) {
+      time = Date.UTC(y, mo, d, Number(m[4]), Number(m[5]), Number(m[6])) - zoneOffsetMs(m[8]);
+    } else {
+      // No zone: Exim wrote local time.
+      time = new Date(y, mo, d, Number(m[4]), Number(m[5]), Number(m[6])).getTime();
+    }
+    return { time: time + fraction(m[7]), host: this.mainlogHost, program: 'exim', daemon: 'exim', body: m[9]! };
+  }
+}

@@ -1,0 +1,116 @@
+// Named read queries over the store, one function each, for the report and message listing.
+import type { Db } from './db.ts';
+import type { MessageRecord, RecipientRecord } from '../correlate/record.ts';
+
+export interface Period {
+  from: number;
+  to: number;
+}
+
+/** The period the data covers, narrowed by what the caller gave. */
+export function resolvePeriod(db: Db, from?: number, to?: number): Period {
+  const r = db
+    .prepare(`SELECT min(t) AS lo, max(t) AS hi FROM (
+      SELECT min(received_at) AS t FROM messages UNION ALL SELECT max(last_at) FROM messages
+      UNION ALL SELECT min(time) FROM smtp_rejects UNION ALL SELECT max(time) FROM smtp_rejects)`)
+    .get() as { lo: number | null; hi: number | null };
+  return { from: from ?? r.lo ?? 0, to: to ?? (r.hi === null ? 0 : r.hi + 1) };
+}
+
+const count = (db: Db, sql: string, p: Period): number =>
+  (db.prepare(sql).get({ from: p.from, to: p.to }) as { n: number | null }).n ?? 0;
+
+const IN_PERIOD = 'received_at >= @from AND received_at < @to';
+
+export function lineTotals(db: Db, p: Period) {
+  const hourFrom = p.from - (p.from % 3_600_000);
+  const r = db
+    .prepare('SELECT sum(total) AS total, sum(mail) AS mail, sum(unknown) AS unknown, sum(other) AS other FROM line_counts WHERE hour >= ? AND hour < ?')
+    .get(hourFrom, p.to) as Record<'total' | 'mail' | 'unknown' | 'other', number | null>;
+  return { total: r.total ?? 0, mail: r.mail ?? 0, unknown: r.unknown ?? 0, other: r.other ?? 0 };
+}
+
+export const accepted = (db: Db, p: Period) =>
+  count(db, `SELECT count(*) AS n FROM messages WHERE origin = 'smtp' AND outcome != 'rejected_at_smtp' AND ${IN_PERIOD}`, p);
+export const acceptedRemote = (db: Db, p: Period) =>
+  count(db, `SELECT count(*) AS n FROM messages WHERE origin = 'smtp' AND remote = 1 AND outcome != 'rejected_at_smtp' AND ${IN_PERIOD}`, p);
+export const rejectedAtSmtp = (db: Db, p: Period) =>
+  count(db, "SELECT count(*) AS n FROM smtp_rejects WHERE action IN ('reject', 'milter-reject') AND time >= @from AND time < @to", p);
+export const delivered = (db: Db, p: Period) =>
+  count(db, `SELECT count(*) AS n FROM messages WHERE outcome = 'delivered' AND ${IN_PERIOD}`, p);
+export const deferred = (db: Db, p: Period) =>
+  count(db, `SELECT count(*) AS n FROM messages m WHERE outcome = 'pending' AND ${IN_PERIOD}
+    AND EXISTS (SELECT 1 FROM recipients r WHERE r.message = m.id AND r.status = 'deferred')`, p);
+export const bouncedAfterAccept = (db: Db, p: Period) =>
+  count(db, `SELECT count(*) AS n FROM messages WHERE origin = 'smtp' AND outcome = 'bounced_after_accept' AND ${IN_PERIOD}`, p);
+export const ndrs = (db: Db, p: Period) => count(db, `SELECT sum(ndr_count) AS n FROM messages WHERE ${IN_PERIOD}`, p);
+export const backscatter = (db: Db, p: Period) =>
+  count(db, `SELECT count(*) AS n FROM messages WHERE backscatter = 1 AND ${IN_PERIOD}`, p);
+
+function grouped(db: Db, sql: string, p: Period): Record<string, number> {
+  const rows = db.prepare(sql).all({ from: p.from, to: p.to }) as { k: string; n: number }[];
+  return Object.fromEntries(rows.map((r) => [r.k, r.n]));
+}
+
+export const causes = (db: Db, p: Period) =>
+  grouped(db, `SELECT r.cause AS k, count(*) AS n FROM recipients r JOIN messages m ON m.id = r.message
+    WHERE r.cause IS NOT NULL AND m.${IN_PERIOD.replace(' AND ', ' AND m.')} GROUP BY r.cause ORDER BY n DESC, k`, p);
+export const backscatterFates = (db: Db, p: Period) =>
+  grouped(db, `SELECT ndr_fate AS k, count(*) AS n FROM messages WHERE backscatter = 1 AND ${IN_PERIOD}
+    GROUP BY ndr_fate ORDER BY n DESC, k`, p);
+
+interface MessageRow {
+  id: number;
+  mta: 'postfix' | 'exim';
+  host: string;
+  queue_id: string;
+  queue_ids: string;
+  message_id: string | null;
+  origin: MessageRecord['origin'];
+  received_at: number;
+  client_ip: string | null;
+  client_name: string | null;
+  helo: string | null;
+  authenticated: number;
+  remote: number;
+  sender: string | null;
+  outcome: MessageRecord['outcome'];
+  ndr_queue_id: string | null;
+  ndr_to: string | null;
+  ndr_fate: string | null;
+  backscatter: number;
+}
+
+export interface MessageFilter {
+  backscatter?: boolean;
+}
+
+/** Messages in the period in the order they arrived, as `messages --json` prints them. */
+export function* listMessages(db: Db, p: Period, f: MessageFilter = {}): Generator<MessageRecord> {
+  const rcpts = db.prepare(
+    'SELECT address, orig_address, status, dsn, cause, reason FROM recipients WHERE message = ? ORDER BY seq',
+  );
+  const where = [IN_PERIOD, f.backscatter ? 'backscatter = 1' : '1'].join(' AND ');
+  const rows = db.prepare(`SELECT * FROM messages WHERE ${where} ORDER BY received_at, id`).iterate({ from: p.from, to: p.to });
+  for (const row of rows as Iterable<MessageRow>) {
+    yield {
+      mta: row.mta,
+      host: row.host,
+      queue_id: row.queue_id,
+      queue_ids: JSON.parse(row.queue_ids) as string[],
+      message_id: row.message_id,
+      origin: row.origin,
+      received_at: new Date(row.received_at).toISOString(),
+      client_ip: row.client_ip,
+      client_name: row.client_name,
+      helo: row.helo,
+      authenticated: row.authenticated === 1,
+      remote: row.remote === 1,
+      sender: row.sender,
+      recipients: rcpts.all(row.id) as RecipientRecord[],
+      outcome: row.outcome,
+      ndr: row.ndr_queue_id === null ? null : ({ queue_id: row.ndr_queue_id, to: row.ndr_to, fate: row.ndr_fate } as MessageRecord['ndr']),
+      backscatter: row.backscatter === 1,
+    };
+  }
+}
