@@ -48,8 +48,9 @@ export function domainOf(address: string): string {
 }
 
 function finalStatus(r: Rcpt, trace: Trace): RecipientRecord['status'] {
-  // A hop whose next copy never reported: the hand-off itself succeeded.
-  if (r.status === 'hop') return 'sent';
+  // Handed to a filter or forward whose next copy has not reported: pending while that copy
+  // is still queued; once all is removed, the hand-off itself is the last word.
+  if (r.status === 'hop') return isOpen(trace) ? 'pending' : 'sent';
   if (trace.expired && (r.status === 'deferred' || r.status === 'pending')) return 'expired';
   return r.status;
 }

@@ -125,10 +125,13 @@ export class Tracker {
         break;
       case 'envelope':
         trace.queued = true;
-        if (primary) {
-          trace.sender ??= ev.sender;
-          if (ev.nrcpt !== undefined) trace.nrcpt = ev.nrcpt;
-        }
+        // Refused for some recipients at RCPT time, but queued for others: not a rejected message.
+        if (trace.rejected?.stage === 'RCPT') trace.rejected = undefined;
+        // qmgr's sender is the canonical one (pickup logs the bare login name); a hop's copy
+        // tells it when the first copy's lines are before the log.
+        if (primary) trace.sender = ev.sender;
+        else if (ref.role === 'hop') trace.sender ??= ev.sender;
+        if (primary && ev.nrcpt !== undefined) trace.nrcpt = ev.nrcpt;
         break;
       case 'expired':
         trace.queued = true;
@@ -200,10 +203,12 @@ export class Tracker {
     const refusal = ev.action === 'reject' || ev.action === 'milter-reject' || ev.action === 'discard';
     if (ev.qid !== undefined) {
       const { trace } = this.get(mta, head, ev.qid, false, line);
-      if (ev.action === 'reject' || ev.action === 'milter-reject') {
+      if (ev.from !== undefined) trace.sender ??= ev.from;
+      if ((ev.action === 'reject' || ev.action === 'milter-reject') && !trace.queued) {
         trace.rejected = { stage: ev.stage, dsn: ev.dsn, reason: ev.reason };
-        // Rejected in the session: no queue manager line and no `removed` follow.
-        if (!trace.queued) trace.qids.forEach((q) => (q.removed = true));
+        // Refused after the data: the transaction is over, no qmgr line and no `removed`
+        // follow. A RCPT refusal with a queue id leaves the other recipients going on.
+        if (ev.stage !== 'RCPT') trace.qids.forEach((q) => (q.removed = true));
       } else if (ev.action === 'discard') {
         trace.discarded = true;
       }
@@ -314,8 +319,9 @@ export class Tracker {
     this.lastSweep = now;
     for (const t of this.activity.keys()) {
       if (!all && t.lastAt + Math.min(this.staleMs, this.abandonMs) > now) break;
-      const abandoned = !t.queued && !t.rejected && !t.probe;
-      if (all || t.lastAt + (abandoned ? this.abandonMs : this.staleMs) <= now) this.evict(t, abandoned);
+      // Never queued: the client went away, or was refused for every recipient.
+      const unqueued = !t.queued && !t.probe;
+      if (all || t.lastAt + (unqueued ? this.abandonMs : this.staleMs) <= now) this.evict(t, unqueued && !t.rejected);
     }
   }
 

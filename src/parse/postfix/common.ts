@@ -2,14 +2,16 @@
 // `from=<..> to=<..> proto=.. helo=<..>` of reject lines, and lines every daemon may write.
 import type { Client } from '../events.ts';
 
-/** `QID: rest`: short hex ids, or long ids (enable_long_queue_ids). Keywords are not ids. */
-const QID_HEAD = /^([0-9A-F]{5,12}|[0-9A-Za-z]{10,20}): (.*)$/;
-const NOT_QIDS = new Set(['warning', 'statistics', 'Anonymous', 'Untrusted', 'Verified']);
+/**
+ * `QID: rest`. Short ids are hex; long ids (enable_long_queue_ids) are base-52 seconds and
+ * microseconds, a `z`, then the inode: they start with a digit until the 2090s and always
+ * hold a `z` (sometimes more), which keeps words like `mynetworks:` from passing for ids.
+ */
+const QID_HEAD = /^([0-9A-F]{5,12}|[0-9](?=[0-9A-Za-z]*z)[0-9A-Za-z]{7,20}): (.*)$/;
 
 export function splitQid(body: string): [qid: string, rest: string] | undefined {
   const m = QID_HEAD.exec(body);
-  if (!m || NOT_QIDS.has(m[1]!)) return undefined;
-  return [m[1]!, m[2]!];
+  return m ? [m[1]!, m[2]!] : undefined;
 }
 
 const CLIENT = /^([^[\s]*)\[([^\]]*)\](?::\d+)?$/;
@@ -51,6 +53,13 @@ export function parseReply(text: string): { code?: string; dsn?: string } {
 /** Diagnostics any Postfix program writes; understood, not about one message's fate. */
 const DIAGNOSTIC = /^(?:warning|fatal|panic|error|statistics|info|daemon started|reload|terminating|stopping|starting|refreshing|using backwards-compatible|Postfix is|mail system|The Postfix|postfix\/|hint:)/;
 
+/**
+ * Verbose output (`-v` in master.cf, debug_peer_list): internal function traces, attribute
+ * exchanges and SMTP dialogue echoes. Understood as debugging, not message events.
+ */
+const VERBOSE =
+  /^(?:[a-z]+(?:_[a-z0-9]+)+(?:\[\d+\])?: |(?:send|input) attr(?:ibute)? |(?:private|public)\/[\w-]+ socket: |request(?: ignored|: )|done \w+ queue scan|(?:start|end) sorted recipient list|[<>] \S+: |name_mask: |connection established|event_|watchdog_|vstream_|dict_|match_|maps_|mail_|smtp_|smtpd_|rewrite_|resolve_|ctable_|rec_|msg_|mymalloc|auto_clnt|attr_|inet_|unix_|open |close |connect to subsystem|deliver_|flush_|cleanup_|qmgr_|transport_|lookup |extract_addr|fsspace|post_mail|(?:rcpt|from) = |[a-z_]+ = |[\w/-]+ socket: wanted attribute|recipient limit|[\w-]+ stream disconnect|(?:start|end) move queue|mynetworks: |>>> .* <<<|process generation|wakeup \S+ after|Run-time linked|Compiled against|idle timeout|(?:before|after) \w+: |connection closed|master disconnect|host name lookup methods|initial envelope|extracted envelope|cleanup flags|discarding EHLO keywords|pref +\d+ host|(?:begin|end) \S+ address list|connecting to \S+ port)/;
+
 export function isDiagnostic(body: string): boolean {
-  return DIAGNOSTIC.test(body);
+  return DIAGNOSTIC.test(body) || VERBOSE.test(body);
 }

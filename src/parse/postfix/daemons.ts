@@ -13,10 +13,12 @@ const SASL_METHOD = /sasl_method=([^,]*)/;
 const SASL_USER = /sasl_username=([^,]*)/;
 const ORIG_QID = /orig_queue_id=([0-9A-Za-z]+)/;
 const SMTPD_NOISE =
-  /^(?:connect from|disconnect from|lost connection|timeout after|too many errors|improper command pipelining|(?:Anonymous|Trusted|Untrusted|Verified) TLS connection|SSL_accept|SSL_connect|setting up TLS|TLS SNI|non-SMTP command|NOQUEUE: lost connection|NOQUEUE: client=|proxy-(?:accept|reject)|discarding EHLO|Connection (?:rate|count) limit|lookup table|host mail\.|AUTH command|SASL|ehlo=|[a-z_]+ Client host rejected|client=|too many|ABORT|Unable to|unsupported|cannot|Error|table )/;
+  /^(?:connect from|disconnect from|lost connection|timeout after|too many errors|improper command pipelining|(?:Anonymous|Trusted|Untrusted|Verified) TLS connection|SSL_accept|SSL_connect|setting up TLS|TLS SNI|non-SMTP command|NOQUEUE: lost connection|NOQUEUE: client=|proxy-(?:accept|reject)|discarding EHLO|Connection (?:rate|count) limit|lookup table|host mail\.|AUTH command|SASL|ehlo=|[a-z_]+ Client host rejected|client=|too many|ABORT|Unable to|unsupported|cannot|Error|table |TLS connection established|Unverified:|Host offered STARTTLS|looking for plugins|NOQUEUE: (?:bcc|proxy-accept|filter|redirect|hold|warn|info):)/;
 
 export function smtpd(body: string): Result {
   if (body.startsWith('NOQUEUE: ')) return parseAction(body.slice(9), undefined, 'smtpd') ?? noise(body, SMTPD_NOISE);
+  // Postfix before 2.3 logged rejects without the NOQUEUE label.
+  if (body.startsWith('reject: ')) return parseAction(body, undefined, 'smtpd') ?? noise(body, SMTPD_NOISE);
   const q = splitQid(body);
   if (q) {
     const [qid, rest] = q;
@@ -41,7 +43,7 @@ export function smtpd(body: string): Result {
 }
 
 const POSTSCREEN_NOISE =
-  /^(?:CONNECT from|PASS (?:NEW|OLD)|DNSBL rank|HANGUP|DISCONNECT|PREGREET|COMMAND (?:PIPELINING|TIME LIMIT|COUNT LIMIT|LENGTH LIMIT)|NON-SMTP COMMAND|BARE NEWLINE|WHITELISTED|ALLOWLISTED|BLACKLISTED|DENYLISTED|WHITELIST VETO|ALLOWLIST VETO|NOQUEUE: lost|cache |lost connection|TLS|BDAT|warning|reject: connect from|dnsblog)/;
+  /^(?:DATA without valid RCPT|CONNECT from|PASS (?:NEW|OLD)|DNSBL rank|HANGUP|DISCONNECT|PREGREET|COMMAND (?:PIPELINING|TIME LIMIT|COUNT LIMIT|LENGTH LIMIT)|NON-SMTP COMMAND|BARE NEWLINE|WHITELISTED|ALLOWLISTED|BLACKLISTED|DENYLISTED|WHITELIST VETO|ALLOWLIST VETO|NOQUEUE: lost|cache |lost connection|TLS|BDAT|warning|reject: connect from|dnsblog)/;
 
 export function postscreen(body: string): Result {
   if (body.startsWith('NOQUEUE: ')) return parseAction(body.slice(9), undefined, 'postscreen') ?? noise(body, POSTSCREEN_NOISE);
@@ -63,7 +65,7 @@ export function cleanup(body: string): Result {
   return parseAction(rest, qid, 'cleanup') ?? noise(rest, CLEANUP_NOISE);
 }
 
-const QMGR_FROM = /^from=<([^>]*)>, (?:size=(\d+), nrcpt=(\d+)|status=expired, returned to sender)/;
+const QMGR_FROM = /^from=<?([^>,]*)>?, (?:size=(\d+), nrcpt=(\d+)|status=(?:force-)?expired, returned to sender)/;
 const QMGR_NOISE = /^(?:skipped, still being delivered|warning|removed|status=|to=)/;
 
 export function qmgr(body: string): Result {
@@ -102,7 +104,7 @@ export function bounce(body: string): Result {
 }
 
 const AGENT_NOISE =
-  /^(?:connect to|lost connection|conversation with|(?:Anonymous|Trusted|Untrusted|Verified) TLS connection|setting up TLS|SSL_connect|host \S+ (?:said|refused)|server certificate|certificate verification|Host offered STARTTLS|enabling PIX|warning|fatal|TLS|SMTPUTF8|breaking line|mx\d|unable to look up|numeric domain|network address conversion|no MX host)/;
+  /^(?:connect to|lost connection|conversation with|(?:Anonymous|Trusted|Untrusted|Verified) TLS connection|setting up TLS|SSL_connect|host \S+ (?:said|refused)|server certificate|certificate verification|Host offered STARTTLS|enabling PIX|warning|fatal|TLS|SMTPUTF8|breaking line|mx\d|unable to look up|numeric domain|network address conversion|no MX host|SASL (?:\[CACHED\] )?authentication failed|Cannot start TLS|replace: header|prepend: header)/;
 
 export function deliveryAgent(agent: string) {
   return (body: string): Result => {
@@ -128,4 +130,13 @@ function noise(text: string, known: RegExp): Result {
 /** Programs whose lines are all bookkeeping: counted as understood mail lines. */
 export function bookkeeping(): Result {
   return 'known';
+}
+
+/** Queue-file lines whose shape says what they are, whichever program wrote them. */
+export function anyQueueLine(daemon: string, body: string): Result {
+  const q = splitQid(body);
+  if (!q) return undefined;
+  if (q[1].startsWith('to=')) return parseDelivery(q[0], daemon, q[1]);
+  if (q[1].startsWith('from=')) return qmgr(body);
+  return undefined;
 }

@@ -3,7 +3,9 @@
 // Address-verification probes report deliverable/undeliverable and are kept apart.
 import type { DeliveryStatus, MailEvent } from '../events.ts';
 
-const DELIVERY = /^to=<([^>]*)>,(?: orig_to=<([^>]*)>,)? (.*?)\bstatus=([A-Za-z]+)(?: \((.*)\))?$/;
+// The reason's closing parenthesis may be missing when syslog cut a long line.
+// Old and templated logs may drop the angle brackets.
+const DELIVERY = /^to=<?([^>,]*)>?,(?: orig_to=<?([^>,]*)>?,)? (.*?)\bstatus=([A-Za-z-]+)(?: \(?(.*?)\)?)?$/;
 const RELAY = /(?:^|, )relay=([^,]*)/;
 const DSN = /(?:^|, )dsn=(\d\.\d{1,3}\.\d{1,3})/;
 const QUEUED_AS = /queued as ([0-9A-Za-z]{5,20})\)?\s*$/;
@@ -28,7 +30,7 @@ export function parseDelivery(qid: string, agent: string, rest: string): MailEve
   const reason = m[5] ?? '';
   const relay = RELAY.exec(middle)?.[1];
   const dsn = DSN.exec(middle)?.[1];
-  if (word === 'deliverable' || word === 'undeliverable') {
+  if (word === 'deliverable' || word.startsWith('undeliverable')) {
     return { kind: 'probe', qid, to, status: word, dsn, reason };
   }
   let status = STATUSES[word];

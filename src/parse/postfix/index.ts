@@ -40,8 +40,11 @@ export function isPostfixProgram(program: string): boolean {
 
 export function parsePostfixBody(daemon: string, body: string): Result {
   const rule = byDaemon[daemon];
-  if (rule) return rule(body);
   // A pipe(8) transport may be named after its service (e.g. postfix/dovecot); its lines
   // have the delivery-agent shape.
-  return d.deliveryAgent(daemon)(body);
+  const r = rule ? rule(body) : d.deliveryAgent(daemon)(body);
+  if (r !== undefined) return r;
+  // Some daemons log lines of another's shape (cleanup bounces with to=/status=, old or
+  // relabelled logs): accept the unmistakable queue-file lines from any Postfix program.
+  return d.anyQueueLine(daemon, body);
 }

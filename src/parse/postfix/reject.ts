@@ -23,7 +23,9 @@ const ACTIONS: Record<string, Action> = {
 /** `ACTION: STAGE from CLIENT: TEXT; from=<..> to=<..> ...` */
 const SMTP_STAGE = /^([a-z_-]+): ([A-Z][A-Z-]*) from (\S*?\[[^\]]*\](?::\d+)?): (.*)$/;
 /** cleanup: `ACTION: header|body TEXT from CLIENT|local; from=<..> ...: TEXT` */
-const CONTENT = /^([a-z_-]+): (header|body|mime-header|nested-header|END-OF-MESSAGE) (.*) from (\S+); (from=.*?)(?:: (.*))?$/;
+const CONTENT = /^([a-z_-]+): (header|body|content|mime-header|nested-header|END-OF-MESSAGE) (.*) from (\S+); (from=.*?)(?:: (.*))?$/;
+/** smtpd_proxy_filter (before-queue filter) verdicts: `proxy-reject: END-OF-MESSAGE: 554 ...; from=<..> ...` */
+const PROXY = /^proxy-reject: ([A-Z-]+): (.*)$/;
 
 export function parseAction(rest: string, qid: string | undefined, by: By): MailEvent | undefined {
   let m = SMTP_STAGE.exec(rest);
@@ -40,6 +42,14 @@ export function parseAction(rest: string, qid: string | undefined, by: By): Mail
       kind: 'reject', qid, action, stage: m[2]!, by, reason, ...reply,
       ...(client ? { client } : {}), from: env.from, to: env.to, helo: env.helo,
     };
+  }
+  m = PROXY.exec(rest);
+  if (m) {
+    const text = m[2]!;
+    const cut = text.lastIndexOf('; from=');
+    const reason = cut >= 0 ? text.slice(0, cut) : text;
+    const env = cut >= 0 ? parseEnvelope(text.slice(cut + 2)) : {};
+    return { kind: 'reject', qid, action: 'reject', stage: m[1]!, by, reason, ...parseReply(reason), from: env.from, to: env.to, helo: env.helo };
   }
   m = CONTENT.exec(rest);
   if (m) {
