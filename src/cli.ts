@@ -112,13 +112,11 @@ program
         process.stdout.write(`${JSON.stringify(m)}\n`);
         continue;
       }
-      const failed = m.recipients.filter((r) => r.cause !== null);
       const who = m.client_ip ? `${m.client_name ?? 'unknown'}[${m.client_ip}]` : m.origin;
       process.stdout.write(
         `${m.received_at} ${m.host} ${m.queue_id} ${m.outcome}${m.backscatter ? ' BACKSCATTER' : ''} from <${m.sender ?? '?'}> via ${who}\n` +
           m.recipients.map((r) => `    ${r.status.padEnd(9)} <${r.address}>${r.cause ? ` ${r.cause}: ${r.reason ?? ''}` : ''}\n`).join('') +
-          (m.ndr ? `    NDR ${m.ndr.queue_id} to <${m.ndr.to ?? ''}>: ${m.ndr.fate}\n` : '') +
-          (failed.length === 0 && !m.ndr ? '' : ''),
+          (m.ndr ? `    NDR ${m.ndr.queue_id} to <${m.ndr.to ?? ''}>: ${m.ndr.fate}\n` : ''),
       );
     }
     db.close();

@@ -18,7 +18,7 @@ export interface IngestOptions {
 const HOUR = 3_600_000;
 const SAMPLES_PER_BATCH = 50;
 
-export interface Totals extends LineCounts {}
+export type Totals = LineCounts;
 
 export class Ingest {
   readonly tracker: Tracker;
