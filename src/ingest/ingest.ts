@@ -26,6 +26,7 @@ export class Ingest {
   private counts = new Map<number, LineCounts>();
   private samples: Batch['unknownSamples'] = [];
   private lastTime: number | null = null;
+  private readonly untimed: LineCounts = { total: 0, mail: 0, unknown: 0, other: 0 };
   readonly totals: Totals = { total: 0, mail: 0, unknown: 0, other: 0 };
 
   constructor(db: Db, opts: IngestOptions) {
@@ -39,16 +40,14 @@ export class Ingest {
 
   line(parser: LineParser, line: string): void {
     const p = parser.parse(line);
-    const time = p.head?.time ?? this.lastTime;
     if (p.head) this.lastTime = p.head.time;
-    const hour = time === null ? 0 : time - (((time % HOUR) + HOUR) % HOUR);
-    let c = this.counts.get(hour);
-    if (!c) {
-      c = { total: 0, mail: 0, unknown: 0, other: 0 };
-      this.counts.set(hour, c);
-    }
+    const time = this.lastTime;
+    // A line without a time of its own counts in the hour of the line before it; lines before
+    // any timed line wait for the first one.
+    const c = time === null ? this.untimed : this.countsAt(time);
     c.total++;
     c[p.cls]++;
+    if (time !== null && this.untimed.total > 0) this.moveUntimed(c);
     this.totals.total++;
     this.totals[p.cls]++;
     if (p.cls === 'unknown' && this.samples.length < SAMPLES_PER_BATCH) {
@@ -57,8 +56,28 @@ export class Ingest {
     if (p.event && p.head) this.tracker.handle(p.head.program.startsWith('exim') ? 'exim' : 'postfix', p.head, p.event, line);
   }
 
+  private countsAt(time: number): LineCounts {
+    const hour = time - (((time % HOUR) + HOUR) % HOUR);
+    let c = this.counts.get(hour);
+    if (!c) {
+      c = { total: 0, mail: 0, unknown: 0, other: 0 };
+      this.counts.set(hour, c);
+    }
+    return c;
+  }
+
+  private moveUntimed(to: LineCounts): void {
+    for (const k of ['total', 'mail', 'unknown', 'other'] as const) {
+      to[k] += this.untimed[k];
+      this.untimed[k] = 0;
+    }
+  }
+
   /** Writes everything since the last commit, with the source position it reached. */
   commit(source?: SourcePosition): void {
+    // A whole batch without one timed line: count it at hour 0 rather than hold it past the
+    // commit of its file position.
+    if (this.untimed.total > 0) this.moveUntimed(this.countsAt(0));
     this.writer.write({ drained: this.tracker.drain(), counts: this.counts, unknownSamples: this.samples, source });
     this.counts = new Map();
     this.samples = [];

@@ -12,7 +12,8 @@ export function resolvePeriod(db: Db, from?: number, to?: number): Period {
   const r = db
     .prepare(`SELECT min(t) AS lo, max(t) AS hi FROM (
       SELECT min(received_at) AS t FROM messages UNION ALL SELECT max(last_at) FROM messages
-      UNION ALL SELECT min(time) FROM smtp_rejects UNION ALL SELECT max(time) FROM smtp_rejects)`)
+      UNION ALL SELECT min(time) FROM smtp_rejects UNION ALL SELECT max(time) FROM smtp_rejects
+      UNION ALL SELECT min(hour) FROM line_counts WHERE hour > 0 UNION ALL SELECT max(hour) + 3599999 FROM line_counts)`)
     .get() as { lo: number | null; hi: number | null };
   return { from: from ?? r.lo ?? 0, to: to ?? (r.hi === null ? 0 : r.hi + 1) };
 }
