@@ -70,7 +70,8 @@ function recipientRecord(r: Rcpt, trace: Trace): RecipientRecord {
 
 function outcomeOf(trace: Trace, rcpts: RecipientRecord[]): Outcome {
   if (trace.rejected) return 'rejected_at_smtp';
-  if (rcpts.some((r) => r.status === 'bounced' || r.status === 'expired') || (trace.expired && rcpts.length === 0)) {
+  const failedWhole = (trace.expired || trace.cancelled !== undefined) && rcpts.length === 0;
+  if (rcpts.some((r) => r.status === 'bounced' || r.status === 'expired') || failedWhole) {
     return 'bounced_after_accept';
   }
   if (rcpts.some((r) => r.status === 'deferred' || r.status === 'pending')) return 'pending';

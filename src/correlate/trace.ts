@@ -55,6 +55,8 @@ export interface Trace {
   discarded?: boolean;
   /** The queue lifetime ran out; recipients not yet final count as expired. */
   expired?: boolean;
+  /** Exim system filter failed the whole message (reason); recipients may be unknown. */
+  cancelled?: string;
   /** Address-verification probe, not mail. */
   probe?: boolean;
   /** Saw envelope or delivery lines: more than a client that went away. */

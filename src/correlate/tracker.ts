@@ -92,8 +92,9 @@ export class Tracker {
     if (head.time > this.now) this.now = head.time;
     if (ev.kind === 'reject') return this.onReject(mta, head, ev, line);
     if (ev.kind === 'notification') return this.onNotification(mta, head, ev, line);
-    if (ev.kind === 'ndr_of') {
-      const orig = this.get(mta, head, ev.origQid, false, undefined);
+    if (ev.kind === 'arrival' && ev.ndrOf !== undefined) {
+      // Exim: `<= <> R=ORIG` is the NDR of ORIG.
+      const orig = this.get(mta, head, ev.ndrOf, false, undefined);
       this.link(orig.trace, head.host, ev.qid, 'ndr', head.time);
     }
     const { trace, ref } = this.get(mta, head, ev.qid, ev.kind !== 'removed', line);
@@ -139,7 +140,9 @@ export class Tracker {
         else if (ref.role === 'origin' || ref.role === 'hop') trace.expired = true;
         break;
       case 'cancelled':
+        // Exim system filter `fail`: every recipient not yet delivered fails for content.
         trace.queued = true;
+        trace.cancelled = ev.reason;
         trace.rcpts.forEach((r) => {
           if (r.status === 'pending' || r.status === 'deferred') Object.assign(r, { status: 'bounced', reason: ev.reason });
         });
@@ -156,10 +159,30 @@ export class Tracker {
       case 'removed':
         ref.removed = true;
         break;
-      case 'ndr_of':
+      case 'arrival':
+        this.onArrival(trace, primary, ev);
         break;
     }
     this.settle(trace, head.time);
+  }
+
+  private onArrival(trace: Trace, primary: boolean, ev: Extract<MailEvent, { kind: 'arrival' }>): void {
+    trace.queued = true;
+    if (!primary) return;
+    trace.sender = ev.sender;
+    if (ev.messageId !== undefined) trace.messageId ??= ev.messageId;
+    if (ev.client && ev.proto !== 'local') {
+      trace.origin = 'smtp';
+      trace.client = ev.client;
+      if (ev.helo !== undefined) trace.helo = ev.helo;
+    } else if (ev.proto === 'local' || ev.localUser !== undefined) {
+      trace.origin = 'local';
+    }
+    if (ev.authUser !== undefined) trace.saslUser = ev.authUser;
+    if (ev.recipients) {
+      trace.nrcpt = ev.recipients.length;
+      for (const address of ev.recipients) applyOriginRcpt(trace.rcpts, { address, status: 'pending', at: trace.firstAt });
+    }
   }
 
   /** Everything written since the last drain; called once per batch by the writer. */

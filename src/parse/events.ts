@@ -61,8 +61,21 @@ export type MailEvent =
   | { kind: 'probe'; qid: string; to: string; status: string; dsn?: string; reason: string }
   /** postfix/bounce made a notification message `newQid` about `qid`. */
   | { kind: 'notification'; qid: string; type: 'sender_ndr' | 'postmaster_ndr' | 'delay' | 'success'; newQid: string }
-  /** Exim: an NDR `qid` was generated for message `origQid` (`<= <> R=orig`). */
-  | { kind: 'ndr_of'; qid: string; origQid: string }
+  /** Exim arrival `<=`: origin, sender and message id in one line; an NDR names its original (R=). */
+  | {
+      kind: 'arrival';
+      qid: string;
+      sender: string;
+      proto?: string;
+      size?: number;
+      client?: Client;
+      helo?: string;
+      messageId?: string;
+      authUser?: string;
+      localUser?: string;
+      ndrOf?: string;
+      recipients?: string[];
+    }
   /** Exim: a message failed for content before delivery (system filter). */
   | { kind: 'cancelled'; qid: string; reason: string }
   /** Exim: an NDR could not be delivered and was frozen, or later dropped. */

@@ -4,6 +4,7 @@
 import type { ParsedLine } from './events.ts';
 import { PrefixParser, type PrefixOptions } from './prefix.ts';
 import { isPostfixProgram, parsePostfixBody } from './postfix/index.ts';
+import { isEximProgram, parseEximBody } from './exim.ts';
 
 export class LineParser {
   private readonly prefix: PrefixParser;
@@ -15,12 +16,12 @@ export class LineParser {
   parse(line: string): ParsedLine {
     const head = this.prefix.parse(line);
     if (!head) return { cls: 'unknown' };
-    if (isPostfixProgram(head.program)) {
-      const r = parsePostfixBody(head.daemon, head.body);
-      if (r === undefined) return { head, cls: 'unknown' };
-      if (r === 'known') return { head, cls: 'mail' };
-      return { head, cls: 'mail', event: r };
-    }
-    return { head, cls: 'other' };
+    let r;
+    if (isPostfixProgram(head.program)) r = parsePostfixBody(head.daemon, head.body);
+    else if (isEximProgram(head.program)) r = parseEximBody(head.body);
+    else return { head, cls: 'other' };
+    if (r === undefined) return { head, cls: 'unknown' };
+    if (r === 'known') return { head, cls: 'mail' };
+    return { head, cls: 'mail', event: r };
   }
 }

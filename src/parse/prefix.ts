@@ -1,5 +1,6 @@
 // Takes the prefix off a log line: classic syslog (no year), RFC 3339 syslog, Postfix's own
 // maillog_file (classic shape) and the Exim mainlog. Knows nothing of what the body means.
+import { hostname } from 'node:os';
 import type { LineHead } from './events.ts';
 import { monthIndex, YearGuesser } from './year.ts';
 
@@ -43,7 +44,8 @@ export class PrefixParser {
 
   constructor(opts: PrefixOptions = {}) {
     this.years = new YearGuesser(opts.year, opts.refTime);
-    this.mainlogHost = opts.mainlogHost ?? 'localhost';
+    // The mainlog names no host: it is this machine's, unless the caller says otherwise.
+    this.mainlogHost = opts.mainlogHost ?? hostname().split('.')[0] ?? 'localhost';
   }
 
   parse(line: string): LineHead | undefined {

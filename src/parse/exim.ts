@@ -1,0 +1,150 @@
+// Exim main log bodies (from the mainlog or through syslog): arrivals `<=`, deliveries
+// `=> -> *>`, failures `**`, deferrals `==`, `Completed`, system-filter cancellations, frozen
+// NDRs, and SMTP-time rejections (which have no message id). Flags: Exim spec ch. "Log files".
+import type { Client, MailEvent } from './events.ts';
+
+export type EximResult = MailEvent | 'known' | undefined;
+
+/** 4.96 ids `1xX0Kk-0003RE-1j`; 4.97+ ids `1xX0Kk-000000003RE-0001`. */
+const ID_HEAD = /^([0-9A-Za-z]{6}-[0-9A-Za-z]{6,12}-[0-9A-Za-z]{2,4}) (.*)$/;
+const HOST = /(?:^| )H=(?:([^\s([]+) )?(?:\(([^)]*)\) )?\[([0-9A-Fa-f:.]+)\](?::\d+)?/;
+const FIELD = (name: string) => new RegExp(`(?:^| )${name}=("(?:[^"\\\\]|\\\\.)*"|\\S+)`);
+const P = FIELD('P');
+const S = FIELD('S');
+const ID = FIELD('id');
+const U = FIELD('U');
+const A = FIELD('A');
+const R = FIELD('R');
+const T = FIELD('T');
+const DSN = /\b([245]\.\d{1,3}\.\d{1,3})\b/;
+
+function field(re: RegExp, text: string): string | undefined {
+  const v = re.exec(text)?.[1];
+  return v?.startsWith('"') ? v.slice(1, -1) : v;
+}
+
+function hostOf(text: string): { client?: Client; helo?: string } {
+  const m = HOST.exec(text);
+  if (!m) return {};
+  return { client: { name: m[1] ?? 'unknown', ip: m[3]! }, ...(m[2] !== undefined ? { helo: m[2] } : {}) };
+}
+
+/** Position of the first `: ` outside double quotes: where an Exim error text begins. */
+function reasonStart(text: string): number {
+  let quoted = false;
+  for (let i = 0; i < text.length - 1; i++) {
+    const c = text[i];
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && c === ':' && text[i + 1] === ' ') return i;
+  }
+  return -1;
+}
+
+/** `addr [<orig>] [fields]`: file and pipe deliveries name the address in angle brackets. */
+function addresses(text: string): { to: string; origTo?: string; rest: string } {
+  const m = /^(\S+)(?: <([^>]*)>)?(?: \(([^)]*)\))?(.*)$/.exec(text);
+  if (!m) return { to: text, rest: '' };
+  let to = m[1]!.replace(/:$/, '');
+  let origTo = m[2];
+  if ((to.startsWith('/') || to.startsWith('|')) && origTo !== undefined) {
+    to = origTo;
+    origTo = undefined;
+  }
+  return { to, ...(origTo !== undefined && origTo !== to ? { origTo } : {}), rest: m[4] ?? '' };
+}
+
+function arrival(qid: string, rest: string): MailEvent {
+  const senderEnd = rest.indexOf(' ');
+  const sender = (senderEnd < 0 ? rest : rest.slice(0, senderEnd)).replace(/^<>$/, '');
+  const fields = senderEnd < 0 ? '' : rest.slice(senderEnd);
+  const proto = field(P, fields);
+  const size = field(S, fields);
+  const { client, helo } = hostOf(fields);
+  const ev: Extract<MailEvent, { kind: 'arrival' }> = { kind: 'arrival', qid, sender };
+  if (proto !== undefined) ev.proto = proto;
+  if (size !== undefined) ev.size = Number(size);
+  if (client && proto !== 'local') ev.client = client;
+  if (helo !== undefined) ev.helo = helo;
+  const msgId = field(ID, fields);
+  if (msgId !== undefined) ev.messageId = msgId;
+  const auth = field(A, fields);
+  if (auth !== undefined) ev.authUser = auth;
+  const user = field(U, fields);
+  if (user !== undefined) ev.localUser = user;
+  // On an arrival line R= names the message this one is a bounce of.
+  const orig = field(R, fields);
+  if (orig !== undefined && sender === '') ev.ndrOf = orig;
+  const forList = / for (.+)$/.exec(fields);
+  if (forList) ev.recipients = forList[1]!.split(' ').filter((a) => a.includes('@'));
+  return ev;
+}
+
+function outcome(qid: string, flag: string, rest: string): MailEvent {
+  const { to, origTo, rest: after } = addresses(rest);
+  const cut = reasonStart(after);
+  const fields = cut < 0 ? after : after.slice(0, cut);
+  let reason = cut < 0 ? '' : after.slice(cut + 2);
+  if (flag === '=>' || flag === '->' || flag === '*>') reason = field(FIELD('C'), fields) ?? (flag === '*>' ? 'delivery suppressed' : '');
+  const status = flag === '**' ? (/retry time(?:out)? (?:exceeded|not reached for any host after a long failure period)/i.test(reason) ? 'expired' : 'bounced')
+    : flag === '==' ? 'deferred' : flag === '*>' ? 'discarded' : 'sent';
+  const host = /(?:^| )H=(\S+(?: \([^)]*\))? \[[^\]]+\](?::\d+)?)/.exec(fields)?.[1];
+  const transport = field(T, fields);
+  const dsn = DSN.exec(reason)?.[1];
+  return {
+    kind: 'delivery', qid, agent: transport ?? field(R, fields) ?? 'exim', to, status, reason,
+    ...(origTo !== undefined ? { origTo } : {}), ...(host !== undefined ? { relay: host } : {}),
+    ...(dsn !== undefined ? { dsn } : {}),
+  };
+}
+
+/** SMTP-time refusals: `H=(helo) [ip] F=<sender> rejected RCPT <rcpt>: reason`. */
+const REJECT =
+  /^(?:(.*?) )?(temporarily )?rejected (RCPT|MAIL|after DATA|connection|EHLO|HELO|DATA|AUTH|VRFY|EXPN|after [A-Z]+|by local_scan\(\)|by non-SMTP ACL)(?: <([^>]*)>)?(?::? ?(.*))?$/;
+
+function reject(qid: string | undefined, text: string): MailEvent | undefined {
+  const m = REJECT.exec(text);
+  if (!m) return undefined;
+  const who = m[1] ?? '';
+  const { client, helo } = hostOf(who);
+  const from = /(?:^| )F=<([^>]*)>/.exec(who)?.[1];
+  // local_scan() judges the whole message after its data.
+  const stage = m[3]!.startsWith('by ') ? 'DATA' : m[3]!.replace(/^after /, '').toUpperCase();
+  const reason = m[5] ?? '';
+  const dsn = DSN.exec(reason)?.[1];
+  return {
+    kind: 'reject', qid, action: 'reject', stage: stage === 'CONNECTION' ? 'CONNECT' : stage, by: 'exim', reason,
+    ...(client ? { client } : {}), ...(helo !== undefined ? { helo } : {}), ...(from !== undefined ? { from } : {}),
+    ...(m[4] !== undefined ? { to: m[4] } : {}), ...(dsn !== undefined ? { dsn } : {}),
+    ...(m[2] ? { code: '4xx' } : {}),
+  };
+}
+
+/** Lines that are understood and say nothing about one message's fate. */
+const NOISE =
+  /^(?:SMTP (?:connection|call|command|protocol|syntax|data timeout|error)|no (?:host name|IP address)|Start queue run|End queue run|exim \S+ daemon|cwd=|TLS error|Warning:|\S+ authenticator failed|unexpected disconnection|SMTP data timeout|Connection (?:refused|timed out)|DKIM:|SA:|H=|U=|\S+ \[[^\]]+\]|sender verify|recipient verify|ignoring |Spool file|Message is frozen|no immediate delivery|Unfrozen|Frozen|\[\S+\]|\*\*\*\*|[=-]>|>>|==|event |tls_|peer |our |cipher |bits |listening |daemon |Received |SIGHUP|pid written|\S+ ACL|[a-z_]+_acl:|accepted |delivering |domains:|arc_|Authentication-Results|lh[-_]|oldest|signer:|reason:|client |Message |\s*$|closed by|remote host|Completed|SMTP|LOG:|host |\d+ |no MAIL in SMTP connection|pid \d+: |removed by |original recipients ignored|frozen by |moved from input|refused connection|Peer did not present|TLS session|qualify\/rewrite|Exim configuration error|ETRN|ATRN|\S+ router: |\S+ transport |malware acl condition|DANE|dane:|PRDR|Failed to |failed to |Error |error |configured |\S+ authenticator: |\S+ condition |Start |Messages |domain |"Mail delivery failed|cancelled by |rejected from <|local_scan\(\) function|too many recipients|WARNING:|spool directory space|expansion of |invalid (?:value|message_size_limit)|re-exec of exim|exec of |using queue|timed out while reading|rejected XCLIENT|Server certificate|Required TLS|OCSP |NO CLIENT CERT|home directory)/;
+
+function noiseOrUnknown(text: string): EximResult {
+  return NOISE.test(text) ? 'known' : undefined;
+}
+
+export function parseEximBody(body: string): EximResult {
+  const text = body.replace(/^\[\d+\] /, '');
+  const m = ID_HEAD.exec(text);
+  if (!m) return reject(undefined, text) ?? noiseOrUnknown(text);
+  const qid = m[1]!;
+  const rest = m[2]!;
+  const flag = rest.slice(0, 3);
+  if (flag === '<= ') return arrival(qid, rest.slice(3));
+  if (flag === '=> ' || flag === '-> ' || flag === '** ' || flag === '== ' || flag === '*> ') return outcome(qid, flag.trim(), rest.slice(3));
+  if (rest === 'Completed' || rest.startsWith('Completed ')) return { kind: 'removed', qid };
+  if (rest.startsWith('cancelled by system filter')) {
+    return { kind: 'cancelled', qid, reason: rest.replace(/^cancelled by system filter:? ?/, '') || 'cancelled by system filter' };
+  }
+  if (rest.startsWith('Frozen')) return { kind: 'frozen', qid, dropped: false, reason: rest };
+  if (/: error ignored$/.test(rest)) return { kind: 'frozen', qid, dropped: true, reason: rest };
+  return reject(qid, rest) ?? noiseOrUnknown(rest);
+}
+
+export function isEximProgram(program: string): boolean {
+  return program === 'exim' || program === 'exim4' || program.startsWith('exim');
+}
