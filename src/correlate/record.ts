@@ -84,7 +84,8 @@ function outcomeOf(trace: Trace, rcpts: RecipientRecord[]): Outcome {
 /** What became of an NDR, from its own delivery lines. */
 export function fateOf(ndr: Ndr): Fate {
   const last = ndr.rcpts;
-  if (last.some((r) => r.status === 'sent')) return 'delivered';
+  // Handed on by a filter: for the NDR, that is as far as our log follows it.
+  if (last.some((r) => r.status === 'sent' || r.status === 'hop')) return 'delivered';
   const failed = last.find((r) => r.status === 'bounced' || r.status === 'expired');
   if (failed) {
     // A remote server answered and refused it ("host X said: 550 ..."): evidence of a forged sender.

@@ -8,7 +8,8 @@ import type { DeliveryStatus, MailEvent } from '../events.ts';
 const DELIVERY = /^to=<?([^>,]*)>?,(?: orig_to=<?([^>,]*)>?,)? (.*?)\bstatus=([A-Za-z-]+)(?: \(?(.*?)\)?)?$/;
 const RELAY = /(?:^|, )relay=([^,]*)/;
 const DSN = /(?:^|, )dsn=(\d\.\d{1,3}\.\d{1,3})/;
-const QUEUED_AS = /queued as ([0-9A-Za-z]{5,20})\)?\s*$/;
+/** Only an id of Postfix's own shape can be a re-queued copy of ours. */
+const QUEUED_AS = /queued as ([0-9A-F]{5,12}|[0-9](?=[0-9A-Za-z]*z)[0-9A-Za-z]{7,20})\)?\s*$/;
 const FORWARDED_AS = /^forwarded as ([0-9A-Za-z]{5,20})$/;
 /** Relays on this machine: a filter there that answers "queued as X" re-queued into our queue. */
 const LOCAL_RELAY = /^(?:[^[]*\[(?:127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)\](?::\d+)?|[^[]*\[\/[^\]]*\])$/;
