@@ -1,0 +1,181 @@
+// Checks bouncewatch's output (`messages --json`, `report --json`) against a truth.json written
+// by an MTA harness. Shared by the live Postfix e2e test and the committed-fixtures test.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import type { Truth, TruthMessage } from './lib/truth.ts';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const exec = promisify(execFile);
+
+// Structure only: enum values are compared below so a wrong value reads as a mismatch.
+const CliRecipient = z.object({
+  address: z.string(),
+  orig_address: z.string().nullish(),
+  status: z.string(),
+  dsn: z.string().nullish(),
+  cause: z.string().nullish(),
+  reason: z.string().nullish(),
+});
+const CliMessage = z.object({
+  mta: z.string(),
+  queue_id: z.string().nullish(),
+  queue_ids: z.array(z.string()).optional(),
+  message_id: z.string().nullish(),
+  origin: z.string(),
+  client_ip: z.string().nullish(),
+  helo: z.string().nullish(),
+  remote: z.boolean(),
+  sender: z.string(),
+  recipients: z.array(CliRecipient),
+  outcome: z.string(),
+  ndr: z.object({ queue_id: z.string().nullish(), to: z.string(), fate: z.string() }).nullable(),
+  backscatter: z.boolean(),
+});
+const Counts = z.record(z.string(), z.number());
+const CliReport = z.object({
+  rejected_at_smtp: z.number(),
+  accepted: z.number(),
+  bounced_after_accept: z.number(),
+  ndrs: z.number(),
+  backscatter: z.number(),
+  causes: z.unknown(),
+  backscatter_fates: z.unknown(),
+});
+export type CliMessage = z.infer<typeof CliMessage>;
+export type CliReport = z.infer<typeof CliReport>;
+
+export interface CliOutput {
+  messages: CliMessage[];
+  report: CliReport;
+}
+
+async function cli(args: string[]): Promise<string> {
+  try {
+    const r = await exec(process.execPath, [path.join(REPO, 'bin/bouncewatch.js'), ...args], { cwd: REPO, maxBuffer: 64 << 20 });
+    return r.stdout;
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`bouncewatch ${args.join(' ')} failed: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}`, { cause: e });
+  }
+}
+
+/** Imports one log into a fresh database and reads the per-message and summary output. */
+export async function runBouncewatch(logPath: string, year: number, dbPath: string): Promise<CliOutput> {
+  await cli(['import', '--db', dbPath, '--year', String(year), logPath]);
+  const lines = (await cli(['messages', '--db', dbPath, '--json'])).split('\n').filter((l) => l.trim() !== '');
+  const messages = lines.map((l, i) => {
+    const r = CliMessage.safeParse(JSON.parse(l));
+    if (!r.success) throw new Error(`messages --json line ${i + 1} does not fit the contract: ${r.error.message}\n${l}`);
+    return r.data;
+  });
+  const report = CliReport.parse(JSON.parse(await cli(['report', '--db', dbPath, '--json'])));
+  return { messages, report };
+}
+
+const bare = (id: string | null | undefined): string => (id ?? '').replace(/^<|>$/g, '').toLowerCase();
+const same = (a: string | null | undefined, b: string | null | undefined): boolean => (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
+
+function checkMessage(t: TruthMessage, found: CliMessage[]): string[] {
+  const id = t.message_id;
+  if (t.expect_outcome === 'rejected_at_smtp') {
+    // RCPT-stage rejects leave no message id in the log; a DATA-stage reject may. Either
+    // way the message must never show up as accepted.
+    return found.filter((m) => m.outcome !== 'rejected_at_smtp').map((m) => `${id}: rejected at SMTP, but reported as ${m.outcome}`);
+  }
+  if (found.length === 0) return [`${id}: not in bouncewatch's messages`];
+  const p: string[] = [];
+  if (found.length > 1) p.push(`${id}: listed ${found.length} times (a filter hop or a forward must not split a message)`);
+  const m = found[0] as CliMessage;
+  const want = (what: string, got: unknown, expected: unknown): void => {
+    if (got !== expected) p.push(`${id}: ${what} is ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}`);
+  };
+  want('outcome', m.outcome, t.expect_outcome);
+  want('origin', m.origin, t.expect_origin);
+  want('remote', m.remote, t.expect_remote);
+  want('sender', m.sender, t.sender);
+  if (t.client_ip !== null) want('client_ip (the origin, behind any hop)', m.client_ip ?? null, t.client_ip);
+  want('backscatter', m.backscatter, t.expect_backscatter);
+  for (const r of t.recipients) {
+    const got = m.recipients.find((x) => same(x.address, r.address) && (r.orig_address === undefined || same(x.orig_address, r.orig_address)));
+    const label = r.orig_address ? `${r.address} (orig ${r.orig_address})` : r.address;
+    if (!got) {
+      p.push(`${id}: recipient ${label} missing (have ${m.recipients.map((x) => `${x.address}${x.orig_address ? `<-${x.orig_address}` : ''}`).join(', ')})`);
+      continue;
+    }
+    want(`${label} status`, got.status, r.expect_status);
+    want(`${label} cause`, got.cause ?? null, r.expect_cause);
+  }
+  if (t.expect_ndr === null) {
+    if (m.ndr !== null) p.push(`${id}: expected no NDR, got ${JSON.stringify(m.ndr)}`);
+  } else if (m.ndr === null) {
+    p.push(`${id}: expected an NDR to ${t.expect_ndr.to} (${t.expect_ndr.fate}), got none`);
+  } else {
+    if (!same(m.ndr.to, t.expect_ndr.to)) p.push(`${id}: NDR to ${m.ndr.to}, expected ${t.expect_ndr.to}`);
+    want('NDR fate', m.ndr.fate, t.expect_ndr.fate);
+  }
+  return p;
+}
+
+function countsOf(v: unknown): Record<string, number> | null {
+  const r = Counts.safeParse(v);
+  return r.success ? r.data : null;
+}
+
+function checkReport(truth: Truth, report: CliReport): string[] {
+  const p: string[] = [];
+  const msgs = truth.messages;
+  const smtpAccepted = msgs.filter((m) => m.expect_origin === 'smtp' && m.expect_outcome !== 'rejected_at_smtp').length;
+  const dataRejects = truth.smtp_rejects.filter((r) => r.stage === 'DATA').length;
+  const bouncedSmtp = msgs.filter((m) => m.expect_outcome === 'bounced_after_accept' && m.expect_origin === 'smtp').length;
+  const bouncedAll = msgs.filter((m) => m.expect_outcome === 'bounced_after_accept').length;
+  const backscatter = msgs.filter((m) => m.expect_backscatter);
+  if (report.rejected_at_smtp < truth.smtp_rejects.length) {
+    p.push(`report: rejected_at_smtp ${report.rejected_at_smtp} < ${truth.smtp_rejects.length} rejects the harness provoked`);
+  }
+  // Counted once at the origin: a re-injected or forwarded copy must not count again. A
+  // DATA-stage reject had a queue id, so a reading that counts it as accepted is tolerated.
+  if (report.accepted < smtpAccepted || report.accepted > smtpAccepted + dataRejects) {
+    p.push(`report: accepted ${report.accepted}, expected ${smtpAccepted}${dataRejects ? ` (or up to ${smtpAccepted + dataRejects})` : ''}`);
+  }
+  // The pickup message bounced too but was not accepted over SMTP; either reading is allowed.
+  if (report.bounced_after_accept < bouncedSmtp || report.bounced_after_accept > bouncedAll) {
+    p.push(`report: bounced_after_accept ${report.bounced_after_accept}, expected ${bouncedSmtp}..${bouncedAll}`);
+  }
+  const ndrs = msgs.filter((m) => m.expect_ndr !== null).length;
+  if (report.ndrs < ndrs) p.push(`report: ndrs ${report.ndrs} < ${ndrs} sender NDRs`);
+  if (report.backscatter !== backscatter.length) p.push(`report: backscatter ${report.backscatter}, expected ${backscatter.length}`);
+  const fates = countsOf(report.backscatter_fates);
+  if (fates) {
+    const want: Record<string, number> = {};
+    for (const m of backscatter) if (m.expect_ndr) want[m.expect_ndr.fate] = (want[m.expect_ndr.fate] ?? 0) + 1;
+    for (const k of new Set([...Object.keys(want), ...Object.keys(fates)])) {
+      if ((fates[k] ?? 0) !== (want[k] ?? 0)) p.push(`report: backscatter_fates.${k} is ${fates[k] ?? 0}, expected ${want[k] ?? 0}`);
+    }
+  } else {
+    p.push(`report: backscatter_fates is not a {fate: count} object: ${JSON.stringify(report.backscatter_fates)}`);
+  }
+  const causes = countsOf(report.causes);
+  if (causes) {
+    const used = new Set(msgs.filter((m) => m.expect_outcome === 'bounced_after_accept').flatMap((m) => m.recipients.map((r) => r.expect_cause)));
+    for (const c of used) if (c !== null && !(causes[c] && causes[c] > 0)) p.push(`report: causes.${c} missing`);
+  } else {
+    p.push(`report: causes is not a {cause: count} object: ${JSON.stringify(report.causes)}`);
+  }
+  return p;
+}
+
+/** Every difference between the truth and bouncewatch's output, as readable lines. */
+export function checkTruth(truth: Truth, out: CliOutput): string[] {
+  const byId = new Map<string, CliMessage[]>();
+  for (const m of out.messages) {
+    const k = bare(m.message_id);
+    if (k) byId.set(k, [...(byId.get(k) ?? []), m]);
+  }
+  return [
+    ...truth.messages.flatMap((t) => checkMessage(t, byId.get(bare(t.message_id)) ?? [])),
+    ...checkReport(truth, out.report),
+  ];
+}

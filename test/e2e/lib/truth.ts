@@ -1,0 +1,60 @@
+// The truth file's shape: what the harness sent and what each scenario is designed to produce.
+// Written from the scenario definitions (never from the log) and read by check-truth.ts.
+export type Listener = 'open' | 'strict' | 'filtered' | 'pickup';
+export type RcptStatus = 'sent' | 'bounced' | 'deferred' | 'expired';
+export type Cause =
+  | 'unknown_recipient'
+  | 'mailbox_full'
+  | 'message_too_large'
+  | 'content_rejected'
+  | 'forward_rejected'
+  | 'relay_rejected'
+  | 'expired'
+  | 'other';
+export type Outcome = 'delivered' | 'bounced_after_accept' | 'rejected_at_smtp';
+export type NdrFate = 'delivered' | 'deferred' | 'rejected' | 'undeliverable';
+
+export interface TruthRecipient {
+  address: string;
+  expect_status: RcptStatus;
+  expect_cause: Cause | null;
+  /** The address the client gave when an alias rewrote it (Postfix orig_to). */
+  orig_address?: string;
+}
+
+export interface TruthMessage {
+  scenario: string;
+  message_id: string; // without <>
+  /** 'pickup' = submitted with sendmail(1) (local origin, no client address). */
+  listener: Listener;
+  client_ip: string | null;
+  helo: string | null;
+  sender: string; // "" for <>
+  /** Recipients that were accepted into the queue; RCPT-rejected ones are in smtp_rejects. */
+  recipients: TruthRecipient[];
+  expect_outcome: Outcome;
+  expect_ndr: { to: string; fate: NdrFate } | null;
+  expect_backscatter: boolean;
+  /** Extra keys (not in the original brief): origin and remote as bouncewatch should report them. */
+  expect_origin: 'smtp' | 'local';
+  expect_remote: boolean;
+  /** A human note on how the scenario produces its result. */
+  design: string;
+}
+
+export interface TruthReject {
+  client_ip: string;
+  sender: string;
+  recipient: string;
+  stage: 'RCPT' | 'DATA';
+  message_id: string;
+}
+
+export interface Truth {
+  generated_at: string;
+  hostname: string;
+  mta: 'postfix' | 'exim';
+  local_domains: string[];
+  messages: TruthMessage[];
+  smtp_rejects: TruthReject[];
+}

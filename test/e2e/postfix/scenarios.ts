@@ -1,0 +1,190 @@
+// The Postfix scenarios: who sends what to which listener, and what each message is designed
+// to produce (recipient fates, causes, NDR fate, backscatter). truth.json is built from this.
+import type { Cause, Listener, NdrFate, Outcome, TruthMessage, TruthRecipient } from '../lib/truth.ts';
+import { NXDOMAIN, VIRUS_MARKER } from './topology.ts';
+
+export interface ScenarioMessage {
+  truth: TruthMessage;
+  /** RCPT TO addresses in the order the client sends them (accepted and rejected). */
+  rcpts: string[];
+  /** Recipients the listener refuses during the session (the strict twin). */
+  rejects: { recipient: string; stage: 'RCPT' | 'DATA' }[];
+  body?: string;
+  padBytes?: number;
+}
+
+const sent = (address: string, orig?: string): TruthRecipient =>
+  ({ address, expect_status: 'sent', expect_cause: null, ...(orig ? { orig_address: orig } : {}) });
+const bounced = (address: string, cause: Cause, orig?: string): TruthRecipient =>
+  ({ address, expect_status: 'bounced', expect_cause: cause, ...(orig ? { orig_address: orig } : {}) });
+const expired = (address: string): TruthRecipient => ({ address, expect_status: 'expired', expect_cause: 'expired' });
+
+interface Spec {
+  listener: Listener;
+  sender: string;
+  recipients: TruthRecipient[];
+  rcpts?: string[]; // defaults to the recipients' (orig_)addresses
+  rejects?: ScenarioMessage['rejects'];
+  ndr?: NdrFate | null; // fate of the NDR to the sender; null = no NDR
+  outcome?: Outcome;
+  internal?: boolean; // client 127.0.0.1 instead of a 127.1.x.y address
+  body?: string;
+  padBytes?: number;
+  design: string;
+}
+
+const isLocalSender = (s: string): boolean => /@pfx\.test$/i.test(s);
+
+function scenario(index: number, name: string, specs: Spec[]): ScenarioMessage[] {
+  return specs.map((s, i) => {
+    const n = i + 1;
+    const pickup = s.listener === 'pickup';
+    const clientIp = pickup ? null : s.internal ? '127.0.0.1' : `127.1.${index}.${n}`;
+    const remote = !pickup && !s.internal;
+    const anyFailed = s.recipients.some((r) => r.expect_status === 'bounced' || r.expect_status === 'expired');
+    const outcome: Outcome = s.outcome ?? (anyFailed ? 'bounced_after_accept' : 'delivered');
+    const ndr = s.ndr ? { to: s.sender, fate: s.ndr } : null;
+    const backscatter = outcome === 'bounced_after_accept' && ndr !== null && remote && !isLocalSender(s.sender);
+    return {
+      rcpts: s.rcpts ?? s.recipients.map((r) => r.orig_address ?? r.address),
+      rejects: s.rejects ?? [],
+      ...(s.body !== undefined ? { body: s.body } : {}),
+      ...(s.padBytes !== undefined ? { padBytes: s.padBytes } : {}),
+      truth: {
+        scenario: name,
+        message_id: `bw-e2e-${name}-${n}@harness.test`,
+        listener: s.listener,
+        client_ip: clientIp,
+        helo: pickup ? null : s.internal ? 'app.pfx.test' : `h${index}-${n}.bots.test`,
+        sender: s.sender,
+        recipients: s.recipients,
+        expect_outcome: outcome,
+        expect_ndr: ndr,
+        expect_backscatter: backscatter,
+        expect_origin: pickup ? 'local' : 'smtp',
+        expect_remote: remote,
+        design: s.design,
+      },
+    };
+  });
+}
+
+const virusBody = `Attachment scan test.\r\n${VIRUS_MARKER}\r\n`;
+
+export function postfixScenarios(): ScenarioMessage[] {
+  return [
+    // First, so that its 20 s queue lifetime runs while everything else is sent.
+    ...scenario(16, 'expired', [
+      { listener: 'open', sender: 'ghost161@shop161.victims.test', recipients: [expired('stuck161@relay.pfx.test')], ndr: 'delivered',
+        design: 'downstream answers 451 4.3.0 to every RCPT; maximal_queue_lifetime=20s expires it' },
+    ]),
+    ...scenario(1, 'unknown-local', [
+      { listener: 'open', sender: 'ghost11@shop11.victims.test', recipients: [bounced('nobody11@pfx.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'open listener has empty local_recipient_maps; local(8) bounces unknown user' },
+      { listener: 'open', sender: 'ghost12@shop12.victims.test', recipients: [sent('alice@pfx.test'), bounced('nobody12@pfx.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'one good, one unknown local recipient: partial bounce' },
+      { listener: 'open', sender: 'ghost13@shop13.victims.test', recipients: [bounced('nobody13a@pfx.test', 'unknown_recipient'), bounced('nobody13b@pfx.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'two unknown local recipients, one NDR' },
+    ]),
+    ...scenario(2, 'unknown-relay', [
+      { listener: 'open', sender: 'ghost21@shop21.victims.test', recipients: [bounced('nobody21@relay.pfx.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'empty relay_recipient_maps; downstream 127.0.0.31 says 550 5.1.1 at RCPT' },
+      { listener: 'open', sender: 'ghost22@shop22.victims.test', recipients: [sent('carol@relay.pfx.test'), bounced('nobody22@relay.pfx.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'one good and one unknown relay recipient in the same downstream transaction' },
+    ]),
+    ...scenario(3, 'mailbox-full', [
+      { listener: 'open', sender: 'ghost31@shop31.victims.test', recipients: [bounced('frank@pfx.test', 'mailbox_full')], ndr: 'delivered',
+        design: 'transport_maps sends frank to the quota-lda pipe, which prints "5.2.2 Mailbox full..." and exits 73' },
+      { listener: 'open', sender: 'ghost32@shop32.victims.test', recipients: [bounced('full32@relay.pfx.test', 'mailbox_full')], ndr: 'delivered',
+        design: 'downstream answers 552 5.2.2 Mailbox is full at RCPT' },
+    ]),
+    ...scenario(4, 'too-large', [
+      { listener: 'open', sender: 'ghost41@shop41.victims.test', recipients: [bounced('big41@relay.pfx.test', 'message_too_large')], ndr: 'delivered', padBytes: 40_000,
+        design: 'downstream accepts RCPT, then 552 5.3.4 at end of DATA (message > 20000 bytes)' },
+      { listener: 'open', sender: 'ghost42@shop42.victims.test', recipients: [bounced('big42@relay.pfx.test', 'message_too_large')], ndr: 'delivered', padBytes: 60_000,
+        design: 'same, larger' },
+      { listener: 'open', sender: 'ghost43@shop43.victims.test', recipients: [bounced('big43@small.pfx.test', 'message_too_large')], ndr: 'delivered', padBytes: 40_000,
+        design: 'small.pfx.test advertises SIZE 20000: Postfix bounces it without sending (message size exceeds size limit of server)' },
+    ]),
+    ...scenario(5, 'virus', [
+      { listener: 'filtered', sender: 'ghost51@shop51.victims.test', recipients: [bounced('carol@relay.pfx.test', 'content_rejected')], ndr: 'delivered', body: virusBody,
+        design: 'after-queue content filter (fake amavis) answers 554 5.7.1 INFECTED at end of DATA' },
+      { listener: 'filtered', sender: 'ghost52@shop52.victims.test', recipients: [bounced('alice@pfx.test', 'content_rejected'), bounced('carol@relay.pfx.test', 'content_rejected')], ndr: 'delivered', body: virusBody,
+        design: 'infected, two recipients, one NDR' },
+    ]),
+    ...scenario(6, 'filter-clean', [
+      { listener: 'filtered', sender: 'news61@ext.test', recipients: [sent('carol@relay.pfx.test')],
+        design: 'clean: filter re-injects into 127.0.0.1:10025 (new queue id, XFORWARD orig_queue_id), then relayed' },
+      { listener: 'filtered', sender: 'news62@ext.test', recipients: [sent('alice@pfx.test')],
+        design: 'clean: re-injected, then local delivery' },
+    ]),
+    ...scenario(7, 'filter-bounce', [
+      { listener: 'filtered', sender: 'ghost71@shop71.victims.test', recipients: [bounced('nobody71@relay.pfx.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'clean, re-injected (second queue id), then downstream 550 5.1.1: the origin is behind the hop' },
+    ]),
+    ...scenario(8, 'forward', [
+      { listener: 'open', sender: 'ghost81@shop81.victims.test', recipients: [bounced('gone4@ext.test', 'forward_rejected', 'fwd4@pfx.test')], ndr: 'delivered',
+        design: 'alias fwd4 -> gone4@ext.test; local "forwarded as" new id; ext MX says 550 5.1.1' },
+      { listener: 'open', sender: 'ghost82@shop82.victims.test', recipients: [bounced('gone5@ext.test', 'forward_rejected', 'fwd5@pfx.test')], ndr: 'delivered',
+        design: 'alias fwd5 -> gone5@ext.test, same' },
+    ]),
+    ...scenario(9, 'strict', [
+      { listener: 'strict', sender: 'ghost91@shop91.victims.test', recipients: [], rcpts: ['nobody91@pfx.test'],
+        rejects: [{ recipient: 'nobody91@pfx.test', stage: 'RCPT' }], outcome: 'rejected_at_smtp',
+        design: 'strict twin: 550 5.1.1 User unknown in local recipient table' },
+      { listener: 'strict', sender: 'ghost92@shop92.victims.test', recipients: [], rcpts: ['nobody92@relay.pfx.test'],
+        rejects: [{ recipient: 'nobody92@relay.pfx.test', stage: 'RCPT' }], outcome: 'rejected_at_smtp',
+        design: 'strict twin: reject_unverified_recipient probes the downstream (550 5.1.1) and rejects' },
+      { listener: 'strict', sender: 'ghost93@shop93.victims.test', recipients: [sent('alice@pfx.test')], rcpts: ['alice@pfx.test', 'nobody93@pfx.test'],
+        rejects: [{ recipient: 'nobody93@pfx.test', stage: 'RCPT' }],
+        design: 'strict twin: the unknown recipient is refused, the good one is delivered' },
+      { listener: 'strict', sender: 'ghost94@shop94.victims.test', recipients: [], rcpts: ['carol@relay.pfx.test'], body: virusBody,
+        rejects: [{ recipient: 'carol@relay.pfx.test', stage: 'DATA' }], outcome: 'rejected_at_smtp',
+        design: 'strict twin: body_checks REJECT in its own cleanup service (rejected at end of DATA, has a queue id)' },
+      { listener: 'strict', sender: 'ghost95@shop95.victims.test', recipients: [], rcpts: ['full95@relay.pfx.test'],
+        rejects: [{ recipient: 'full95@relay.pfx.test', stage: 'RCPT' }], outcome: 'rejected_at_smtp',
+        design: 'strict twin: the verification probe gets 552 5.2.2 from downstream, so RCPT is refused' },
+    ]),
+    ...scenario(10, 'normal', [
+      { listener: 'open', sender: 'partner101@ext.test', recipients: [sent('alice@pfx.test')], design: 'local delivery to a file (alias)' },
+      { listener: 'open', sender: 'partner102@ext.test', recipients: [sent('carol@relay.pfx.test')], design: 'relayed to downstream' },
+      { listener: 'open', sender: 'partner103@ext.test', recipients: [sent('friend@ext.test', 'fwdok@pfx.test')], design: 'alias forward that works' },
+    ]),
+    ...scenario(11, 'greylist', [
+      { listener: 'open', sender: 'partner111@ext.test', recipients: [sent('grey111@relay.pfx.test')],
+        design: 'downstream 450 4.7.1 greylisting on the first try, 250 on the retry' },
+      { listener: 'open', sender: 'partner112@ext.test', recipients: [sent('grey112@relay.pfx.test'), sent('carol@relay.pfx.test')],
+        design: 'greylisted recipient deferred while the other is delivered, then delivered' },
+    ]),
+    ...scenario(12, 'null-sender', [
+      { listener: 'open', sender: '', recipients: [bounced('nobody121@pfx.test', 'unknown_recipient')], ndr: null,
+        design: 'MAIL FROM:<> from remote; bounce goes nowhere (postmaster gets a 2bounce notice)' },
+      { listener: 'open', sender: '', recipients: [bounced('nobody122@relay.pfx.test', 'unknown_recipient')], ndr: null,
+        design: 'MAIL FROM:<> to an unknown relay user' },
+    ]),
+    ...scenario(13, 'ndr-fates', [
+      { listener: 'open', sender: 'ghost131@shop131.victims.test', recipients: [bounced('nobody131@pfx.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'NDR accepted by the forged domain MX' },
+      { listener: 'open', sender: 'grey132@shop132.victims.test', recipients: [bounced('nobody132@pfx.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'NDR greylisted (450 4.7.1) once, then delivered' },
+      { listener: 'open', sender: 'refuse133@shop133.victims.test', recipients: [bounced('nobody133@pfx.test', 'unknown_recipient')], ndr: 'rejected',
+        design: 'NDR refused 550 5.1.1 by the forged domain MX: double bounce to postmaster' },
+      { listener: 'open', sender: `ghost134@${NXDOMAIN}`, recipients: [bounced('nobody134@pfx.test', 'unknown_recipient')], ndr: 'undeliverable',
+        design: 'sender domain routed to error:5.4.4 Host or domain name not found: NDR bounces, double bounce' },
+    ]),
+    ...scenario(14, 'local-sender', [
+      { listener: 'open', sender: 'bob@pfx.test', recipients: [bounced('nobody141@pfx.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'remote client, sender in a local domain: NDR delivered locally to bob, not backscatter' },
+    ]),
+    ...scenario(15, 'internal', [
+      { listener: 'open', internal: true, sender: 'ghost151@shop151.victims.test', recipients: [bounced('nobody151@pfx.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'client 127.0.0.1 is in mynetworks: internal origin, not backscatter' },
+      { listener: 'pickup', sender: 'ghost152@shop152.victims.test', recipients: [bounced('nobody152@pfx.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'sendmail(1) pickup (local origin), not backscatter' },
+    ]),
+    ...scenario(17, 'relay-policy', [
+      { listener: 'open', sender: 'ghost171@shop171.victims.test', recipients: [bounced('policy171@relay.pfx.test', 'relay_rejected')], ndr: 'delivered',
+        design: 'downstream refuses with 554 5.7.1 Access denied (policy)' },
+    ]),
+  ];
+}
