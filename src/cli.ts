@@ -7,6 +7,7 @@ import { Ingest } from './ingest/ingest.ts';
 import { importFile } from './ingest/import-files.ts';
 import { formatReport } from './cli/format-report.ts';
 import { parseTime } from './cli/time.ts';
+import { registerServe } from './cli/serve-command.ts';
 import { summarize } from './report/summary.ts';
 import { defaultDbPath, openDb } from './store/db.ts';
 import { listMessages, resolvePeriod } from './store/queries.ts';
@@ -121,6 +122,8 @@ program
     }
     db.close();
   });
+
+registerServe(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`bouncewatch: ${(e as Error).message}\n`);

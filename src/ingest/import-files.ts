@@ -4,6 +4,7 @@
 import { stat } from 'node:fs/promises';
 import { LineParser } from '../parse/line.ts';
 import type { Db } from '../store/db.ts';
+import { findKnown } from '../store/positions.ts';
 import { FINGERPRINT_BYTES, fingerprintOf, openStream, readHead, readLines } from '../sources/read-lines.ts';
 import type { Ingest } from './ingest.ts';
 
@@ -19,26 +20,6 @@ export interface FileResult {
   skippedBytes: number;
 }
 
-interface Known {
-  fingerprint: string;
-  offset: number;
-}
-
-function findKnown(db: Db, head: Buffer): Known | undefined {
-  const rows = db.prepare('SELECT fingerprint, fp_len, offset FROM sources').all() as {
-    fingerprint: string;
-    fp_len: number;
-    offset: number;
-  }[];
-  // The longest matching prefix: a short file that grew is still the same file.
-  let best: (typeof rows)[number] | undefined;
-  for (const r of rows) {
-    if (r.fp_len > head.length || (best && best.fp_len >= r.fp_len)) continue;
-    if (fingerprintOf(head.subarray(0, r.fp_len)) === r.fingerprint) best = r;
-  }
-  return best ? { fingerprint: best.fingerprint, offset: best.offset } : undefined;
-}
-
 export async function importFile(db: Db, ingest: Ingest, path: string, opts: ImportOptions): Promise<FileResult> {
   const batch = opts.batchLines ?? 20_000;
   let refTime = Date.now();
@@ -49,17 +30,15 @@ export async function importFile(db: Db, ingest: Ingest, path: string, opts: Imp
     const head = await readHead(path);
     const known = findKnown(db, head);
     skip = known?.offset ?? 0;
-    source = { fingerprint: fingerprintOf(head), fpLen: Math.min(head.length, FINGERPRINT_BYTES) };
-    if (known && known.fingerprint !== source.fingerprint) {
-      db.prepare('DELETE FROM sources WHERE fingerprint = ?').run(known.fingerprint);
-    }
+    source = { fingerprint: fingerprintOf(head), fpLen: Math.min(head.length, FINGERPRINT_BYTES), previous: known?.fingerprint };
   }
   const parser = new LineParser({ year: opts.year, refTime: () => refTime });
   let lines = 0;
   let pending = 0;
   let offset = skip;
   const commit = () => {
-    ingest.commit(source ? { fingerprint: source.fingerprint, fpLen: source.fpLen, path, offset, lines } : undefined);
+    if (source) ingest.commit({ fingerprint: source.fingerprint, fpLen: source.fpLen, path, offset, lines, replaces: source.previous });
+    else ingest.commit();
     pending = 0;
   };
   for await (const chunk of readLines(await openStream(path), skip)) {

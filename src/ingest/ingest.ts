@@ -74,11 +74,11 @@ export class Ingest {
   }
 
   /** Writes everything since the last commit, with the source position it reached. */
-  commit(source?: SourcePosition): void {
+  commit(...sources: SourcePosition[]): void {
     // A whole batch without one timed line: count it at hour 0 rather than hold it past the
     // commit of its file position.
     if (this.untimed.total > 0) this.moveUntimed(this.countsAt(0));
-    this.writer.write({ drained: this.tracker.drain(), counts: this.counts, unknownSamples: this.samples, source });
+    this.writer.write({ drained: this.tracker.drain(), counts: this.counts, unknownSamples: this.samples, sources });
     this.counts = new Map();
     this.samples = [];
   }

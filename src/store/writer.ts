@@ -20,6 +20,8 @@ export interface SourcePosition {
   path: string;
   offset: number;
   lines: number;
+  /** A shorter fingerprint of the same file, from before it grew: its row is replaced. */
+  replaces?: string;
 }
 
 export interface Batch {
@@ -27,7 +29,8 @@ export interface Batch {
   /** Counters by hour start (ms). */
   counts: Map<number, LineCounts>;
   unknownSamples: { program: string | null; line: string; at: number | null }[];
-  source?: SourcePosition;
+  /** Read positions reached by this batch, committed with its rows. */
+  sources: SourcePosition[];
 }
 
 const MAX_SAMPLES = 1000;
@@ -69,6 +72,7 @@ export class Writer {
       sample: db.prepare('INSERT INTO unknown_samples (program, line, seen_at) VALUES (?, ?, ?)'),
       domain: db.prepare("INSERT OR IGNORE INTO local_domains (domain, source) VALUES (?, 'learnt')"),
       unflag: db.prepare('UPDATE messages SET backscatter = 0 WHERE sender_domain = ? AND backscatter = 1'),
+      delSource: db.prepare('DELETE FROM sources WHERE fingerprint = ?'),
       source: db.prepare(`INSERT INTO sources (fingerprint, fp_len, path, offset, lines, updated_at) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT (fingerprint) DO UPDATE SET fp_len = excluded.fp_len, path = excluded.path, offset = excluded.offset,
         lines = excluded.lines, updated_at = excluded.updated_at`),
@@ -105,8 +109,8 @@ export class Writer {
       s.domain.run(d);
       s.unflag.run(d);
     }
-    if (b.source) {
-      const p = b.source;
+    for (const p of b.sources) {
+      if (p.replaces !== undefined && p.replaces !== p.fingerprint) s.delSource.run(p.replaces);
       s.source.run(p.fingerprint, p.fpLen, p.path, p.offset, p.lines, Date.now());
     }
   }

@@ -1,0 +1,121 @@
+// Builds the effective configuration: defaults < config file < BOUNCEWATCH_* environment <
+// flags. Any bad value stops start-up with a message naming the key and where it came from.
+import { existsSync, readFileSync, accessSync, constants } from 'node:fs';
+import { hostname } from 'node:os';
+import { ConfigSchema, DEFAULT_LOGS, KEYS, LIST_KEYS, NUMBER_KEYS, type Config, type ConfigKey } from './schema.ts';
+
+export class ConfigError extends Error {}
+
+type Raw = Partial<Record<ConfigKey, unknown>>;
+
+export interface LoadOptions {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  flags?: Raw;
+}
+
+function readable(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function defaults(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    db: env.BOUNCEWATCH_DB || './bouncewatch.db',
+    logs: DEFAULT_LOGS.filter((p) => existsSync(p) && readable(p)),
+    listen: '127.0.0.1:9825',
+    internal_networks: '127.0.0.1/32,::1/128',
+    local_domains: [],
+    mainlog_host: hostname().split('.')[0] || 'localhost',
+    retention_days: 90,
+    stale_after_hours: 168,
+    grace_seconds: 600,
+    batch_lines: 5000,
+    batch_ms: 500,
+    poll_ms: 250,
+    log_level: 'info',
+  };
+}
+
+function fromText(key: ConfigKey, text: string): unknown {
+  if (LIST_KEYS.has(key)) return text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (NUMBER_KEYS.has(key)) return /^-?\d+$/.test(text.trim()) ? Number(text) : text;
+  return text;
+}
+
+function fromFile(path: string): { raw: Raw; source: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${path}: ${(e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`config file ${path} must hold one JSON object`);
+  const unknownKey = Object.keys(raw).find((k) => !(KEYS as string[]).includes(k));
+  if (unknownKey) throw new ConfigError(`config file ${path}: unknown key "${unknownKey}" (known: ${KEYS.join(', ')})`);
+  return { raw: raw as Raw, source: `config file ${path}` };
+}
+
+function fromEnv(env: NodeJS.ProcessEnv): { raw: Raw; sources: Map<ConfigKey, string> } {
+  const raw: Raw = {};
+  const sources = new Map<ConfigKey, string>();
+  for (const key of KEYS) {
+    const name = `BOUNCEWATCH_${key.toUpperCase()}`;
+    const v = env[name];
+    if (v === undefined || v === '') continue;
+    raw[key] = fromText(key, v);
+    sources.set(key, `environment ${name}`);
+  }
+  return { raw, sources };
+}
+
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const merged: Raw = { ...defaults(env) };
+  const origin = new Map<ConfigKey, string>();
+  const file = opts.file ?? env.BOUNCEWATCH_CONFIG;
+  if (file) {
+    const f = fromFile(file);
+    for (const [k, v] of Object.entries(f.raw) as [ConfigKey, unknown][]) {
+      merged[k] = v;
+      origin.set(k, f.source);
+    }
+  }
+  const e = fromEnv(env);
+  for (const [k, v] of Object.entries(e.raw) as [ConfigKey, unknown][]) {
+    merged[k] = v;
+    origin.set(k, e.sources.get(k)!);
+  }
+  for (const [k, v] of Object.entries(opts.flags ?? {}) as [ConfigKey, unknown][]) {
+    if (v === undefined) continue;
+    merged[k] = typeof v === 'string' ? fromText(k, v) : v;
+    origin.set(k, `flag --${k.replace(/_/g, '-')}`);
+  }
+  const parsed = ConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0] ?? '');
+    const where = origin.get(key as ConfigKey) ?? 'default';
+    throw new ConfigError(`config key "${key}" (from ${where}): ${issue.message}`);
+  }
+  const cfg = parsed.data;
+  if (!isLoopbackListen(cfg.listen) && cfg.token === undefined) {
+    throw new ConfigError(`config key "listen" (${cfg.listen}) is not a loopback address: set "token" too, or listen on 127.0.0.1`);
+  }
+  return cfg;
+}
+
+export function isLoopbackListen(listen: string): boolean {
+  const host = listen.slice(0, listen.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}

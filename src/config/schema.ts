@@ -1,0 +1,52 @@
+// The one configuration schema: every key with its default and allowed range. Loaded from a
+// JSON file, then BOUNCEWATCH_<KEY> environment variables, then command-line flags.
+import { z } from 'zod';
+import { NetworkList } from '../correlate/networks.ts';
+
+const networks = z.string().refine(
+  (v) => {
+    try {
+      NetworkList.parse(v);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be a comma-separated list of IP networks (CIDR), like 127.0.0.1/32,::1/128' },
+);
+
+const listen = z
+  .string()
+  .regex(/^(?:\[[0-9a-fA-F:]+\]|[0-9A-Za-z.:-]*):\d{1,5}$/, { message: 'must be ADDRESS:PORT, like 127.0.0.1:9825 or [::1]:9825' });
+
+export const ConfigSchema = z
+  .object({
+    db: z.string().min(1).describe('SQLite database file'),
+    logs: z.array(z.string().min(1)).describe('log files to follow (default: the usual Postfix and Exim paths that exist)'),
+    listen: listen.describe('address and port of the web server'),
+    token: z.string().min(16, { message: 'must be at least 16 characters' }).optional().describe('API token; required to listen beyond loopback'),
+    internal_networks: networks.describe('clients that are not remote'),
+    local_domains: z.array(z.string().min(1)).describe('domains that are ours, besides those learnt from local deliveries'),
+    mainlog_host: z.string().min(1).describe('host name for Exim mainlog lines, which carry none'),
+    retention_days: z.number().int().min(1).max(3650).describe('delete data older than this many days (of log time), checked daily'),
+    stale_after_hours: z.number().int().min(1).max(24 * 60).describe('an open message with no line for this long is written as pending'),
+    grace_seconds: z.number().int().min(0).max(86_400).describe('a finished message stays in memory this long for late lines'),
+    batch_lines: z.number().int().min(1).max(1_000_000).describe('lines per write transaction at most'),
+    batch_ms: z.number().int().min(10).max(60_000).describe('longest wait before pending lines are written'),
+    poll_ms: z.number().int().min(10).max(60_000).describe('how often followed files are checked for growth and rotation'),
+    log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).describe('bouncewatch\'s own log level'),
+  })
+  .strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigKey = keyof Config;
+
+export const KEYS = Object.keys(ConfigSchema.shape) as ConfigKey[];
+
+/** Keys whose value is a list: comma-separated in the environment and on the command line. */
+export const LIST_KEYS: ReadonlySet<ConfigKey> = new Set(['logs', 'local_domains']);
+export const NUMBER_KEYS: ReadonlySet<ConfigKey> = new Set([
+  'retention_days', 'stale_after_hours', 'grace_seconds', 'batch_lines', 'batch_ms', 'poll_ms',
+]);
+
+export const DEFAULT_LOGS = ['/var/log/mail.log', '/var/log/maillog', '/var/log/exim4/mainlog', '/var/log/exim/main.log'];

@@ -1,0 +1,92 @@
+// `bouncewatch serve`: follows the configured logs into the database and runs the web app.
+// Handles SIGTERM/SIGINT (commit, close, exit 0), SIGHUP (reopen the logs) and daily retention.
+import type { Server } from 'node:http';
+import type { Config } from '../config/schema.ts';
+import { createApp } from '../server/app.ts';
+import { openDb } from '../store/db.ts';
+import { fillDemo, DEMO_LOGS } from './demo.ts';
+import { FollowLoop } from './follow-loop.ts';
+import { lockDatabase } from './lock.ts';
+import type { Logger } from './logger.ts';
+import { applyRetention } from './retention.ts';
+
+const DAY = 86_400_000;
+
+export interface ServeOptions {
+  /** No log was configured anywhere and none of the usual ones exist: serve the demo. */
+  demo: boolean;
+}
+
+function listenOn(app: ReturnType<typeof createApp>, listen: string): Promise<Server> {
+  const cut = listen.lastIndexOf(':');
+  const host = listen.slice(0, cut).replace(/^\[|\]$/g, '');
+  const port = Number(listen.slice(cut + 1));
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promise<void> {
+  let dbPath = cfg.db;
+  if (opts.demo) {
+    dbPath = cfg.db.replace(/(\.db)?$/, '-demo.db');
+    log.warn({ looked_at: '/var/log/mail.log, /var/log/maillog, /var/log/exim4/mainlog, /var/log/exim/main.log', demo_db: dbPath },
+      'no readable mail log and no configuration: serving a demo database built from the project\'s own test logs; give --log PATH (or "logs" in a config file) to follow your server');
+  }
+  const unlock = lockDatabase(dbPath);
+  const db = openDb(dbPath);
+  if (opts.demo && (db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n === 0) {
+    const lines = await fillDemo(db, new Date().getFullYear());
+    log.info({ lines, files: DEMO_LOGS }, 'demo database filled');
+  }
+  const loop = new FollowLoop(db, opts.demo ? { ...cfg, logs: [] } : cfg, log);
+  let state: 'starting' | 'ok' | 'stopping' = 'starting';
+  const app = createApp({
+    health: () => ({
+      status: state,
+      demo: opts.demo,
+      db: dbPath,
+      lines_read: loop.stats.lines,
+      lines_pending: loop.stats.pending,
+      commits: loop.stats.commits,
+      open_messages: loop.openMessages,
+      seconds_since_commit: loop.stats.lastCommitAt === null ? null : (Date.now() - loop.stats.lastCommitAt) / 1000,
+      files: loop.files,
+    }),
+  });
+  const server = await listenOn(app, cfg.listen);
+  log.info({ listen: cfg.listen, db: dbPath, logs: opts.demo ? [] : cfg.logs }, 'bouncewatch serving');
+
+  const retention = () => {
+    const r = applyRetention(db, cfg.retention_days);
+    if (r.messages + r.rejects > 0) log.info({ ...r, days: cfg.retention_days }, 'retention: deleted old data');
+  };
+  retention();
+  const daily = setInterval(retention, DAY);
+  loop.start();
+  state = 'ok';
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      if (state === 'stopping') return;
+      state = 'stopping';
+      log.info({ signal }, 'stopping: committing what was read');
+      clearInterval(daily);
+      void loop.stop().then(() => {
+        server.close();
+        server.closeAllConnections();
+        db.close();
+        unlock();
+        log.info('stopped cleanly');
+        resolve();
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => {
+      log.info('SIGHUP: reopening the logs');
+      void loop.reopen();
+    });
+  });
+}
