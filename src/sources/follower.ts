@@ -157,7 +157,12 @@ export class Follower {
     let start = 0;
     let nl = buf.indexOf(10);
     while (nl >= 0) {
-      lines.push(buf.toString('utf8', start, nl > start && buf[nl - 1] === 13 ? nl - 1 : nl));
+      let end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
+      if (end - start > this.maxLine) {
+        end = start + this.maxLine;
+        this.on.note('warn', 'cut a line longer than the limit', { file: this.path, limit: this.maxLine });
+      }
+      lines.push(buf.toString('utf8', start, end));
       start = nl + 1;
       nl = buf.indexOf(10, start);
     }

@@ -92,7 +92,7 @@ export function* listMessages(db: Db, p: Period, f: MessageFilter = {}): Generat
     'SELECT address, orig_address, status, dsn, cause, reason FROM recipients WHERE message = ? ORDER BY seq',
   );
   const where = [IN_PERIOD, f.backscatter ? 'backscatter = 1' : '1'].join(' AND ');
-  const rows = db.prepare(`SELECT * FROM messages WHERE ${where} ORDER BY received_at, id`).iterate({ from: p.from, to: p.to });
+  const rows = db.prepare(`SELECT * FROM messages WHERE ${where} ORDER BY received_at, host, queue_id, id`).iterate({ from: p.from, to: p.to });
   for (const row of rows as Iterable<MessageRow>) {
     yield {
       mta: row.mta,

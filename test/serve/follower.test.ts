@@ -1,0 +1,152 @@
+// The follower against real files: partial lines, rename rotation, copytruncate, delete and
+// recreate, rotation while stopped (.1 and .1.gz), and an endless line. The ground truth is
+// what the test wrote; positions are kept the way the store keeps them (fingerprint prefix).
+import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { Follower, type Position } from '../../src/sources/follower.ts';
+import { fingerprintOf } from '../../src/sources/read-lines.ts';
+import type { Known } from '../../src/store/positions.ts';
+
+/** A position store with the store's matching rule: longest fingerprint that is a prefix. */
+class Positions {
+  rows = new Map<string, { fpLen: number; offset: number }>();
+  find = (head: Buffer): Known | undefined => {
+    let best: { fp: string; fpLen: number; offset: number } | undefined;
+    for (const [fp, r] of this.rows) {
+      if (r.fpLen > head.length || (best && best.fpLen >= r.fpLen)) continue;
+      if (fingerprintOf(head.subarray(0, r.fpLen)) === fp) best = { fp, ...r };
+    }
+    return best ? { fingerprint: best.fp, offset: best.offset } : undefined;
+  };
+  save(at: Position): void {
+    if (at.replaces !== undefined && at.replaces !== at.fingerprint) this.rows.delete(at.replaces);
+    this.rows.set(at.fingerprint, { fpLen: at.fpLen, offset: at.offset });
+  }
+}
+
+let dir: string;
+let log: string;
+let got: string[];
+let positions: Positions;
+const notes: string[] = [];
+
+function follower(): Follower {
+  return new Follower(log, { find: positions.find, maxLine: 4096 }, {
+    lines: (lines, at) => {
+      got.push(...lines);
+      positions.save(at);
+    },
+    note: (_level, msg) => notes.push(msg),
+  });
+}
+
+const line = (i: number) => `Nov 27 18:00:${String(i % 60).padStart(2, '0')} mx1 postfix/qmgr[1]: ABCDE${String(i).padStart(5, '0')}: removed`;
+const block = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => line(from + k) + '\n').join('');
+const expected = (n: number) => Array.from({ length: n }, (_, i) => line(i));
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'bw-follow-'));
+  log = join(dir, 'mail.log');
+  got = [];
+  positions = new Positions();
+  notes.length = 0;
+  return () => rmSync(dir, { recursive: true, force: true });
+});
+
+describe('follower', () => {
+  it('waits for the newline of a partial last line', async () => {
+    writeFileSync(log, block(0, 3) + 'Nov 27 18:00:03 mx1 postfix/qmgr[1]: ABC');
+    const f = follower();
+    await f.start();
+    expect(got).toEqual(expected(3));
+    appendFileSync(log, 'DE00003: removed\n');
+    await f.poll();
+    expect(got).toEqual(expected(4));
+    await f.close();
+  });
+
+  it('finishes the old file after a rename rotation, then reads the new one', async () => {
+    writeFileSync(log, block(0, 5));
+    const f = follower();
+    await f.start();
+    appendFileSync(log, block(5, 8));
+    renameSync(log, `${log}.1`);
+    appendFileSync(`${log}.1`, block(8, 10)); // the writer had not reopened yet
+    writeFileSync(log, block(10, 12));
+    for (let i = 0; i < 4; i++) await f.poll();
+    expect(got).toEqual(expected(12));
+    await f.close();
+  });
+
+  it('reads the unread rest of .1 after a copytruncate', async () => {
+    writeFileSync(log, block(0, 5));
+    const f = follower();
+    await f.start();
+    appendFileSync(log, block(5, 9));
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    appendFileSync(log, block(9, 11));
+    for (let i = 0; i < 3; i++) await f.poll();
+    expect(got).toEqual(expected(11));
+    await f.close();
+  });
+
+  it('follows a file deleted and created again', async () => {
+    writeFileSync(log, block(0, 4));
+    const f = follower();
+    await f.start();
+    rmSync(log);
+    await f.poll();
+    writeFileSync(log, block(4, 7));
+    for (let i = 0; i < 3; i++) await f.poll();
+    expect(got).toEqual(expected(7));
+    await f.close();
+  });
+
+  it.each(['.1', '.1.gz'])('catches up from %s when the file was rotated while stopped', async (suffix) => {
+    writeFileSync(log, block(0, 5));
+    const first = follower();
+    await first.start();
+    await first.close();
+    appendFileSync(log, block(5, 8));
+    const rotated = `${log}${suffix}`;
+    if (suffix.endsWith('.gz')) {
+      writeFileSync(rotated, gzipSync(readFileSync(log)));
+      rmSync(log);
+    } else {
+      renameSync(log, rotated);
+    }
+    writeFileSync(log, block(8, 10));
+    const second = follower();
+    await second.start();
+    expect(got).toEqual(expected(10));
+    await second.close();
+  });
+
+  it('resumes a restart at the saved offset without repeating a line', async () => {
+    writeFileSync(log, block(0, 6));
+    const a = follower();
+    await a.start();
+    await a.close();
+    appendFileSync(log, block(6, 9));
+    const b = follower();
+    await b.start();
+    expect(got).toEqual(expected(9));
+    await b.close();
+  });
+
+  it('cuts an endless line instead of holding it all in memory', async () => {
+    writeFileSync(log, block(0, 2) + 'x'.repeat(10_000) + '\n' + block(2, 3));
+    const f = follower();
+    await f.start();
+    expect(got.length).toBeGreaterThanOrEqual(4);
+    expect(got.slice(0, 2)).toEqual(expected(2));
+    expect(got.at(-1)).toBe(line(2));
+    expect(got.every((l) => l.length <= 4096)).toBe(true);
+    expect(notes).toContain('cut a line longer than the limit');
+    await f.close();
+  });
+});
