@@ -9,7 +9,11 @@ const FINAL: ReadonlySet<RcptStatus> = new Set(['sent', 'bounced', 'expired', 'd
 export function applyOriginRcpt(list: Rcpt[], r: Rcpt): void {
   const existing = findRcpt(list, r.address);
   if (!existing) {
-    list.push(r);
+    // A redirect (Exim `=> new <orig>`): the result replaces the recipient still waiting
+    // under its original address, as a hop's result does.
+    const waiting = r.orig ? list.find((x) => (x.status === 'pending' || x.status === 'hop') && x.address.toLowerCase() === r.orig!.toLowerCase()) : undefined;
+    if (waiting) Object.assign(waiting, r, { orig: waiting.orig ?? r.orig });
+    else list.push(r);
     return;
   }
   // The next copy may have reported before this hop line did: a hand-off never overrides a

@@ -4,7 +4,8 @@
 import type { LineHead, MailEvent } from '../parse/events.ts';
 import { LocalDomains } from './local-domains.ts';
 import { applyChildRcpt, applyOriginRcpt, mergeTrace } from './merge.ts';
-import { isOpen, newTrace, type QueueRef, type Rcpt, type Role, type Trace } from './trace.ts';
+import { classify } from './causes.ts';
+import { findRcpt, isOpen, newTrace, type QueueRef, type Rcpt, type Role, type Trace } from './trace.ts';
 
 export interface TrackerOptions {
   /** A closed trace stays in memory this long (log time) for late lines: hop races, NDR links. */
@@ -270,10 +271,26 @@ export class Tracker {
       ...(ev.relay !== undefined ? { relay: ev.relay } : {}),
     };
     if (ev.status === 'sent') this.localDomains.noteDelivery(ev.agent, ev.relay, orig ?? ev.to);
+    if (ev.status === 'expired' && trace.mta === 'exim') this.explainRetryTimeout(trace, r);
     if (ref.role === 'origin') applyOriginRcpt(trace.rcpts, r);
     else if (ref.role === 'hop') applyChildRcpt(trace.rcpts, r);
     else if (ref.role === 'ndr') applyChildRcpt(this.ndrOf(trace, ref.qid).rcpts, r);
     if (next && (ref.role === 'origin' || ref.role === 'hop')) this.link(trace, host, next, 'hop', at);
+  }
+
+  /**
+   * Exim ends deferrals with `** addr: retry timeout exceeded`, at once for a quota rule
+   * without retry times. When the last deferral said why (mailbox full, too large, ...), that
+   * is the cause and the failure is a bounce; a bare timeout stays an expiry.
+   */
+  private explainRetryTimeout(trace: Trace, r: Rcpt): void {
+    const before = findRcpt(trace.rcpts, r.address);
+    if (before?.status !== 'deferred' || !before.reason) return;
+    const cause = classify({ status: 'bounced', dsn: before.dsn, reason: before.reason });
+    if (cause === 'other' || cause === 'expired' || cause === 'relay_rejected') return;
+    r.status = 'bounced';
+    r.reason = `${before.reason} (Exim gave up retrying)`;
+    if (before.dsn !== undefined) r.dsn = before.dsn;
   }
 
   private isOpenId(host: string, qid: string): boolean {

@@ -40,17 +40,29 @@ function reasonStart(text: string): number {
   return -1;
 }
 
-/** `addr [<orig>] [fields]`: file and pipe deliveries name the address in angle brackets. */
-function addresses(text: string): { to: string; origTo?: string; rest: string } {
-  const m = /^(\S+)(?: <([^>]*)>)?(?: \(([^)]*)\))?(.*)$/.exec(text);
-  if (!m) return { to: text, rest: '' };
-  let to = m[1]!.replace(/:$/, '');
-  let origTo = m[2];
-  if ((to.startsWith('/') || to.startsWith('|')) && origTo !== undefined) {
+/**
+ * `addr [<orig>] [fields]`. Local deliveries log the local part (`alice <alice@exi.test>`),
+ * file and pipe deliveries the path, with the address in angle brackets: then the bracketed
+ * address is the recipient, and the delivery is local. `addr: reason` has no fields.
+ */
+function addresses(text: string): { to: string; origTo?: string; rest: string; local: boolean } {
+  const m = /^(\S+?)(:?)(?: <([^>]*)>)?(?: \(([^)]*)\))?((?: |$).*)$/.exec(text);
+  if (!m) return { to: text, rest: '', local: false };
+  let to = m[1]!;
+  let origTo = m[3];
+  let local = false;
+  if (origTo !== undefined && (to.startsWith('/') || to.startsWith('|') || !to.includes('@'))) {
     to = origTo;
     origTo = undefined;
+    local = true;
   }
-  return { to, ...(origTo !== undefined && origTo !== to ? { origTo } : {}), rest: m[4] ?? '' };
+  const rest = m[2] === ':' ? `:${m[5] ?? ''}` : (m[5] ?? '');
+  return { to, ...(origTo !== undefined && origTo !== to ? { origTo } : {}), rest, local };
+}
+
+/** log_selector additions after the error text (`DT=0.013s`, `QT=...`) are not part of it. */
+function cleanReason(text: string): string {
+  return text.replace(/(?:\s+(?:DT|QT|RT)=\S+)+\s*$/, '');
 }
 
 function arrival(qid: string, rest: string): MailEvent {
@@ -80,10 +92,10 @@ function arrival(qid: string, rest: string): MailEvent {
 }
 
 function outcome(qid: string, flag: string, rest: string): MailEvent {
-  const { to, origTo, rest: after } = addresses(rest);
-  const cut = reasonStart(after);
+  const { to, origTo, rest: after, local } = addresses(rest);
+  const cut = after.startsWith(':') ? 0 : reasonStart(after);
   const fields = cut < 0 ? after : after.slice(0, cut);
-  let reason = cut < 0 ? '' : after.slice(cut + 2);
+  let reason = cut < 0 ? '' : cleanReason(after.slice(cut + 1).trimStart());
   if (flag === '=>' || flag === '->' || flag === '*>') reason = field(FIELD('C'), fields) ?? (flag === '*>' ? 'delivery suppressed' : '');
   const status = flag === '**' ? (/retry time(?:out)? (?:exceeded|not reached for any host after a long failure period)/i.test(reason) ? 'expired' : 'bounced')
     : flag === '==' ? 'deferred' : flag === '*>' ? 'discarded' : 'sent';
@@ -91,7 +103,7 @@ function outcome(qid: string, flag: string, rest: string): MailEvent {
   const transport = field(T, fields);
   const dsn = DSN.exec(reason)?.[1];
   return {
-    kind: 'delivery', qid, agent: transport ?? field(R, fields) ?? 'exim', to, status, reason,
+    kind: 'delivery', qid, agent: local ? 'local' : (transport ?? field(R, fields) ?? 'exim'), to, status, reason,
     ...(origTo !== undefined ? { origTo } : {}), ...(host !== undefined ? { relay: host } : {}),
     ...(dsn !== undefined ? { dsn } : {}),
   };
@@ -101,7 +113,18 @@ function outcome(qid: string, flag: string, rest: string): MailEvent {
 const REJECT =
   /^(?:(.*?) )?(temporarily )?rejected (RCPT|MAIL|after DATA|connection|EHLO|HELO|DATA|AUTH|VRFY|EXPN|after [A-Z]+|by local_scan\(\)|by non-SMTP ACL)(?: <([^>]*)>)?(?::? ?(.*))?$/;
 
+/** `rejected from <sender> H=...: message too big: ...` (SMTP); without H= it was local. */
+const REJECTED_FROM = /^rejected from <([^>]*)>((?: \S+=\S+)*? H=.*?\[[^\]]+\](?::\d+)?)[^:]*: (.*)$/;
+
 function reject(qid: string | undefined, text: string): MailEvent | undefined {
+  const f = REJECTED_FROM.exec(text);
+  if (f) {
+    const { client, helo } = hostOf(f[2]!);
+    return {
+      kind: 'reject', qid, action: 'reject', stage: 'DATA', by: 'exim', reason: f[3]!, from: f[1]!,
+      ...(client ? { client } : {}), ...(helo !== undefined ? { helo } : {}),
+    };
+  }
   const m = REJECT.exec(text);
   if (!m) return undefined;
   const who = m[1] ?? '';
@@ -128,7 +151,11 @@ function noiseOrUnknown(text: string): EximResult {
 }
 
 export function parseEximBody(body: string): EximResult {
-  const text = body.replace(/^\[\d+\] /, '');
+  // `[pid] ` (log_selector +pid); through syslog, long lines come split as `[1\3] `, `[2\3] `:
+  // the first part carries the event, the others are the rejectlog's header dump.
+  const split = /^\[(\d+)\\\d+\] /.exec(body);
+  if (split && split[1] !== '1') return 'known';
+  const text = body.replace(/^\[\d+(?:\\\d+)?\] /, '');
   const m = ID_HEAD.exec(text);
   if (!m) return reject(undefined, text) ?? noiseOrUnknown(text);
   const qid = m[1]!;

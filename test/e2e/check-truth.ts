@@ -1,5 +1,6 @@
 // Checks bouncewatch's output (`messages --json`, `report --json`) against a truth.json written
-// by an MTA harness. Shared by the live Postfix e2e test and the committed-fixtures test.
+// by an MTA harness (Postfix or Exim). Shared by the live e2e tests and the committed-fixtures
+// tests of both MTAs.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
@@ -21,6 +22,7 @@ const CliRecipient = z.object({
 });
 const CliMessage = z.object({
   mta: z.string(),
+  host: z.string().nullish(),
   queue_id: z.string().nullish(),
   queue_ids: z.array(z.string()).optional(),
   message_id: z.string().nullish(),
@@ -78,7 +80,15 @@ export async function runBouncewatch(logPath: string, year: number, dbPath: stri
 const bare = (id: string | null | undefined): string => (id ?? '').replace(/^<|>$/g, '').toLowerCase();
 const same = (a: string | null | undefined, b: string | null | undefined): boolean => (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
 
-function checkMessage(t: TruthMessage, found: CliMessage[]): string[] {
+export interface CheckOptions {
+  /**
+   * Host name every message should be reported under: the syslog host field, or for an Exim
+   * mainlog (which names no host) the importing machine's short host name. Unchecked if absent.
+   */
+  host?: string;
+}
+
+function checkMessage(truth: Truth, t: TruthMessage, found: CliMessage[], opts: CheckOptions): string[] {
   const id = t.message_id;
   if (t.expect_outcome === 'rejected_at_smtp') {
     // RCPT-stage rejects leave no message id in the log; a DATA-stage reject may. Either
@@ -92,6 +102,8 @@ function checkMessage(t: TruthMessage, found: CliMessage[]): string[] {
   const want = (what: string, got: unknown, expected: unknown): void => {
     if (got !== expected) p.push(`${id}: ${what} is ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}`);
   };
+  want('mta', m.mta, truth.mta);
+  if (opts.host !== undefined) want('host', m.host ?? null, opts.host);
   want('outcome', m.outcome, t.expect_outcome);
   want('origin', m.origin, t.expect_origin);
   want('remote', m.remote, t.expect_remote);
@@ -140,7 +152,8 @@ function checkReport(truth: Truth, report: CliReport): string[] {
   if (report.accepted < smtpAccepted || report.accepted > smtpAccepted + dataRejects) {
     p.push(`report: accepted ${report.accepted}, expected ${smtpAccepted}${dataRejects ? ` (or up to ${smtpAccepted + dataRejects})` : ''}`);
   }
-  // The pickup message bounced too but was not accepted over SMTP; either reading is allowed.
+  // A locally submitted message (Postfix pickup, Exim -f) bounced too but was not accepted over
+  // SMTP; either reading is allowed.
   if (report.bounced_after_accept < bouncedSmtp || report.bounced_after_accept > bouncedAll) {
     p.push(`report: bounced_after_accept ${report.bounced_after_accept}, expected ${bouncedSmtp}..${bouncedAll}`);
   }
@@ -168,14 +181,14 @@ function checkReport(truth: Truth, report: CliReport): string[] {
 }
 
 /** Every difference between the truth and bouncewatch's output, as readable lines. */
-export function checkTruth(truth: Truth, out: CliOutput): string[] {
+export function checkTruth(truth: Truth, out: CliOutput, opts: CheckOptions = {}): string[] {
   const byId = new Map<string, CliMessage[]>();
   for (const m of out.messages) {
     const k = bare(m.message_id);
     if (k) byId.set(k, [...(byId.get(k) ?? []), m]);
   }
   return [
-    ...truth.messages.flatMap((t) => checkMessage(t, byId.get(bare(t.message_id)) ?? [])),
+    ...truth.messages.flatMap((t) => checkMessage(truth, t, byId.get(bare(t.message_id)) ?? [], opts)),
     ...checkReport(truth, out.report),
   ];
 }

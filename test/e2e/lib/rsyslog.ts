@@ -1,9 +1,12 @@
 // Runs rsyslogd in the foreground with its own config: it owns /dev/log for the run and writes
 // the mail facility twice, as classic syslog lines and as RFC 3339 lines, so both formats exist.
+// /dev/log is machine-wide: the harnesses take turns through a lock file (e2e-lock.ts), held
+// from before the bind until this rsyslogd has exited (however it is stopped).
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startDaemon, stopDaemon, type Daemon } from './processes.ts';
 import { unixSocketBound, waitUntil } from './proc-net.ts';
+import { acquireDevLogLock } from './e2e-lock.ts';
 
 export interface Rsyslog {
   daemon: Daemon;
@@ -13,6 +16,16 @@ export interface Rsyslog {
 }
 
 export async function startRsyslog(dir: string, hostname: string): Promise<Rsyslog> {
+  const release = await acquireDevLogLock(`rsyslogd for ${hostname} in ${dir}`);
+  try {
+    return await startLocked(dir, hostname, release);
+  } catch (e) {
+    await release();
+    throw e;
+  }
+}
+
+async function startLocked(dir: string, hostname: string, release: () => Promise<void>): Promise<Rsyslog> {
   if (await unixSocketBound('/dev/log')) {
     throw new Error('another syslog daemon owns /dev/log; stop it first (see test/e2e/setup-debian.sh)');
   }
@@ -29,6 +42,8 @@ export async function startRsyslog(dir: string, hostname: string): Promise<Rsysl
     '',
   ].join('\n'));
   const daemon = startDaemon('rsyslogd', '/usr/sbin/rsyslogd', ['-n', '-f', conf, '-i', path.join(dir, 'rsyslogd.pid')]);
+  // Released once rsyslogd is gone (it unlinks /dev/log on exit), by rs.stop() or stopDaemon().
+  void daemon.exited.then(release);
   try {
     await waitUntil('rsyslogd to bind /dev/log', async () => {
       if (daemon.child.exitCode !== null) throw new Error(`rsyslogd exited early: ${daemon.output()}`);

@@ -24,7 +24,7 @@ export interface SendOptions {
 export interface SendResult {
   rcpt: { address: string; reply: Reply }[];
   data: Reply | null;
-  /** The id in "250 2.0.0 Ok: queued as ID", if any. */
+  /** The id in "250 2.0.0 Ok: queued as ID" (Postfix) or "250 OK id=ID" (Exim), if any. */
   queueId: string | null;
 }
 
@@ -111,7 +111,8 @@ export async function sendMail(o: SendOptions): Promise<SendResult> {
       }
     }
     await cmd('QUIT').catch(() => null);
-    const queueId = data && data.code < 300 ? (/queued as ([0-9A-Za-z]+)/.exec(replyText(data))?.[1] ?? null) : null;
+    // Postfix: "250 2.0.0 Ok: queued as 4dN5Jx3Z2Kz9"; Exim: "250 OK id=1xX0Kk-0003RE-1j".
+    const queueId = data && data.code < 300 ? (/(?:queued as |\bid=)([0-9A-Za-z][0-9A-Za-z-]*)/.exec(replyText(data))?.[1] ?? null) : null;
     return { rcpt, data, queueId };
   } finally {
     sock.destroy();

@@ -52,7 +52,13 @@ export interface TruthReject {
 
 export interface Truth {
   generated_at: string;
+  /** Host field bouncewatch should report for the syslog files (rsyslog's localHostName). */
   hostname: string;
+  /**
+   * Exim only: the short host name of the machine that wrote the mainlog, which names no host.
+   * bouncewatch reports the importing machine's short host name for mainlog lines.
+   */
+  mainlog_host?: string;
   mta: 'postfix' | 'exim';
   local_domains: string[];
   messages: TruthMessage[];

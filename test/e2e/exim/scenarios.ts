@@ -1,0 +1,186 @@
+// The Exim scenarios: who sends what to which listener, and what each message is designed to
+// produce (recipient fates, causes, NDR fate, backscatter). truth.json is built from this.
+// Clients are 127.2.<scenario>.<n> ("remote"; the Postfix harness uses 127.1.x.y).
+import type { Cause, Listener, NdrFate, Outcome, TruthMessage, TruthRecipient } from '../lib/truth.ts';
+import { INTERNAL_CLIENT, LOCAL_DOMAIN, NXDOMAIN, VIRUS_MARKER } from './topology.ts';
+
+export interface ScenarioMessage {
+  truth: TruthMessage;
+  /** RCPT TO addresses in the order the client sends them (accepted and rejected). */
+  rcpts: string[];
+  /** Recipients the listener refuses during the session (the strict twin). */
+  rejects: { recipient: string; stage: 'RCPT' | 'DATA' }[];
+  body?: string;
+  padBytes?: number;
+}
+
+const sent = (address: string, orig?: string): TruthRecipient =>
+  ({ address, expect_status: 'sent', expect_cause: null, ...(orig ? { orig_address: orig } : {}) });
+const bounced = (address: string, cause: Cause, orig?: string): TruthRecipient =>
+  ({ address, expect_status: 'bounced', expect_cause: cause, ...(orig ? { orig_address: orig } : {}) });
+const expired = (address: string): TruthRecipient => ({ address, expect_status: 'expired', expect_cause: 'expired' });
+
+interface Spec {
+  /** 'pickup' here means a local submission with `exim -f SENDER` (P=local, U=root). */
+  listener: Listener;
+  sender: string;
+  recipients: TruthRecipient[];
+  rcpts?: string[]; // defaults to the recipients' (orig_)addresses
+  rejects?: ScenarioMessage['rejects'];
+  ndr?: NdrFate | null; // fate of the NDR to the sender; null = no NDR
+  outcome?: Outcome;
+  internal?: boolean; // client 127.0.0.1 (relay_from_hosts) instead of a 127.2.x.y address
+  body?: string;
+  padBytes?: number;
+  design: string;
+}
+
+export const isLocalAddress = (s: string): boolean => new RegExp(`@${LOCAL_DOMAIN.replace(/\./g, '\\.')}$`, 'i').test(s);
+
+function scenario(index: number, name: string, specs: Spec[]): ScenarioMessage[] {
+  return specs.map((s, i) => {
+    const n = i + 1;
+    const pickup = s.listener === 'pickup';
+    const clientIp = pickup ? null : s.internal ? INTERNAL_CLIENT : `127.2.${index}.${n}`;
+    const remote = !pickup && !s.internal;
+    const anyFailed = s.recipients.some((r) => r.expect_status === 'bounced' || r.expect_status === 'expired');
+    const outcome: Outcome = s.outcome ?? (anyFailed ? 'bounced_after_accept' : 'delivered');
+    const ndr = s.ndr ? { to: s.sender, fate: s.ndr } : null;
+    const backscatter = outcome === 'bounced_after_accept' && ndr !== null && remote && !isLocalAddress(s.sender);
+    return {
+      rcpts: s.rcpts ?? s.recipients.map((r) => r.orig_address ?? r.address),
+      rejects: s.rejects ?? [],
+      ...(s.body !== undefined ? { body: s.body } : {}),
+      ...(s.padBytes !== undefined ? { padBytes: s.padBytes } : {}),
+      truth: {
+        scenario: name,
+        message_id: `bw-exim-${name}-${n}@harness.test`,
+        listener: s.listener,
+        client_ip: clientIp,
+        helo: pickup ? null : s.internal ? `app.${LOCAL_DOMAIN}` : `h${index}-${n}.bots.test`,
+        sender: s.sender,
+        recipients: s.recipients,
+        expect_outcome: outcome,
+        expect_ndr: ndr,
+        expect_backscatter: backscatter,
+        expect_origin: pickup ? 'local' : 'smtp',
+        expect_remote: remote,
+        design: s.design,
+      },
+    };
+  });
+}
+
+const virusBody = `Attachment scan test.\r\n${VIRUS_MARKER}\r\n`;
+
+export function eximScenarios(): ScenarioMessage[] {
+  return [
+    // First, so that its 15 s retry limit runs while everything else is sent.
+    ...scenario(16, 'expired', [
+      { listener: 'open', sender: 'ghost161@shop161.victims.test', recipients: [expired('stuck161@relay.exi.test')], ndr: 'delivered',
+        design: 'downstream answers 451 4.3.0 to every RCPT; retry rule F,15s,3s for this address: "retry timeout exceeded", NDR' },
+    ]),
+    ...scenario(1, 'unknown-local', [
+      { listener: 'open', sender: 'ghost11@shop11.victims.test', recipients: [bounced('nobody11@exi.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'open listener accepts any local part; no router takes it: "** nobody11@exi.test: Unrouteable address", NDR' },
+      { listener: 'open', sender: 'ghost12@shop12.victims.test', recipients: [sent('alice@exi.test'), bounced('nobody12@exi.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'one good, one unknown local recipient: partial bounce' },
+      { listener: 'open', sender: 'ghost13@shop13.victims.test', recipients: [bounced('nobody13@exi.test', 'unknown_recipient'), bounced('former13@exi.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'two unknown local recipients, one NDR: one unrouteable, one closed account (alias ":fail: No such user here")' },
+    ]),
+    ...scenario(2, 'unknown-relay', [
+      { listener: 'open', sender: 'ghost21@shop21.victims.test', recipients: [bounced('nobody21@relay.exi.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'relay domain accepted without verification; mailbox server 127.0.0.31 says 550 5.1.1 at RCPT' },
+      { listener: 'open', sender: 'ghost22@shop22.victims.test', recipients: [sent('carol@relay.exi.test'), bounced('nobody22@relay.exi.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'one good and one unknown relay recipient in the same downstream transaction' },
+    ]),
+    ...scenario(3, 'mailbox-full', [
+      { listener: 'open', sender: 'ghost31@shop31.victims.test', recipients: [bounced('frank@exi.test', 'mailbox_full')], ndr: 'delivered',
+        design: 'appendfile quota: frank\'s mailbox is already past quota = 64K; retry rule "* quota" without times makes it final at once' },
+      { listener: 'open', sender: 'ghost32@shop32.victims.test', recipients: [bounced('full32@relay.exi.test', 'mailbox_full')], ndr: 'delivered',
+        design: 'downstream answers 552 5.2.2 Mailbox is full at RCPT' },
+    ]),
+    ...scenario(4, 'too-large', [
+      { listener: 'open', sender: 'ghost41@shop41.victims.test', recipients: [bounced('big41@relay.exi.test', 'message_too_large')], ndr: 'delivered', padBytes: 40_000,
+        design: 'downstream accepts RCPT, then 552 5.3.4 at end of DATA (message > 20000 bytes)' },
+      { listener: 'open', sender: 'ghost42@shop42.victims.test', recipients: [bounced('big42@relay.exi.test', 'message_too_large')], ndr: 'delivered', padBytes: 60_000,
+        design: 'same, larger' },
+    ]),
+    ...scenario(5, 'virus', [
+      { listener: 'open', sender: 'ghost51@shop51.victims.test', recipients: [bounced('carol@relay.exi.test', 'content_rejected')], ndr: 'delivered', body: virusBody,
+        design: 'system filter "fail" on the marker after queueing: "cancelled by system filter", NDR' },
+      { listener: 'open', sender: 'ghost52@shop52.victims.test', recipients: [bounced('alice@exi.test', 'content_rejected'), bounced('carol@relay.exi.test', 'content_rejected')], ndr: 'delivered', body: virusBody,
+        design: 'infected, two recipients (local and relay), one NDR' },
+    ]),
+    ...scenario(8, 'forward', [
+      { listener: 'open', sender: 'ghost81@shop81.victims.test', recipients: [bounced('gone4@ext.test', 'forward_rejected', 'fwd4@exi.test')], ndr: 'delivered',
+        design: 'redirect router: fwd4 -> gone4@ext.test; ext.test MX says 550 5.1.1: "** gone4@ext.test <fwd4@exi.test>"' },
+      { listener: 'open', sender: 'ghost82@shop82.victims.test', recipients: [bounced('gone5@ext.test', 'forward_rejected', 'fwd5@exi.test')], ndr: 'delivered',
+        design: 'redirect router: fwd5 -> gone5@ext.test, same' },
+    ]),
+    ...scenario(9, 'strict', [
+      { listener: 'strict', sender: 'ghost91@shop91.victims.test', recipients: [], rcpts: ['nobody91@exi.test'],
+        rejects: [{ recipient: 'nobody91@exi.test', stage: 'RCPT' }], outcome: 'rejected_at_smtp',
+        design: 'strict twin: require verify = recipient fails (Unrouteable address), 550 at RCPT' },
+      { listener: 'strict', sender: 'ghost92@shop92.victims.test', recipients: [], rcpts: ['nobody92@relay.exi.test'],
+        rejects: [{ recipient: 'nobody92@relay.exi.test', stage: 'RCPT' }], outcome: 'rejected_at_smtp',
+        design: 'strict twin: recipient callout to the mailbox server gets 550 5.1.1, 550 at RCPT' },
+      { listener: 'strict', sender: 'ghost93@shop93.victims.test', recipients: [sent('alice@exi.test')], rcpts: ['alice@exi.test', 'nobody93@exi.test'],
+        rejects: [{ recipient: 'nobody93@exi.test', stage: 'RCPT' }],
+        design: 'strict twin: the unknown recipient is refused, the good one is delivered' },
+      { listener: 'strict', sender: 'ghost94@shop94.victims.test', recipients: [], rcpts: ['carol@relay.exi.test'], body: virusBody,
+        rejects: [{ recipient: 'carol@relay.exi.test', stage: 'DATA' }], outcome: 'rejected_at_smtp',
+        design: 'strict twin: DATA ACL denies the virus marker (550 5.7.1 at end of DATA)' },
+      { listener: 'strict', sender: 'ghost95@shop95.victims.test', recipients: [], rcpts: ['full95@relay.exi.test'],
+        rejects: [{ recipient: 'full95@relay.exi.test', stage: 'RCPT' }], outcome: 'rejected_at_smtp',
+        design: 'strict twin: the callout gets 552 5.2.2 from the mailbox server, so RCPT is refused' },
+      { listener: 'strict', sender: 'ghost96@shop96.victims.test', recipients: [], rcpts: ['frank@exi.test'],
+        rejects: [{ recipient: 'frank@exi.test', stage: 'RCPT' }], outcome: 'rejected_at_smtp',
+        design: 'strict twin: verify = recipient/quota finds frank\'s appendfile quota exceeded, RCPT refused' },
+      { listener: 'strict', sender: 'ghost97@shop97.victims.test', recipients: [], rcpts: ['big97@relay.exi.test'], padBytes: 40_000,
+        rejects: [{ recipient: 'big97@relay.exi.test', stage: 'DATA' }], outcome: 'rejected_at_smtp',
+        design: 'strict twin: message_size_limit 20K (no larger than downstream): 552 after the data' },
+    ]),
+    ...scenario(10, 'normal', [
+      { listener: 'open', sender: 'partner101@ext.test', recipients: [sent('alice@exi.test')], design: 'local appendfile delivery' },
+      { listener: 'open', sender: 'partner102@ext.test', recipients: [sent('carol@relay.exi.test')], design: 'relayed to the mailbox server' },
+      { listener: 'open', sender: 'partner103@ext.test', recipients: [sent('friend@ext.test', 'fwdok@exi.test')], design: 'redirect that works: fwdok -> friend@ext.test' },
+    ]),
+    ...scenario(11, 'greylist', [
+      { listener: 'open', sender: 'partner111@ext.test', recipients: [sent('grey111@relay.exi.test')],
+        design: 'mailbox server 450 4.7.1 greylisting on the first try (==), 250 on a queue run after the 3 s retry' },
+      { listener: 'open', sender: 'partner112@ext.test', recipients: [sent('grey112@relay.exi.test'), sent('carol@relay.exi.test')],
+        design: 'greylisted recipient deferred while the other is delivered, then delivered' },
+    ]),
+    ...scenario(12, 'null-sender', [
+      { listener: 'open', sender: '', recipients: [bounced('nobody121@exi.test', 'unknown_recipient')], ndr: null,
+        design: 'MAIL FROM:<> from remote; fails, cannot be bounced: Frozen, then dropped ("error ignored") after ignore_bounce_errors_after' },
+      { listener: 'open', sender: '', recipients: [bounced('nobody122@relay.exi.test', 'unknown_recipient')], ndr: null,
+        design: 'MAIL FROM:<> to an unknown relay user (550 5.1.1 downstream), frozen and dropped' },
+    ]),
+    ...scenario(13, 'ndr-fates', [
+      { listener: 'open', sender: 'ghost131@shop131.victims.test', recipients: [bounced('nobody131@exi.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'NDR accepted by the forged domain MX' },
+      { listener: 'open', sender: 'grey132@shop132.victims.test', recipients: [bounced('nobody132@exi.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'NDR greylisted (450 4.7.1) once (==), then delivered on a queue run' },
+      { listener: 'open', sender: 'refuse133@shop133.victims.test', recipients: [bounced('nobody133@exi.test', 'unknown_recipient')], ndr: 'rejected',
+        design: 'NDR refused 550 5.1.1 by the forged domain MX: "Frozen (delivery error message)", later "Unfrozen by errmsg timer", refused again, "error ignored"' },
+      { listener: 'open', sender: `ghost134@${NXDOMAIN}`, recipients: [bounced('nobody134@exi.test', 'unknown_recipient')], ndr: 'undeliverable',
+        design: 'sender domain has no router: the NDR fails "Unrouteable address", frozen, then "error ignored"' },
+    ]),
+    ...scenario(14, 'local-sender', [
+      { listener: 'open', sender: 'bob@exi.test', recipients: [bounced('nobody141@exi.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'remote client, sender in a local domain: NDR delivered to bob\'s mailbox, not backscatter' },
+    ]),
+    ...scenario(15, 'internal', [
+      { listener: 'open', internal: true, sender: 'ghost151@shop151.victims.test', recipients: [bounced('nobody151@exi.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'client 127.0.0.1 is in relay_from_hosts (and bouncewatch\'s internal networks): not backscatter' },
+      { listener: 'pickup', sender: 'ghost152@shop152.victims.test', recipients: [bounced('nobody152@exi.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'local submission by root (exim -f SENDER, P=local U=root): local origin, not backscatter' },
+    ]),
+    ...scenario(17, 'relay-policy', [
+      { listener: 'open', sender: 'ghost171@shop171.victims.test', recipients: [bounced('policy171@relay.exi.test', 'relay_rejected')], ndr: 'delivered',
+        design: 'mailbox server refuses with 554 5.7.1 Access denied (policy)' },
+    ]),
+  ];
+}

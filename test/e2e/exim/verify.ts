@@ -1,0 +1,115 @@
+// The harness's own check that reality matched the design, without reading Exim's log: the
+// replies our client got, what the Node peers received, and what landed in local mailboxes.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Transaction } from '../lib/smtp-server.ts';
+import { replyText } from '../lib/smtp-client.ts';
+import type { Peers } from './peers.ts';
+import { isLocalAddress } from './scenarios.ts';
+import type { Sent } from './send.ts';
+import { RELAY_DOMAIN } from './topology.ts';
+
+const code = (reply: string): number => Number(reply.slice(0, 3));
+const userOf = (address: string): string => address.split('@')[0] ?? '';
+
+async function mbox(dir: string, user: string): Promise<string> {
+  return await readFile(path.join(dir, user), 'latin1').catch(() => '');
+}
+
+function clientProblems(s: Sent): string[] {
+  const t = s.msg.truth;
+  if (s.error) return [`${t.message_id}: send failed: ${s.error}`];
+  if (!s.result) return [];
+  const out: string[] = [];
+  for (const r of s.result.rcpt) {
+    const rejected = s.msg.rejects.some((x) => x.recipient === r.address && x.stage === 'RCPT');
+    if (rejected !== r.reply.code >= 500) out.push(`${t.message_id}: RCPT ${r.address} got ${replyText(r.reply)}`);
+  }
+  const dataRejected = s.msg.rejects.some((x) => x.stage === 'DATA');
+  const d = s.result.data;
+  if (dataRejected && !(d && d.code >= 500)) out.push(`${t.message_id}: DATA should be refused, got ${d ? replyText(d) : 'none'}`);
+  if (!dataRejected && t.recipients.length > 0 && !s.result.queueId) out.push(`${t.message_id}: not queued: ${d ? replyText(d) : 'no DATA'}`);
+  return out;
+}
+
+const has = (txs: Transaction[], f: (t: Transaction) => boolean): boolean => txs.some(f);
+
+export async function verifyRun(sent: Sent[], peers: Peers, mboxDir: string): Promise<string[]> {
+  const problems: string[] = [];
+  const down = peers.downstream.transactions;
+  const net = peers.internet.transactions;
+  const relayRe = new RegExp(`@${RELAY_DOMAIN.replace(/\./g, '\\.')}$`, 'i');
+  const peerOf = (addr: string): Transaction[] => (relayRe.test(addr) ? down : net);
+
+  for (const s of sent) {
+    problems.push(...clientProblems(s));
+    const t = s.msg.truth;
+    const id = t.message_id;
+    const got = (txs: Transaction[], addr: string): boolean =>
+      has(txs, (x) => x.messageId === id && x.accepted.includes(addr) && code(x.dataReply ?? '') === 250);
+    for (const r of t.recipients) {
+      const local = isLocalAddress(r.address);
+      const where = local ? null : peerOf(r.address);
+      const inMbox = local && (await mbox(mboxDir, userOf(r.address))).includes(`<${id}>`);
+      const bad = `${id}: ${r.address} should be ${r.expect_status}/${r.expect_cause ?? '-'}`;
+      if (r.expect_status === 'sent') {
+        if (!(local ? inMbox : got(where ?? [], r.address))) problems.push(`${bad} but was not received`);
+        if (/^grey/.test(r.address) && !has(down, (x) => x.rcpts.some((y) => y.address === r.address && code(y.reply) === 450))) {
+          problems.push(`${bad}: expected a 450 greylisting answer first`);
+        }
+        continue;
+      }
+      // Every failed recipient: nobody got the message.
+      if (inMbox || (where && got(where, r.address))) problems.push(`${bad} but it was delivered`);
+      if (r.expect_cause === 'content_rejected') {
+        // Cancelled by the system filter before any delivery attempt.
+        if ([...down, ...net].some((x) => x.messageId === id && x.mailFrom !== '')) problems.push(`${bad}: a peer saw it`);
+      } else if (r.expect_status === 'expired') {
+        const tries = down.filter((x) => x.rcpts.some((y) => y.address === r.address && code(y.reply) >= 400 && code(y.reply) < 500)).length;
+        if (tries < 2) problems.push(`${bad}: ${tries} temporary failures seen`);
+      } else if (r.expect_cause === 'message_too_large' && where) {
+        if (!has(where, (x) => x.messageId === id && x.accepted.includes(r.address) && code(x.dataReply ?? '') === 552)) {
+          problems.push(`${bad}: the peer did not refuse it at end of DATA`);
+        }
+      } else if (where) {
+        const refused = has(where, (x) => x.rcpts.some((y) => y.address === r.address && code(y.reply) >= 500));
+        if (!refused) problems.push(`${bad}: the peer did not refuse it`);
+      }
+    }
+    problems.push(...(await ndrProblems(s, net, mboxDir)));
+    if (t.expect_outcome === 'rejected_at_smtp' && [...down, ...net].some((x) => x.messageId === id)) {
+      problems.push(`${id}: rejected at SMTP but a copy reached a peer`);
+    }
+  }
+  return problems;
+}
+
+async function ndrProblems(s: Sent, net: Transaction[], mboxDir: string): Promise<string[]> {
+  const t = s.msg.truth;
+  const id = t.message_id;
+  // Exim's NDR returns the original message, Message-ID header included.
+  const ndrs = net.filter((x) => x.mailFrom === '' && (x.data ?? '').includes(`<${id}>`));
+  const ndr = t.expect_ndr;
+  if (!ndr) return ndrs.length > 0 ? [`${id}: expected no NDR, one reached ${ndrs[0]?.accepted.join(',')}`] : [];
+  const toSender = net.filter((x) => x.mailFrom === '' && x.rcpts.some((y) => y.address === ndr.to));
+  const bad = `${id}: NDR to ${ndr.to} should be ${ndr.fate}`;
+  if (isLocalAddress(ndr.to)) {
+    return (await mbox(mboxDir, userOf(ndr.to))).includes(`<${id}>`) ? [] : [`${bad} (local mailbox)`];
+  }
+  switch (ndr.fate) {
+    case 'delivered': {
+      const out = ndrs.some((x) => x.accepted.includes(ndr.to) && code(x.dataReply ?? '') === 250) ? [] : [`${bad}: not received`];
+      if (/^grey/.test(ndr.to) && !toSender.some((x) => x.rcpts.some((y) => code(y.reply) === 450))) out.push(`${bad}: not greylisted first`);
+      return out;
+    }
+    case 'rejected': {
+      // Refused, frozen, thawed by ignore_bounce_errors_after, refused again, dropped.
+      const refusals = toSender.filter((x) => x.rcpts.some((y) => y.address === ndr.to && code(y.reply) >= 500)).length;
+      return refusals >= 2 ? [] : [`${bad}: the MX refused it ${refusals} time(s), expected 2 (before and after the errmsg timer)`];
+    }
+    case 'undeliverable':
+      return toSender.length > 0 ? [`${bad}: it reached an MX`] : [];
+    case 'deferred':
+      return [];
+  }
+}
