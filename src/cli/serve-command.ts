@@ -3,7 +3,7 @@
 import { accessSync, constants } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.ts';
-import { ConfigSchema, KEYS, LIST_KEYS, NUMBER_KEYS, type Config, type ConfigKey } from '../config/schema.ts';
+import { BOOLEAN_KEYS, ConfigSchema, KEYS, LIST_KEYS, NUMBER_KEYS, type Config, type ConfigKey } from '../config/schema.ts';
 import { makeLogger } from '../serve/logger.ts';
 import { serve } from '../serve/service.ts';
 
@@ -17,6 +17,7 @@ function addConfigFlags(cmd: Command): Command {
   for (const k of KEYS) {
     const desc = ConfigSchema.shape[k].description ?? k;
     if (k === 'logs') cmd.option('--log <path>', `${desc} (repeat for more)`, (v: string, prev: string[] = []) => [...prev, v]);
+    else if (BOOLEAN_KEYS.has(k)) cmd.option(`--${flagName(k)}`, desc);
     else cmd.option(`--${flagName(k)} <${NUMBER_KEYS.has(k) ? 'n' : LIST_KEYS.has(k) ? 'list' : 'value'}>`, desc);
   }
   return cmd;

@@ -2,7 +2,7 @@
 // flags. Any bad value stops start-up with a message naming the key and where it came from.
 import { existsSync, readFileSync, accessSync, constants } from 'node:fs';
 import { hostname } from 'node:os';
-import { ConfigSchema, DEFAULT_LOGS, KEYS, LIST_KEYS, NUMBER_KEYS, type Config, type ConfigKey } from './schema.ts';
+import { BOOLEAN_KEYS, ConfigSchema, DEFAULT_LOGS, KEYS, LIST_KEYS, NUMBER_KEYS, type Config, type ConfigKey } from './schema.ts';
 
 export class ConfigError extends Error {}
 
@@ -28,6 +28,7 @@ export function defaults(env: NodeJS.ProcessEnv = process.env): Config {
     db: env.BOUNCEWATCH_DB || './bouncewatch.db',
     logs: DEFAULT_LOGS.filter((p) => existsSync(p) && readable(p)),
     listen: '127.0.0.1:9825',
+    public_health: false,
     internal_networks: '127.0.0.1/32,::1/128',
     local_domains: [],
     mainlog_host: hostname().split('.')[0] || 'localhost',
@@ -43,6 +44,7 @@ export function defaults(env: NodeJS.ProcessEnv = process.env): Config {
 
 function fromText(key: ConfigKey, text: string): unknown {
   if (LIST_KEYS.has(key)) return text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (BOOLEAN_KEYS.has(key)) return text === 'true' || text === '1' ? true : text === 'false' || text === '0' ? false : text;
   if (NUMBER_KEYS.has(key)) return /^-?\d+$/.test(text.trim()) ? Number(text) : text;
   return text;
 }

@@ -25,6 +25,7 @@ export const ConfigSchema = z
     logs: z.array(z.string().min(1)).describe('log files to follow (default: the usual Postfix and Exim paths that exist)'),
     listen: listen.describe('address and port of the web server'),
     token: z.string().min(16, { message: 'must be at least 16 characters' }).optional().describe('API token; required to listen beyond loopback'),
+    public_health: z.boolean().describe('with a token: leave /healthz and /metrics open for monitoring'),
     internal_networks: networks.describe('clients that are not remote'),
     local_domains: z.array(z.string().min(1)).describe('domains that are ours, besides those learnt from local deliveries'),
     mainlog_host: z.string().min(1).describe('host name for Exim mainlog lines, which carry none'),
@@ -45,6 +46,7 @@ export const KEYS = Object.keys(ConfigSchema.shape) as ConfigKey[];
 
 /** Keys whose value is a list: comma-separated in the environment and on the command line. */
 export const LIST_KEYS: ReadonlySet<ConfigKey> = new Set(['logs', 'local_domains']);
+export const BOOLEAN_KEYS: ReadonlySet<ConfigKey> = new Set(['public_health']);
 export const NUMBER_KEYS: ReadonlySet<ConfigKey> = new Set([
   'retention_days', 'stale_after_hours', 'grace_seconds', 'batch_lines', 'batch_ms', 'poll_ms',
 ]);

@@ -43,6 +43,13 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
   const loop = new FollowLoop(db, opts.demo ? { ...cfg, logs: [] } : cfg, log);
   let state: 'starting' | 'ok' | 'stopping' = 'starting';
   const app = createApp({
+    db,
+    ...(cfg.token !== undefined ? { token: cfg.token } : {}),
+    publicHealth: cfg.public_health,
+    live: {
+      secondsSinceCommit: () => (loop.stats.lastCommitAt === null ? null : (Date.now() - loop.stats.lastCommitAt) / 1000),
+      linesPending: () => loop.stats.pending,
+    },
     health: () => ({
       status: state,
       demo: opts.demo,

@@ -1,6 +1,16 @@
-// The web app (express 5), built by a factory so tests can start it on port 0. For now it
-// serves /healthz; the dashboard and the JSON API hang off the same app.
+// The web app (express 5), built by a factory so tests can start it on port 0: strict
+// security headers, optional token auth, the JSON API, /metrics, /healthz and the static
+// dashboard in web/ with chart.js served from node_modules (no CDN).
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import express from 'express';
+import helmet from 'helmet';
+import type { Db } from '../store/db.ts';
+import { loginHandler, requireToken } from './auth.ts';
+import { errorHandler } from './http-error.ts';
+import { metricsRegistry, type LiveMetrics } from './metrics.ts';
+import { apiRouter } from './routes/api.ts';
 
 export interface Health {
   status: 'ok' | 'starting' | 'stopping';
@@ -8,14 +18,54 @@ export interface Health {
 }
 
 export interface AppDeps {
-  health(): Health;
+  db: Db;
+  health(): Health | Record<string, unknown>;
+  /** When set, every page and API call needs it. */
+  token?: string;
+  /** With a token: leave /healthz and /metrics open (for monitoring). */
+  publicHealth?: boolean;
+  live?: LiveMetrics;
+  recommendations?: (from: number, to: number) => unknown[];
+  webRoot?: string;
 }
+
+const WEB = fileURLToPath(new URL('../../web/', import.meta.url));
+const CHART_JS = join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.get('/healthz', (_req, res) => {
-    res.json(deps.health());
-  });
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"], objectSrc: ["'none'"], baseUri: ["'none'"], frameAncestors: ["'none'"], formAction: ["'self'"],
+        },
+      },
+      // Plain HTTP on a LAN: HSTS and upgrade-insecure-requests would break the dashboard.
+      strictTransportSecurity: false,
+    }),
+  );
+  const health = (_req: express.Request, res: express.Response) => res.json(deps.health());
+  const registry = metricsRegistry(deps.db, deps.live);
+  const metrics = async (_req: express.Request, res: express.Response) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  };
+  if (deps.token !== undefined) {
+    if (deps.publicHealth) {
+      app.get('/healthz', health);
+      app.get('/metrics', metrics);
+    }
+    app.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), loginHandler(deps.token));
+    app.use(requireToken(deps.token, (path) => path === '/login.html' || path === '/login.css' || path === '/style.css'));
+  }
+  app.get('/healthz', health);
+  app.get('/metrics', metrics);
+  app.use('/api', apiRouter(deps.db, deps.recommendations ?? (() => [])));
+  app.get('/vendor/chart.umd.min.js', (_req, res) => res.sendFile(CHART_JS));
+  app.use(express.static(deps.webRoot ?? WEB, { index: 'index.html', fallthrough: true }));
+  app.use(errorHandler);
   return app;
 }

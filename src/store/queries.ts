@@ -60,7 +60,44 @@ export const backscatterFates = (db: Db, p: Period) =>
   grouped(db, `SELECT ndr_fate AS k, count(*) AS n FROM messages WHERE backscatter = 1 AND ${IN_PERIOD}
     GROUP BY ndr_fate ORDER BY n DESC, k`, p);
 
-interface MessageRow {
+
+export interface MessageFilter {
+  backscatter?: boolean;
+  /** Free text: sender or recipient address, queue id, message-id, client IP. */
+  q?: string;
+  client_ip?: string;
+  sender_domain?: string;
+  /** Recipient domain (with cause, of the same recipient). */
+  domain?: string;
+  recipient?: string;
+  cause?: string;
+  outcome?: string;
+}
+
+/** WHERE clause and named parameters for a message filter, over `messages m`. */
+function messageWhere(p: Period, f: MessageFilter): { sql: string; params: Record<string, unknown> } {
+  const where = ['m.received_at >= @from', 'm.received_at < @to'];
+  const params: Record<string, unknown> = { from: p.from, to: p.to };
+  if (f.backscatter) where.push('m.backscatter = 1');
+  if (f.client_ip) (where.push('m.client_ip = @client_ip'), (params.client_ip = f.client_ip));
+  if (f.sender_domain) (where.push('m.sender_domain = @sender_domain'), (params.sender_domain = f.sender_domain.toLowerCase()));
+  if (f.outcome) (where.push('m.outcome = @outcome'), (params.outcome = f.outcome));
+  const rcpt: string[] = [];
+  if (f.domain) (rcpt.push("lower(r.address) LIKE '%@' || @domain"), (params.domain = f.domain.toLowerCase()));
+  if (f.recipient) (rcpt.push('lower(r.address) = @recipient'), (params.recipient = f.recipient.toLowerCase()));
+  if (f.cause) (rcpt.push('r.cause = @cause'), (params.cause = f.cause));
+  if (rcpt.length > 0) where.push(`EXISTS (SELECT 1 FROM recipients r WHERE r.message = m.id AND ${rcpt.join(' AND ')})`);
+  if (f.q) {
+    params.q = f.q;
+    params.qlike = `%${f.q.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+    where.push(`(m.queue_id = @q OR m.client_ip = @q OR m.message_id = @q OR instr(m.queue_ids, '"' || @q || '"') > 0
+      OR m.sender LIKE @qlike ESCAPE '\\' OR m.message_id LIKE @qlike ESCAPE '\\'
+      OR EXISTS (SELECT 1 FROM recipients r WHERE r.message = m.id AND (r.address LIKE @qlike ESCAPE '\\' OR r.orig_address LIKE @qlike ESCAPE '\\')))`);
+  }
+  return { sql: where.join(' AND '), params };
+}
+
+export interface MessageRow {
   id: number;
   mta: 'postfix' | 'exim';
   host: string;
@@ -82,36 +119,38 @@ interface MessageRow {
   backscatter: number;
 }
 
-export interface MessageFilter {
-  backscatter?: boolean;
+export function toMessageRecord(db: Db, row: MessageRow): MessageRecord {
+  const rcpts = db.prepare('SELECT address, orig_address, status, dsn, cause, reason FROM recipients WHERE message = ? ORDER BY seq');
+  return {
+    mta: row.mta,
+    host: row.host,
+    queue_id: row.queue_id,
+    queue_ids: JSON.parse(row.queue_ids) as string[],
+    message_id: row.message_id,
+    origin: row.origin,
+    received_at: new Date(row.received_at).toISOString(),
+    client_ip: row.client_ip,
+    client_name: row.client_name,
+    helo: row.helo,
+    authenticated: row.authenticated === 1,
+    remote: row.remote === 1,
+    sender: row.sender,
+    recipients: rcpts.all(row.id) as RecipientRecord[],
+    outcome: row.outcome,
+    ndr: row.ndr_queue_id === null ? null : ({ queue_id: row.ndr_queue_id, to: row.ndr_to, fate: row.ndr_fate } as MessageRecord['ndr']),
+    backscatter: row.backscatter === 1,
+  };
 }
 
 /** Messages in the period in the order they arrived, as `messages --json` prints them. */
-export function* listMessages(db: Db, p: Period, f: MessageFilter = {}): Generator<MessageRecord> {
-  const rcpts = db.prepare(
-    'SELECT address, orig_address, status, dsn, cause, reason FROM recipients WHERE message = ? ORDER BY seq',
-  );
-  const where = [IN_PERIOD, f.backscatter ? 'backscatter = 1' : '1'].join(' AND ');
-  const rows = db.prepare(`SELECT * FROM messages WHERE ${where} ORDER BY received_at, host, queue_id, id`).iterate({ from: p.from, to: p.to });
-  for (const row of rows as Iterable<MessageRow>) {
-    yield {
-      mta: row.mta,
-      host: row.host,
-      queue_id: row.queue_id,
-      queue_ids: JSON.parse(row.queue_ids) as string[],
-      message_id: row.message_id,
-      origin: row.origin,
-      received_at: new Date(row.received_at).toISOString(),
-      client_ip: row.client_ip,
-      client_name: row.client_name,
-      helo: row.helo,
-      authenticated: row.authenticated === 1,
-      remote: row.remote === 1,
-      sender: row.sender,
-      recipients: rcpts.all(row.id) as RecipientRecord[],
-      outcome: row.outcome,
-      ndr: row.ndr_queue_id === null ? null : ({ queue_id: row.ndr_queue_id, to: row.ndr_to, fate: row.ndr_fate } as MessageRecord['ndr']),
-      backscatter: row.backscatter === 1,
-    };
-  }
+export function* listMessages(db: Db, p: Period, f: MessageFilter = {}, page?: { limit: number; offset: number }): Generator<MessageRecord> {
+  const { sql, params } = messageWhere(p, f);
+  const paging = page ? ` LIMIT ${page.limit} OFFSET ${page.offset}` : '';
+  const rows = db.prepare(`SELECT m.* FROM messages m WHERE ${sql} ORDER BY m.received_at, m.host, m.queue_id, m.id${paging}`).iterate(params);
+  for (const row of rows as Iterable<MessageRow>) yield toMessageRecord(db, row);
+}
+
+export function countMessages(db: Db, p: Period, f: MessageFilter = {}): number {
+  const { sql, params } = messageWhere(p, f);
+  return (db.prepare(`SELECT count(*) AS n FROM messages m WHERE ${sql}`).get(params) as { n: number }).n;
 }

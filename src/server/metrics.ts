@@ -1,0 +1,62 @@
+// GET /metrics: Prometheus text. Totals are read from the database at scrape time, so they
+// survive restarts; the follower's lag comes from the live service.
+import { Registry, Gauge } from 'prom-client';
+import type { Db } from '../store/db.ts';
+
+export interface LiveMetrics {
+  secondsSinceCommit(): number | null;
+  linesPending(): number;
+}
+
+export function metricsRegistry(db: Db, live?: LiveMetrics): Registry {
+  const reg = new Registry();
+  const q = <T>(sql: string) => db.prepare(sql).all() as T[];
+  new Gauge({
+    name: 'bouncewatch_messages_total', help: 'Messages by outcome (all stored data)', labelNames: ['outcome'], registers: [reg],
+    collect() {
+      this.reset();
+      for (const r of q<{ outcome: string; n: number }>('SELECT outcome, count(*) AS n FROM messages GROUP BY outcome')) this.set({ outcome: r.outcome }, r.n);
+    },
+  });
+  new Gauge({
+    name: 'bouncewatch_failed_recipients_total', help: 'Recipients that failed after acceptance, by cause', labelNames: ['cause'], registers: [reg],
+    collect() {
+      this.reset();
+      for (const r of q<{ cause: string; n: number }>('SELECT cause, count(*) AS n FROM recipients WHERE cause IS NOT NULL GROUP BY cause')) this.set({ cause: r.cause }, r.n);
+    },
+  });
+  new Gauge({
+    name: 'bouncewatch_backscatter_total', help: 'NDRs sent to forged senders (backscatter)', registers: [reg],
+    collect() {
+      this.set(q<{ n: number }>('SELECT count(*) AS n FROM messages WHERE backscatter = 1')[0]?.n ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'bouncewatch_smtp_rejects_total', help: 'Rejections during the SMTP session', registers: [reg],
+    collect() {
+      this.set(q<{ n: number }>("SELECT count(*) AS n FROM smtp_rejects WHERE action IN ('reject', 'milter-reject')")[0]?.n ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'bouncewatch_log_lines_total', help: 'Log lines read, by class', labelNames: ['class'], registers: [reg],
+    collect() {
+      const r = q<{ mail: number | null; unknown: number | null; other: number | null }>('SELECT sum(mail) AS mail, sum(unknown) AS unknown, sum(other) AS other FROM line_counts')[0];
+      for (const c of ['mail', 'unknown', 'other'] as const) this.set({ class: c }, r?.[c] ?? 0);
+    },
+  });
+  if (live) {
+    new Gauge({
+      name: 'bouncewatch_follower_seconds_since_commit', help: 'Seconds since the follower last committed (lag)', registers: [reg],
+      collect() {
+        this.set(live.secondsSinceCommit() ?? -1);
+      },
+    });
+    new Gauge({
+      name: 'bouncewatch_follower_lines_pending', help: 'Lines read but not yet committed', registers: [reg],
+      collect() {
+        this.set(live.linesPending());
+      },
+    });
+  }
+  return reg;
+}

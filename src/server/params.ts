@@ -1,0 +1,41 @@
+// Query parameters, validated once: a bad one is a 400 naming it.
+import type { Request } from 'express';
+import { resolvePeriod, type Period } from '../store/queries.ts';
+import type { Db } from '../store/db.ts';
+import { badParam } from './http-error.ts';
+
+export function str(req: Request, name: string): string | undefined {
+  const v = req.query[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw badParam(name, 'must be given once, as text');
+  return v;
+}
+
+function time(req: Request, name: string): number | undefined {
+  const v = str(req, name);
+  if (v === undefined || v === '') return undefined;
+  const t = Date.parse(v);
+  if (Number.isNaN(t) || !/^\d{4}-\d\d-\d\d/.test(v)) throw badParam(name, `"${v}" is not an ISO 8601 time`);
+  return t;
+}
+
+export function period(req: Request, db: Db): Period {
+  const from = time(req, 'from');
+  const to = time(req, 'to');
+  if (from !== undefined && to !== undefined && from >= to) throw badParam('to', 'must be after from');
+  return resolvePeriod(db, from, to);
+}
+
+export function int(req: Request, name: string, def: number, min: number, max: number): number {
+  const v = str(req, name);
+  if (v === undefined || v === '') return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw badParam(name, `must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+export function oneOf<T extends string>(req: Request, name: string, allowed: readonly T[], def?: T): T {
+  const v = str(req, name) ?? def;
+  if (v === undefined || !(allowed as readonly string[]).includes(v)) throw badParam(name, `must be one of ${allowed.join(', ')}`);
+  return v as T;
+}
