@@ -79,13 +79,17 @@ function messageWhere(p: Period, f: MessageFilter): { sql: string; params: Recor
   const where = ['m.received_at >= @from', 'm.received_at < @to'];
   const params: Record<string, unknown> = { from: p.from, to: p.to };
   if (f.backscatter) where.push('m.backscatter = 1');
-  if (f.client_ip) (where.push('m.client_ip = @client_ip'), (params.client_ip = f.client_ip));
-  if (f.sender_domain) (where.push('m.sender_domain = @sender_domain'), (params.sender_domain = f.sender_domain.toLowerCase()));
-  if (f.outcome) (where.push('m.outcome = @outcome'), (params.outcome = f.outcome));
+  const add = (list: string[], sql: string, name: string, value: unknown) => {
+    list.push(sql);
+    params[name] = value;
+  };
+  if (f.client_ip) add(where, 'm.client_ip = @client_ip', 'client_ip', f.client_ip);
+  if (f.sender_domain) add(where, 'm.sender_domain = @sender_domain', 'sender_domain', f.sender_domain.toLowerCase());
+  if (f.outcome) add(where, 'm.outcome = @outcome', 'outcome', f.outcome);
   const rcpt: string[] = [];
-  if (f.domain) (rcpt.push("lower(r.address) LIKE '%@' || @domain"), (params.domain = f.domain.toLowerCase()));
-  if (f.recipient) (rcpt.push('lower(r.address) = @recipient'), (params.recipient = f.recipient.toLowerCase()));
-  if (f.cause) (rcpt.push('r.cause = @cause'), (params.cause = f.cause));
+  if (f.domain) add(rcpt, "lower(r.address) LIKE '%@' || @domain", 'domain', f.domain.toLowerCase());
+  if (f.recipient) add(rcpt, 'lower(r.address) = @recipient', 'recipient', f.recipient.toLowerCase());
+  if (f.cause) add(rcpt, 'r.cause = @cause', 'cause', f.cause);
   if (rcpt.length > 0) where.push(`EXISTS (SELECT 1 FROM recipients r WHERE r.message = m.id AND ${rcpt.join(' AND ')})`);
   if (f.q) {
     params.q = f.q;
