@@ -1,0 +1,49 @@
+// What a recommendation is: one config change for one MTA, with the evidence from the logs
+// that calls for it and the NDRs it would have prevented. Shared by advise, the dashboard,
+// the digest and the config audit.
+import type { Cause } from '../correlate/causes.ts';
+
+export type Mta = 'postfix' | 'exim';
+export type Severity = 'critical' | 'high' | 'medium' | 'low';
+
+export interface Example {
+  host: string;
+  queue_id: string;
+  recipient: string;
+  reason: string;
+}
+
+export interface Evidence {
+  /** Messages in the period that this rule is about. */
+  messages: number;
+  /** NDRs those messages caused. */
+  ndrs: number;
+  /** Of those, backscatter (remote origin, forged-looking sender). */
+  backscatter: number;
+  examples: Example[];
+  /** What narrows it: domains, recipients, transports, relays, aliases, clients involved. */
+  domains?: string[];
+  recipients?: string[];
+  relays?: string[];
+  aliases?: string[];
+  clients?: string[];
+  limit?: string;
+}
+
+export interface Recommendation {
+  id: string;
+  mta: Mta;
+  cause: Cause | 'dictionary_scan';
+  title: string;
+  severity: Severity;
+  /** The exact main.cf / master.cf lines, or Exim ACL lines, to add or alter. */
+  change: string;
+  rationale: string;
+  evidence: Evidence;
+  /** NDRs in the period this change would have avoided. */
+  prevented: number;
+  /** Documentation to read (Postfix README or parameter names, Exim spec chapters). */
+  docs: string[];
+  /** Query string for /api/messages listing the messages behind it. */
+  filter: string;
+}
