@@ -8,6 +8,7 @@ import { importFile } from './ingest/import-files.ts';
 import { formatReport } from './cli/format-report.ts';
 import { parseTime } from './cli/time.ts';
 import { registerServe } from './cli/serve-command.ts';
+import { registerAdvise } from './cli/advise-command.ts';
 import { summarize } from './report/summary.ts';
 import { defaultDbPath, openDb } from './store/db.ts';
 import { listMessages, resolvePeriod } from './store/queries.ts';
@@ -124,6 +125,7 @@ program
   });
 
 registerServe(program);
+registerAdvise(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`bouncewatch: ${(e as Error).message}\n`);

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import helmet from 'helmet';
+import { recommend } from '../advise/recommend.ts';
 import type { Db } from '../store/db.ts';
 import { loginHandler, requireToken } from './auth.ts';
 import { errorHandler } from './http-error.ts';
@@ -63,7 +64,7 @@ export function createApp(deps: AppDeps): express.Express {
   }
   app.get('/healthz', health);
   app.get('/metrics', metrics);
-  app.use('/api', apiRouter(deps.db, deps.recommendations ?? (() => [])));
+  app.use('/api', apiRouter(deps.db, deps.recommendations ?? ((from, to) => recommend(deps.db, { from, to }))));
   app.get('/vendor/chart.umd.min.js', (_req, res) => res.sendFile(CHART_JS));
   app.use(express.static(deps.webRoot ?? WEB, { index: 'index.html', fallthrough: true }));
   app.use(errorHandler);

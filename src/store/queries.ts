@@ -72,6 +72,7 @@ export interface MessageFilter {
   recipient?: string;
   cause?: string;
   outcome?: string;
+  mta?: string;
 }
 
 /** WHERE clause and named parameters for a message filter, over `messages m`. */
@@ -86,6 +87,7 @@ function messageWhere(p: Period, f: MessageFilter): { sql: string; params: Recor
   if (f.client_ip) add(where, 'm.client_ip = @client_ip', 'client_ip', f.client_ip);
   if (f.sender_domain) add(where, 'm.sender_domain = @sender_domain', 'sender_domain', f.sender_domain.toLowerCase());
   if (f.outcome) add(where, 'm.outcome = @outcome', 'outcome', f.outcome);
+  if (f.mta) add(where, 'm.mta = @mta', 'mta', f.mta);
   const rcpt: string[] = [];
   if (f.domain) add(rcpt, "lower(r.address) LIKE '%@' || @domain", 'domain', f.domain.toLowerCase());
   if (f.recipient) add(rcpt, 'lower(r.address) = @recipient', 'recipient', f.recipient.toLowerCase());

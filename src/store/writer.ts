@@ -57,8 +57,8 @@ export class Writer {
         sender_domain=@sender_domain, outcome=@outcome, ndr_queue_id=@ndr_queue_id, ndr_to=@ndr_to, ndr_fate=@ndr_fate,
         ndr_count=@ndr_count, backscatter=@backscatter, state=@state WHERE id=@id`),
       delRcpts: db.prepare('DELETE FROM recipients WHERE message = ?'),
-      insRcpt: db.prepare(`INSERT INTO recipients (message, seq, address, orig_address, status, dsn, cause, reason)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      insRcpt: db.prepare(`INSERT INTO recipients (message, seq, address, orig_address, status, dsn, cause, reason, relay)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       insLines: db.prepare('INSERT INTO message_lines (message, chunk) VALUES (?, ?)'),
       moveLines: db.prepare('UPDATE message_lines SET message = ? WHERE message = ?'),
       delMessage: db.prepare('DELETE FROM messages WHERE id = ?'),
@@ -140,7 +140,10 @@ export class Writer {
       s.update.run(row);
       s.delRcpts.run(t.row);
     }
-    rec.recipients.forEach((r, i) => s.insRcpt.run(t.row, i, r.address, r.orig_address, r.status, r.dsn, r.cause, r.reason));
+    // Records keep the trace's recipient order, so the relay is found by position.
+    rec.recipients.forEach((r, i) =>
+      s.insRcpt.run(t.row, i, r.address, r.orig_address, r.status, r.dsn, r.cause, r.reason, t.rcpts[i]?.relay ?? null),
+    );
     if (t.absorbed) {
       for (const old of t.absorbed) {
         s.moveLines.run(t.row, old);

@@ -38,6 +38,8 @@ export function apiRouter(db: Db, recommendations: (from: number, to: number) =>
       const v = str(req, k);
       if (v !== undefined && v !== '') f[k] = v;
     }
+    const mta = str(req, 'mta');
+    if (mta) f.mta = oneOf(req, 'mta', ['postfix', 'exim']);
     const outcome = str(req, 'outcome');
     if (outcome) f.outcome = oneOf(req, 'outcome', OUTCOMES);
     const bs = str(req, 'backscatter');

@@ -1,0 +1,49 @@
+// `bouncewatch advise`: the recommended config changes for the period, ranked by the NDRs
+// they would have prevented, as text for a terminal or as JSON.
+import type { Command } from 'commander';
+import { recommend } from '../advise/recommend.ts';
+import type { Recommendation } from '../advise/types.ts';
+import { defaultDbPath, openDb } from '../store/db.ts';
+import { resolvePeriod } from '../store/queries.ts';
+import { parseTime } from './time.ts';
+
+function text(r: Recommendation, i: number): string {
+  const e = r.evidence;
+  const lines = [
+    `${i + 1}. [${r.severity}] ${r.mta}: ${r.title}`,
+    `   prevents ${r.prevented} NDR(s) in the period; evidence: ${e.messages} message(s), ${e.ndrs} NDR(s), ${e.backscatter} backscatter`,
+  ];
+  for (const [k, v] of [['domains', e.domains], ['relays', e.relays], ['aliases', e.aliases], ['clients', e.clients]] as const) {
+    if (v && v.length) lines.push(`   ${k}: ${v.join(', ')}`);
+  }
+  if (e.limit) lines.push(`   downstream limit: ${e.limit}`);
+  for (const x of e.examples) lines.push(`   e.g. ${x.host} ${x.queue_id} <${x.recipient}>: ${x.reason}`);
+  lines.push('   change:', ...r.change.split('\n').map((l) => `     ${l}`));
+  lines.push(`   why: ${r.rationale}`, `   read: ${r.docs.join('; ')}`);
+  return lines.join('\n');
+}
+
+export function registerAdvise(program: Command): void {
+  program
+    .command('advise')
+    .description('recommended config changes, ranked by the NDRs they would have prevented')
+    .option('--db <file>', 'SQLite database', defaultDbPath())
+    .option('--since <time>', 'start (ISO 8601, or a span back from now: 24h, 7d)')
+    .option('--until <time>', 'end (ISO 8601, or a span back from now)')
+    .option('--json', 'print one JSON object')
+    .action((opts: { db: string; since?: string; until?: string; json?: boolean }) => {
+      const db = openDb(opts.db);
+      const p = resolvePeriod(db, opts.since ? parseTime(opts.since, '--since') : undefined, opts.until ? parseTime(opts.until, '--until') : undefined);
+      const items = recommend(db, p);
+      db.close();
+      if (opts.json) {
+        console.log(JSON.stringify({ from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), items }));
+        return;
+      }
+      if (items.length === 0) {
+        console.log('No accept-then-bounce in this period: nothing to change.');
+        return;
+      }
+      console.log(items.map(text).join('\n\n'));
+    });
+}
