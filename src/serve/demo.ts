@@ -1,12 +1,12 @@
 // With no log to follow and no configuration, `serve` shows something real: a demo database
 // built from the logs the project's own end-to-end harness recorded from a real Postfix/Exim.
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { FIXTURES_DIR } from '../paths.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import { importFile } from '../ingest/import-files.ts';
 import type { Db } from '../store/db.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
+const FIXTURES = `${FIXTURES_DIR}/`;
 export const DEMO_LOGS = ['postfix-e2e/mail.log', 'exim-e2e/exim-syslog.log'].map((f) => FIXTURES + f).filter((p) => existsSync(p));
 
 export async function fillDemo(db: Db, year: number): Promise<number> {

@@ -3,10 +3,10 @@
 // dashboard in web/ with chart.js served from node_modules (no CDN).
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import express from 'express';
 import helmet from 'helmet';
 import { recommend } from '../advise/recommend.ts';
+import { WEB_DIR } from '../paths.ts';
 import type { Db } from '../store/db.ts';
 import { loginHandler, requireToken } from './auth.ts';
 import { errorHandler } from './http-error.ts';
@@ -30,7 +30,7 @@ export interface AppDeps {
   webRoot?: string;
 }
 
-const WEB = fileURLToPath(new URL('../../web/', import.meta.url));
+const WEB = WEB_DIR;
 const CHART_JS = join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');
 
 export function createApp(deps: AppDeps): express.Express {

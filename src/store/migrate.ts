@@ -2,10 +2,10 @@
 // transaction, recorded in schema_migrations. A database newer than this program is refused.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { MIGRATIONS_DIR } from '../paths.ts';
 import type Database from 'better-sqlite3';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+export { MIGRATIONS_DIR };
 
 interface Migration {
   version: number;

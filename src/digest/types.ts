@@ -1,0 +1,68 @@
+// What a digest says, independent of how it is shown: the text part, the HTML part and the
+// subject are all rendered from this one object, so they cannot disagree on a figure.
+import type { Mta, Severity } from '../advise/types.ts';
+import type { Period } from '../store/queries.ts';
+
+/** The figures compared side by side; the keys are also the HTML's data-k attributes. */
+export type FigureKey = 'accepted' | 'rejected_at_smtp' | 'bounced_after_accept' | 'ndrs' | 'backscatter' | 'smtp_refusal_share';
+
+export interface Figure {
+  key: FigureKey;
+  label: string;
+  kind: 'count' | 'share';
+  /** A count, or a share from 0 to 1; null for a share of nothing ("–"). */
+  current: number | null;
+  previous: number | null;
+}
+
+export interface CauseRow {
+  cause: string;
+  current: number;
+  previous: number;
+}
+
+export interface SourceTable {
+  key: 'local_domain' | 'recipient' | 'client' | 'sender_domain';
+  title: string;
+  /** Headings; the text cells come first, then the numbers. */
+  columns: string[];
+  /** `cells` hold strings from the logs (untrusted); `count` is what the bar is drawn from. */
+  rows: { cells: string[]; numbers: number[]; count: number }[];
+}
+
+export interface Finding {
+  id: string;
+  mta: Mta;
+  title: string;
+  status: 'new' | 'worse';
+  prevented: number;
+  previous: number;
+}
+
+export interface Advice {
+  id: string;
+  mta: Mta;
+  title: string;
+  severity: Severity;
+  /** The first line of the change that is not a comment. */
+  change: string;
+  prevented: number;
+}
+
+export interface Digest {
+  /** The single host of the period's messages, or "N hosts". */
+  host: string;
+  label: string;
+  current: Period;
+  previous: Period;
+  subject: string;
+  figures: Figure[];
+  causes: CauseRow[];
+  sources: SourceTable[];
+  findings: Finding[];
+  /** How many findings there were before the list was cut. */
+  findingsTotal: number;
+  advice: Advice[];
+  /** The dashboard link for this period, when --dashboard-url was given. */
+  dashboard: string | null;
+}
