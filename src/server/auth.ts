@@ -42,7 +42,7 @@ export function loginHandler(token: string) {
   return (req: Request, res: Response): void => {
     const given = typeof req.body?.token === 'string' ? (req.body.token as string) : '';
     if (!same(given, token)) {
-      res.redirect(303, '/login.html?failed=1');
+      res.redirect(303, '/login.html?failed=1#failed');
       return;
     }
     res.cookie(COOKIE, given, { httpOnly: true, sameSite: 'strict', path: '/' });

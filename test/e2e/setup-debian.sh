@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end harnesses need on Debian 12 (postfix, rsyslog, swaks; and Exim
-# unpacked beside them), as root. Idempotent and safe to repeat in CI: apt-get update only when a
-# package is missing or a download fails, and the stock postfix/rsyslog daemons are never left
-# running (the harnesses start their own copies).
+# unpacked beside them), and chromium for the dashboard's browser tests (test/browser), as
+# root. Idempotent and safe to repeat in CI: apt-get update only when a package is missing or a
+# download fails, and the stock postfix/rsyslog daemons are never left running (the harnesses
+# start their own copies).
 #
 # Exim: exim4-daemon-light conflicts with postfix in dpkg, so its .debs (and exim4-base's) are
 # fetched with `apt-get download` into $BW_EXIM_CACHE (default /var/cache/bouncewatch-e2e/exim)
@@ -16,7 +17,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-PKGS=(postfix rsyslog swaks)
+PKGS=(postfix rsyslog swaks chromium)
 missing=()
 for p in "${PKGS[@]}"; do
   # dpkg-query prints "install ok installed" only for a fully installed package.
@@ -48,7 +49,7 @@ else
   echo "setup-debian.sh: ${PKGS[*]} already installed"
 fi
 
-for bin in /usr/sbin/postfix /usr/sbin/postconf /usr/sbin/postalias /usr/sbin/rsyslogd /usr/bin/swaks; do
+for bin in /usr/sbin/postfix /usr/sbin/postconf /usr/sbin/postalias /usr/sbin/rsyslogd /usr/bin/swaks /usr/bin/chromium; do
   if [ ! -x "$bin" ]; then
     echo "setup-debian.sh: $bin missing after install" >&2
     exit 1

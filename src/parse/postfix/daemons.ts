@@ -50,7 +50,7 @@ export function postscreen(body: string): Result {
   return noise(body, POSTSCREEN_NOISE);
 }
 
-const MESSAGE_ID = /^(?:resent-)?message-id=<?([^>]*)>?\s*$/;
+const MESSAGE_ID = /^(?:resent-)?message-id=<?(.*?)>?\s*$/;
 const CLEANUP_NOISE = /^(?:warning|info|replace|prepend|redirect|filter|hold|discard|milter-discard|milter-hold|bcc|message-id|resent-message-id|reject_warning|header|end-of-header|milter-header)/;
 
 export function cleanup(body: string): Result {

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { summarize } from '../../report/summary.ts';
 import { BUCKETS, SOURCE_KINDS, sources, timeseries, trace, type Bucket } from '../../store/dashboard-queries.ts';
 import type { Db } from '../../store/db.ts';
-import { countMessages, listMessages, type MessageFilter } from '../../store/queries.ts';
+import { countMessages, listMessages, resolvePeriod, type MessageFilter } from '../../store/queries.ts';
 import { HttpError, badParam } from '../http-error.ts';
 import { int, oneOf, period, str } from '../params.ts';
 
@@ -19,7 +19,10 @@ export function apiRouter(db: Db, recommendations: (from: number, to: number) =>
   });
 
   r.get('/timeseries', (req, res) => {
-    const p = period(req, db);
+    // Chart only where there is data: a long custom period still gives a short series.
+    const asked = period(req, db);
+    const data = resolvePeriod(db);
+    const p = { from: Math.max(asked.from, data.from), to: Math.max(Math.min(asked.to, data.to), Math.max(asked.from, data.from)) };
     const bucket = oneOf<Bucket>(req, 'bucket', ['hour', 'day'], 'hour');
     if ((p.to - p.from) / BUCKETS[bucket] > MAX_POINTS) throw badParam('bucket', `the period has more than ${MAX_POINTS} ${bucket}s; use a larger bucket or a shorter period`);
     res.json({ bucket, points: timeseries(db, p, bucket) });
