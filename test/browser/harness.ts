@@ -52,6 +52,8 @@ export async function serve(dbPath: string, extra: Partial<AppDeps> = {}): Promi
   const app = createApp({ db, health: () => ({ status: 'ok' }), ...extra });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    // Slow steps between requests must not outlast the idle keep-alive (ECONNRESET on reuse).
+    s.keepAliveTimeout = 120_000;
     s.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;

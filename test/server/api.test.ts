@@ -36,6 +36,9 @@ async function get(path: string, headers: Record<string, string> = {}): Promise<
 function listen(app: ReturnType<typeof createApp>): Promise<Server> {
   return new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    // The slow CLI runs between requests must not outlast the server's idle keep-alive
+    // (5 s), or fetch reuses a socket the server is closing (ECONNRESET).
+    s.keepAliveTimeout = 120_000;
   });
 }
 
