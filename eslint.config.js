@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'web/vendor/**', 'test/fixtures/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'web/vendor/**', 'test/fixtures/**', '.scratch/**', 'test-results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -9,6 +9,8 @@ import { formatReport } from './cli/format-report.ts';
 import { parseTime } from './cli/time.ts';
 import { registerServe } from './cli/serve-command.ts';
 import { registerAdvise } from './cli/advise-command.ts';
+import { registerDigest } from './cli/digest-command.ts';
+import { registerAudit } from './cli/audit-command.ts';
 import { summarize } from './report/summary.ts';
 import { defaultDbPath, openDb } from './store/db.ts';
 import { listMessages, resolvePeriod } from './store/queries.ts';
@@ -126,6 +128,8 @@ program
 
 registerServe(program);
 registerAdvise(program);
+registerDigest(program);
+registerAudit(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`bouncewatch: ${(e as Error).message}\n`);

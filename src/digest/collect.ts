@@ -1,15 +1,16 @@
-// Gathers a digest from the database: the report summary of both periods, causes, the top
-// sources, the recommendations that are new or worse than before, and the top changes.
+// Gathers a digest from the database: the period and the one before it, the report summary
+// of both, causes, the top sources, the recommendations that are new or worse than before,
+// and the top changes.
+import { hostname } from 'node:os';
+import { parseTime } from '../cli/time.ts';
 import { recommend } from '../advise/recommend.ts';
 import type { Recommendation } from '../advise/types.ts';
 import { summarize } from '../report/summary.ts';
 import { sources } from '../store/dashboard-queries.ts';
 import type { Db } from '../store/db.ts';
 import type { Period } from '../store/queries.ts';
-import { figures } from './figures.ts';
-import type { DigestPeriods } from './period.ts';
-import { hostLabel } from './store.ts';
-import { subjectLine } from './subject.ts';
+import { figures, subjectLine } from './figures.ts';
+import { isoTime } from './format.ts';
 import type { Advice, CauseRow, Digest, Finding, SourceTable } from './types.ts';
 
 export const TOP_SOURCES = 5;
@@ -19,6 +20,53 @@ export const TOP_FINDINGS = 8;
 export interface CollectOptions {
   subjectPrefix?: string | undefined;
   dashboardUrl?: string | undefined;
+}
+
+// The period asked for (--since/--until) and the one just before it, of the same length.
+export interface DigestPeriods {
+  current: Period;
+  previous: Period;
+  /** "24h" when --since was a span, else the period's length ("17m 8s", "3d"). */
+  label: string;
+}
+
+const SPAN = /^\s*(\d+)\s*(m|h|d|w)\s*$/;
+const UNITS: [string, number][] = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
+
+/** A length as its two largest non-zero units: 3d, 1d 6h, 17m 8s, 0s. */
+export function formatDuration(ms: number): string {
+  const parts: string[] = [];
+  let rest = Math.max(0, Math.round(ms / 1000) * 1000);
+  for (const [unit, size] of UNITS) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (n > 0 || parts.length > 0) parts.push(`${n}${unit}`);
+  }
+  const shown = parts.slice(0, 2).filter((p, i) => i === 0 || !p.startsWith('0'));
+  return shown.length > 0 ? shown.join(' ') : '0s';
+}
+
+/**
+ * A span in --since counts back from --until when one is given (so `--since 24h --until
+ * 2026-11-28` is that calendar day), otherwise from now, like the other commands.
+ */
+// "Now" is taken to the second: milliseconds would only lengthen the times the digest prints.
+export function digestPeriods(since: string, until: string | undefined, now = Math.floor(Date.now() / 1000) * 1000): DigestPeriods {
+  const to = until === undefined ? now : parseTime(until, '--until', now);
+  const from = parseTime(since, '--since', to);
+  if (!(from < to)) throw new Error(`--since: "${since}" is not before the end of the period (${new Date(to).toISOString()})`);
+  const span = SPAN.exec(since);
+  const label = span ? `${span[1]}${span[2]}` : formatDuration(to - from);
+  return { current: { from, to }, previous: { from: from - (to - from), to: from }, label };
+}
+
+/** "mx1" when one host logged the period's mail, "3 hosts" for more, this machine for none. */
+export function hostLabel(db: Db, p: Period): string {
+  const rows = db.prepare(`SELECT host FROM messages WHERE received_at >= @from AND received_at < @to
+    UNION SELECT host FROM smtp_rejects WHERE time >= @from AND time < @to`).all({ from: p.from, to: p.to }) as { host: string }[];
+  if (rows.length === 1) return rows[0]!.host;
+  if (rows.length > 1) return `${rows.length} hosts`;
+  return hostname().split('.')[0] || 'localhost';
 }
 
 const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
@@ -80,12 +128,17 @@ export function advice(recs: Recommendation[]): Advice[] {
   }));
 }
 
-/** The dashboard link for the period: the given URL with from/to set (ISO 8601). */
+/**
+ * The dashboard link for the period: the given URL with from/to (ISO 8601) in its query.
+ * Written by hand, not by URLSearchParams, so the colons stay readable in a text mail.
+ */
 export function dashboardLink(base: string, p: Period): string {
   const u = new URL(base);
-  u.searchParams.set('from', new Date(p.from).toISOString());
-  u.searchParams.set('to', new Date(p.to).toISOString());
-  return u.toString();
+  u.searchParams.delete('from');
+  u.searchParams.delete('to');
+  const q = u.search.length > 1 ? `${u.search}&` : '?';
+  u.search = '';
+  return `${u.toString().replace(/#.*$/, '')}${q}from=${isoTime(p.from)}&to=${isoTime(p.to)}${u.hash}`;
 }
 
 export function collectDigest(db: Db, periods: DigestPeriods, opts: CollectOptions = {}): Digest {

@@ -1,6 +1,8 @@
-// The side-by-side figures from two report summaries, and how a figure and its change are
-// written. Text and HTML both format through here, so they show the same strings.
+// The side-by-side figures from two report summaries, how a figure and its change are
+// written (text and HTML both format through here, so they show the same strings), and the
+// subject line with the headline number.
 import type { Summary } from '../report/summary.ts';
+import { visible } from './format.ts';
 import type { Figure, FigureKey } from './types.ts';
 
 const COUNTS: [Exclude<FigureKey, 'smtp_refusal_share'>, string][] = [
@@ -68,4 +70,31 @@ export function better(f: Figure): boolean {
   if (f.key === 'smtp_refusal_share') return up;
   if (f.key === 'rejected_at_smtp' || f.key === 'accepted') return false;
   return !up;
+}
+
+// The subject carries the headline number (backscatter NDRs and their change), so the
+// inbox list alone tells whether the digest needs opening.
+export interface SubjectInput {
+  host: string;
+  label: string;
+  backscatter: number;
+  previous: number;
+  prefix?: string | undefined;
+}
+
+export function subjectLine(s: SubjectInput): string {
+  // The host name comes from the logs: no control character may reach a header.
+  const host = visible(s.host);
+  const change = percentChange(s.backscatter, s.previous);
+  let body: string;
+  if (s.backscatter === 0) {
+    // Calm when there is nothing to act on; say so when it just stopped.
+    body = `${host}: no backscatter in ${s.label}${s.previous > 0 ? ` (was ${s.previous})` : ''}`;
+  } else {
+    const what = s.backscatter === 1 ? 'backscatter NDR' : 'backscatter NDRs';
+    const tail = change === 'new' ? ' (none before)' : change === '' ? '' : ` (${change})`;
+    body = `${host}: ${s.backscatter} ${what} in ${s.label}${tail}`;
+  }
+  const prefix = s.prefix?.trim();
+  return prefix ? `${prefix} ${body}` : body;
 }

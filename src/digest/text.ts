@@ -1,0 +1,87 @@
+// The plain-text part: what a terminal mail client (mutt, mail(1)) or a cron mail shows.
+// Aligned columns in 78 characters; strings from the logs with control characters made visible.
+import { formatChange, formatValue } from './figures.ts';
+import { formatPeriod, isoTime, textBar, textTable, visible, WIDTH, wrap } from './format.ts';
+import type { Digest } from './types.ts';
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+function heading(title: string): string[] {
+  return ['', title, '-'.repeat(Math.min(WIDTH, [...title].length))];
+}
+
+function figuresPart(d: Digest): string[] {
+  const rows = d.figures.map((f) => [f.label, formatValue(f, f.current), formatValue(f, f.previous), formatChange(f)]);
+  return textTable([{ head: '' }, { head: `this ${d.label}`, right: true }, { head: 'before', right: true }, { head: 'change' }], rows);
+}
+
+function causesPart(d: Digest): string[] {
+  if (d.causes.length === 0) return [];
+  const max = Math.max(...d.causes.map((c) => Math.max(c.current, c.previous)));
+  const rows = d.causes.map((c) => [c.cause, String(c.current), String(c.previous), textBar(c.current, max)]);
+  return [
+    ...heading('Causes of recipients that failed after accept'),
+    ...textTable([{ head: 'cause' }, { head: 'now', right: true }, { head: 'before', right: true }, { head: '' }], rows),
+  ];
+}
+
+function sourcesPart(d: Digest): string[] {
+  const out: string[] = [];
+  for (const t of d.sources) {
+    if (t.rows.length === 0) continue;
+    const texts = t.rows[0]!.cells.length;
+    const cols = t.columns.map((head, i) => ({ head, right: i >= texts, untrusted: i < texts }));
+    out.push('', `${t.title}:`, ...textTable(cols, t.rows.map((r) => [...r.cells, ...r.numbers.map(String)])));
+  }
+  return out.length > 0 ? ['', 'Where it comes from', '-------------------', ...out.slice(1)] : [];
+}
+
+function findingsPart(d: Digest): string[] {
+  if (d.findings.length === 0) return [];
+  const rows = d.findings.map((f) => [
+    f.status,
+    f.mta,
+    f.title,
+    f.status === 'worse' ? `${f.prevented} NDRs (was ${f.previous})` : plural(f.prevented, 'NDR'),
+  ]);
+  const more = d.findingsTotal - d.findings.length;
+  return [
+    ...heading('New or worse than the period before'),
+    ...textTable([{ head: '' }, { head: 'MTA' }, { head: 'finding' }, { head: 'would prevent' }], rows),
+    ...(more > 0 ? [`  and ${more} more: bouncewatch advise`] : []),
+  ];
+}
+
+function advicePart(d: Digest): string[] {
+  if (d.advice.length === 0) return [];
+  const out = heading('What to change (ranked by the NDRs it would have prevented)');
+  d.advice.forEach((a, i) => {
+    out.push(...wrap(`${a.mta}: ${a.title}`, `${String(i + 1).padStart(2)}. `, '    '));
+    out.push(`    prevents ${plural(a.prevented, 'NDR')}  [${a.severity}]`);
+    // Config lines stay whole even when long: they are meant to be copied.
+    if (a.change) out.push(`    ${a.change}`);
+  });
+  return out;
+}
+
+export function renderText(d: Digest): string {
+  const lines = [
+    visible(d.subject),
+    '',
+    `This period  ${formatPeriod(d.current)}  (${d.label})`,
+    `Before it    ${formatPeriod(d.previous)}`,
+    '',
+    ...figuresPart(d),
+    ...causesPart(d),
+    ...sourcesPart(d),
+    ...findingsPart(d),
+    ...advicePart(d),
+  ];
+  const quiet = d.causes.every((c) => c.current === 0) && d.advice.length === 0;
+  if (quiet) lines.push('', 'No mail was bounced after being accepted in this period: nothing to change.');
+  lines.push('', 'Details:', `  bouncewatch advise --since ${isoTime(d.current.from)} --until ${isoTime(d.current.to)}`);
+  // Unindented: a long link should not wrap in a mail client, or it stops working.
+  if (d.dashboard) lines.push('', 'Dashboard:', d.dashboard);
+  lines.push('', '-- ', 'bouncewatch digest');
+  return `${lines.join('\n')}\n`;
+}
