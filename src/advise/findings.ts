@@ -2,6 +2,7 @@
 // with their NDRs, backscatter, examples, domains, relays and aliases, and the clients that
 // look like dictionary scanners. Read-only queries over the store.
 import type { Db } from '../store/db.ts';
+import { SCAN_MIN_REJECTS } from '../store/dashboard-queries.ts';
 import type { Period } from '../store/queries.ts';
 import type { Example, Mta } from './types.ts';
 
@@ -79,7 +80,8 @@ export interface Suspect {
 export function scanSuspects(db: Db, p: Period, mta: Mta): Suspect[] {
   return db.prepare(`SELECT client_ip, max(client_name) AS client_name, count(*) AS unknown_recipient FROM smtp_rejects
     WHERE time >= @from AND time < @to AND mta = @mta AND cause = 'unknown_recipient' AND client_ip IS NOT NULL
-    GROUP BY client_ip ORDER BY unknown_recipient DESC, client_ip LIMIT 10`).all({ from: p.from, to: p.to, mta }) as Suspect[];
+    GROUP BY client_ip HAVING unknown_recipient >= @min ORDER BY unknown_recipient DESC, client_ip LIMIT 10`)
+    .all({ from: p.from, to: p.to, mta, min: SCAN_MIN_REJECTS }) as Suspect[];
 }
 
 /** The size limit a downstream announced, from texts like "(40479 > 20000)" or "size limit 20000". */

@@ -42,6 +42,9 @@ export function timeseries(db: Db, p: Period, bucket: Bucket): Point[] {
   return [...points.values()];
 }
 
+/** Unknown-recipient rejects that make a client a dictionary-scan suspect. */
+export const SCAN_MIN_REJECTS = 3;
+
 export const SOURCE_KINDS = ['client', 'local_domain', 'recipient', 'sender_domain', 'cause', 'scanner'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
@@ -53,7 +56,7 @@ const FAILED_RCPTS = `FROM recipients r JOIN messages m ON m.id = r.message WHER
 
 /** Rows for one sources table, each with the message filter behind it. */
 export function sources(db: Db, p: Period, kind: SourceKind, limit = 100): Record<string, unknown>[] {
-  const args = { from: p.from, to: p.to, limit };
+  const args = { from: p.from, to: p.to, limit, scanMin: SCAN_MIN_REJECTS };
   switch (kind) {
     case 'client':
       return (db.prepare(`SELECT client_ip, max(client_name) AS client_name, max(helo) AS helo, count(*) AS messages,
@@ -84,7 +87,7 @@ export function sources(db: Db, p: Period, kind: SourceKind, limit = 100): Recor
       return (db.prepare(`SELECT client_ip, max(client_name) AS client_name, count(*) AS rejects,
           sum(cause = 'unknown_recipient') AS unknown_recipient
         FROM smtp_rejects WHERE time >= @from AND time < @to AND action IN ('reject', 'milter-reject') AND client_ip IS NOT NULL
-        GROUP BY client_ip HAVING unknown_recipient > 0 ORDER BY unknown_recipient DESC, client_ip LIMIT @limit`).all(args) as { client_ip: string }[])
+        GROUP BY client_ip HAVING unknown_recipient >= @scanMin ORDER BY unknown_recipient DESC, client_ip LIMIT @limit`).all(args) as { client_ip: string }[])
         .map((r) => ({ ...r, filter: filter({ client_ip: r.client_ip }) }));
   }
 }

@@ -21,6 +21,18 @@ export const FIXTURES = [
   { log: path.join(FIX, 'exim-e2e/exim-syslog.log'), truth: path.join(FIX, 'exim-e2e/truth.json') },
 ];
 
+/**
+ * A two-hour window ending on the hour after both fixture runs: the e2e harness stamps its
+ * logs with the time it ran, so the window comes from truth.json, never from a fixed date.
+ */
+export const WINDOW = (() => {
+  const last = Math.max(...FIXTURES.map((f) => Date.parse((JSON.parse(readFileSync(f.truth, 'utf8')) as { generated_at: string }).generated_at)));
+  const until = Math.ceil((last + 15 * 60_000) / 3_600_000) * 3_600_000;
+  const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
+  const hm = (t: number) => new Date(t).toISOString().slice(11, 16);
+  return { since: '2h', until: iso(until), label: `${new Date(until - 7_200_000).toISOString().slice(0, 10)} ${hm(until - 7_200_000)} – ${hm(until)} UTC` };
+})();
+
 /** Both real e2e logs into `db`, each with --year from its truth.json, as a user would. */
 export function importFixtures(db: string): void {
   for (const f of FIXTURES) {

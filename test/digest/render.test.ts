@@ -8,11 +8,11 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtml } from '../../src/digest/html.ts';
-import { HOSTILE, ROOT, bwOk, expectedFigures, hostileDigest, importFixtures, parseDigest, report } from './helpers.ts';
+import { HOSTILE, ROOT, WINDOW, bwOk, expectedFigures, hostileDigest, importFixtures, parseDigest, report } from './helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-results', 'screenshots');
-const UNTIL = Date.parse('2026-11-27T20:00:00Z');
+const UNTIL = Date.parse(WINDOW.until);
 const DASHBOARD = 'http://127.0.0.1:9825/';
 
 function available(): boolean {
@@ -65,10 +65,10 @@ describe.skipIf(!enabled)('digest HTML in Chromium', () => {
 
   it('renders the report figures, requests nothing, and fits a phone', async () => {
     const db = path.join(dir, 'bw.db');
-    const raw = await bwOk(['digest', '--db', db, '--since', '1h', '--until', new Date(UNTIL).toISOString(), '--to', 'ops@example.test',
+    const raw = await bwOk(['digest', '--db', db, '--since', WINDOW.since, '--until', new Date(UNTIL).toISOString(), '--to', 'ops@example.test',
       '--dashboard-url', DASHBOARD, '--dry-run']);
     const { html } = await parseDigest(raw);
-    const want = expectedFigures(await report(db, UNTIL - 3_600_000, UNTIL));
+    const want = expectedFigures(await report(db, UNTIL - 7_200_000, UNTIL));
 
     const wide = await show(html, 1000);
     await shot(wide.page, 'digest.png');

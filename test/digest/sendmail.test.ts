@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listDigests } from '../../src/digest/mail.ts';
 import { openDb } from '../../src/store/db.ts';
-import { bw, htmlFigures, importFixtures, parseDigest, textFigures } from './helpers.ts';
+import { bw, htmlFigures, importFixtures, parseDigest, textFigures, WINDOW } from './helpers.ts';
 import { DOMAIN, MAILBOX_USER, awaitDelivery, mboxMessage, startInstance, type Instance } from './postfix-instance.ts';
 
 const NEEDS = ['/usr/sbin/sendmail', '/usr/sbin/postfix', '/usr/sbin/postalias', '/usr/sbin/postqueue'];
@@ -46,12 +46,12 @@ describe.skipIf(!enabled)('digest through Postfix sendmail', () => {
 
   it('hands the message to sendmail, Postfix delivers it with both parts, and it is recorded', async () => {
     const to = `${MAILBOX_USER}@${DOMAIN}`;
-    const r = await bw(['digest', '--db', db, '--since', '1h', '--until', '2026-11-27T20:00:00Z', '--transport', 'sendmail',
+    const r = await bw(['digest', '--db', db, '--since', WINDOW.since, '--until', WINDOW.until, '--transport', 'sendmail',
       '--to', to, '--from', `bouncewatch@${DOMAIN}`], pf!.env);
     expect(r.code, r.stderr).toBe(0);
     const mbox = await awaitDelivery(pf!);
     const d = await parseDigest(mboxMessage(mbox));
-    expect(d.mail.subject).toMatch(/^2 hosts: \d+ backscatter NDRs in 1h/);
+    expect(d.mail.subject).toMatch(/^2 hosts: \d+ backscatter NDRs in 2h/);
     expect(mbox).toMatch(new RegExp(`^Delivered-To: ${to}$`, 'm'));
     expect(d.mail.headers.get('mime-version')).toBe('1.0');
     expect(d.text).toContain('What to change');

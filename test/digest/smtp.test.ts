@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listDigests } from '../../src/digest/mail.ts';
 import { openDb } from '../../src/store/db.ts';
 import { ScriptedSmtpServer, type SmtpScript } from '../e2e/lib/smtp-server.ts';
-import { bw, bwOk, htmlFigures, importFixtures, parseDigest, textFigures } from './helpers.ts';
+import { bw, bwOk, htmlFigures, importFixtures, parseDigest, textFigures, WINDOW } from './helpers.ts';
 
 const HOST = '127.0.0.1';
-const UNTIL = '2026-11-27T20:00:00Z';
+const UNTIL = WINDOW.until;
 
 let dir = '';
 let db = '';
@@ -45,7 +45,7 @@ const sent = () => {
 };
 
 const digestArgs = (transport: string, ...more: string[]) =>
-  ['digest', '--db', db, '--since', '1h', '--until', UNTIL, '--transport', transport, '--from', 'bouncewatch@mx.example.test', ...more];
+  ['digest', '--db', db, '--since', WINDOW.since, '--until', UNTIL, '--transport', transport, '--from', 'bouncewatch@mx.example.test', ...more];
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'bw-digest-smtp-'));
@@ -70,7 +70,7 @@ describe('digest over SMTP', () => {
       expect(t.dataReply).toMatch(/^250 /);
       expect(t.data).toMatch(/^Content-Type: multipart\/alternative;/im);
       const d = await parseDigest(t.data!);
-      expect(d.mail.subject).toMatch(/^\[bw\] 2 hosts: \d+ backscatter NDRs in 1h/);
+      expect(d.mail.subject).toMatch(/^\[bw\] 2 hosts: \d+ backscatter NDRs in 2h/);
       expect(d.mail.headers.get('mime-version')).toBe('1.0');
       expect(d.mail.date).toBeInstanceOf(Date);
       expect(d.mail.headers.get('auto-submitted')).toBe('auto-generated');
@@ -78,7 +78,7 @@ describe('digest over SMTP', () => {
       const rows = sent();
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({
-        period_from: Date.parse(UNTIL) - 3_600_000, period_to: Date.parse(UNTIL), transport: url, subject: d.mail.subject,
+        period_from: Date.parse(UNTIL) - 7_200_000, period_to: Date.parse(UNTIL), transport: url, subject: d.mail.subject,
         message_id: d.mail.messageId,
       });
       expect(JSON.parse(rows[0]!.recipients)).toEqual(['ops@example.test', 'noc@example.test']);
@@ -140,7 +140,8 @@ describe('digest without a mail server', () => {
   it('prints the text part alone for cron with --transport stdout', async () => {
     const before = sent().length;
     const out = await bwOk(digestArgs('stdout'));
-    expect(out).toMatch(/^2 hosts: \d+ backscatter NDRs in 1h \(none before\)\n\nThis period {2}2026-11-27 19:00 – 20:00 UTC/);
+    expect(out).toMatch(/^2 hosts: \d+ backscatter NDRs in 2h \(none before\)\n\nThis period {2}/);
+    expect(out.split('\n')[2]).toContain(WINDOW.label);
     expect(out).not.toMatch(/Content-Type|<html|MIME-Version/i);
     const rows = sent();
     expect(rows).toHaveLength(before + 1);

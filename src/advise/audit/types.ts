@@ -34,6 +34,8 @@ export interface Finding {
   fix: string;
   docs: string[];
   cause: AuditCause;
+  /** The recipient domains it is about, when the configuration lists them literally. */
+  domains?: string[];
   /** Present when the audit ran with a database: this cause in the logs of the period. */
   evidence?: AuditEvidence;
 }

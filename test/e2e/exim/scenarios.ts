@@ -10,6 +10,8 @@ export interface ScenarioMessage {
   rcpts: string[];
   /** Recipients the listener refuses during the session (the strict twin). */
   rejects: { recipient: string; stage: 'RCPT' | 'DATA' }[];
+  /** The exact reply code every RCPT-stage refusal must get (checked by verify.ts). */
+  rejectCode?: number;
   body?: string;
   padBytes?: number;
 }
@@ -27,6 +29,7 @@ interface Spec {
   recipients: TruthRecipient[];
   rcpts?: string[]; // defaults to the recipients' (orig_)addresses
   rejects?: ScenarioMessage['rejects'];
+  rejectCode?: number;
   ndr?: NdrFate | null; // fate of the NDR to the sender; null = no NDR
   outcome?: Outcome;
   internal?: boolean; // client 127.0.0.1 (relay_from_hosts) instead of a 127.2.x.y address
@@ -50,6 +53,7 @@ function scenario(index: number, name: string, specs: Spec[]): ScenarioMessage[]
     return {
       rcpts: s.rcpts ?? s.recipients.map((r) => r.orig_address ?? r.address),
       rejects: s.rejects ?? [],
+      ...(s.rejectCode !== undefined ? { rejectCode: s.rejectCode } : {}),
       ...(s.body !== undefined ? { body: s.body } : {}),
       ...(s.padBytes !== undefined ? { padBytes: s.padBytes } : {}),
       truth: {
@@ -72,6 +76,8 @@ function scenario(index: number, name: string, specs: Spec[]): ScenarioMessage[]
 }
 
 const virusBody = `Attachment scan test.\r\n${VIRUS_MARKER}\r\n`;
+/** The dictionary scan's guesses: local users that do not exist. */
+const SCAN_RCPTS = Array.from({ length: 8 }, (_, i) => `scan${i + 1}@${LOCAL_DOMAIN}`);
 
 export function eximScenarios(): ScenarioMessage[] {
   return [
@@ -181,6 +187,16 @@ export function eximScenarios(): ScenarioMessage[] {
     ...scenario(17, 'relay-policy', [
       { listener: 'open', sender: 'ghost171@shop171.victims.test', recipients: [bounced('policy171@relay.exi.test', 'relay_rejected')], ndr: 'delivered',
         design: 'mailbox server refuses with 554 5.7.1 Access denied (policy)' },
+    ]),
+    // A dictionary scan: one client probes for valid addresses in ONE session. Sent in the strict
+    // twin's lane, after the strict scenarios.
+    ...scenario(18, 'dictionary-scan', [
+      { listener: 'strict', sender: 'ghost181@shop181.victims.test', recipients: [], rcpts: SCAN_RCPTS,
+        rejects: SCAN_RCPTS.map((recipient) => ({ recipient, stage: 'RCPT' as const })), rejectCode: 550, outcome: 'rejected_at_smtp',
+        design: `dictionary scan: one session to the strict twin, forged sender, RCPT TO scan1..scan8@${LOCAL_DOMAIN} (no such users): `
+          + 'require verify = recipient refuses each, 550 Unrouteable address; no recipient accepted, so no DATA, then QUIT. '
+          + 'A refused RCPT is neither a non-mail command (smtp_accept_max_nonmail) nor a protocol error (smtp_max_synprot_errors): '
+          + 'all 8 are answered and logged' },
     ]),
   ];
 }

@@ -9,6 +9,8 @@ export interface ScenarioMessage {
   rcpts: string[];
   /** Recipients the listener refuses during the session (the strict twin). */
   rejects: { recipient: string; stage: 'RCPT' | 'DATA' }[];
+  /** The exact reply code every RCPT-stage refusal must get (checked by verify.ts). */
+  rejectCode?: number;
   body?: string;
   padBytes?: number;
 }
@@ -25,6 +27,7 @@ interface Spec {
   recipients: TruthRecipient[];
   rcpts?: string[]; // defaults to the recipients' (orig_)addresses
   rejects?: ScenarioMessage['rejects'];
+  rejectCode?: number;
   ndr?: NdrFate | null; // fate of the NDR to the sender; null = no NDR
   outcome?: Outcome;
   internal?: boolean; // client 127.0.0.1 instead of a 127.1.x.y address
@@ -48,6 +51,7 @@ function scenario(index: number, name: string, specs: Spec[]): ScenarioMessage[]
     return {
       rcpts: s.rcpts ?? s.recipients.map((r) => r.orig_address ?? r.address),
       rejects: s.rejects ?? [],
+      ...(s.rejectCode !== undefined ? { rejectCode: s.rejectCode } : {}),
       ...(s.body !== undefined ? { body: s.body } : {}),
       ...(s.padBytes !== undefined ? { padBytes: s.padBytes } : {}),
       truth: {
@@ -70,6 +74,8 @@ function scenario(index: number, name: string, specs: Spec[]): ScenarioMessage[]
 }
 
 const virusBody = `Attachment scan test.\r\n${VIRUS_MARKER}\r\n`;
+/** The dictionary scan's guesses: local users that do not exist. */
+const SCAN_RCPTS = Array.from({ length: 8 }, (_, i) => `scan${i + 1}@pfx.test`);
 
 export function postfixScenarios(): ScenarioMessage[] {
   return [
@@ -185,6 +191,16 @@ export function postfixScenarios(): ScenarioMessage[] {
     ...scenario(17, 'relay-policy', [
       { listener: 'open', sender: 'ghost171@shop171.victims.test', recipients: [bounced('policy171@relay.pfx.test', 'relay_rejected')], ndr: 'delivered',
         design: 'downstream refuses with 554 5.7.1 Access denied (policy)' },
+    ]),
+    // A dictionary scan: one client probes for valid addresses in ONE session. Sent in the strict
+    // twin's lane, after the strict scenarios.
+    ...scenario(18, 'dictionary-scan', [
+      { listener: 'strict', sender: 'ghost181@shop181.victims.test', recipients: [], rcpts: SCAN_RCPTS,
+        rejects: SCAN_RCPTS.map((recipient) => ({ recipient, stage: 'RCPT' as const })), rejectCode: 550, outcome: 'rejected_at_smtp',
+        design: 'dictionary scan: one session to the strict twin, forged sender, RCPT TO scan1..scan8@pfx.test (no such users): '
+          + 'each refused 550 5.1.1 User unknown in local recipient table (reject_unlisted_recipient, no verify probe); '
+          + 'no recipient accepted, so no DATA, then QUIT. 8 errors stay under smtpd_soft_error_limit (10: no error sleep) '
+          + 'and smtpd_hard_error_limit (20: no disconnect)' },
     ]),
   ];
 }

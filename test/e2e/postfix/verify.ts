@@ -22,8 +22,18 @@ function clientProblems(s: Sent): string[] {
     const rejected = s.msg.rejects.some((x) => x.recipient === r.address && x.stage === 'RCPT');
     if (rejected !== r.reply.code >= 500) out.push(`${t.message_id}: RCPT ${r.address} got ${replyText(r.reply)}`);
   }
+  const rcptRejects = s.msg.rejects.filter((x) => x.stage === 'RCPT');
+  if (s.msg.rejectCode !== undefined && rcptRejects.length > 0) {
+    // Every designed refusal really happened, with the designed code (the dictionary scan: 8 × 550).
+    const refused = s.result.rcpt.filter((r) => rcptRejects.some((x) => x.recipient === r.address));
+    const exact = refused.filter((r) => r.reply.code === s.msg.rejectCode);
+    if (refused.length !== rcptRejects.length || exact.length !== rcptRejects.length) {
+      out.push(`${t.message_id}: expected ${rcptRejects.length} RCPT refusals with ${s.msg.rejectCode}, got ${exact.length} of ${refused.length}: ${refused.map((r) => replyText(r.reply)).join(' | ')}`);
+    }
+  }
   const dataRejected = s.msg.rejects.some((x) => x.stage === 'DATA');
   const d = s.result.data;
+  if (!dataRejected && t.recipients.length === 0 && d !== null) out.push(`${t.message_id}: every RCPT should be refused, yet DATA got ${replyText(d)}`);
   if (dataRejected && !(d && d.code >= 500)) out.push(`${t.message_id}: DATA should be refused, got ${d ? replyText(d) : 'none'}`);
   if (!dataRejected && t.recipients.length > 0 && !s.result.queueId) out.push(`${t.message_id}: not queued: ${d ? replyText(d) : 'no DATA'}`);
   return out;
