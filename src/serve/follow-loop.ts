@@ -24,7 +24,7 @@ export class FollowLoop {
   readonly stats: LoopStats = { lines: 0, commits: 0, lastCommitAt: null, lastLineAt: null, pending: 0 };
   private readonly ingest: Ingest;
   private readonly followers: Follower[];
-  /** Positions read but not yet committed, by file. */
+  /** Positions read but not yet committed, by file fingerprint. */
   private readonly positions = new Map<string, Position>();
   /** Last offset reached per file, for /healthz. */
   private readonly reached = new Map<string, number>();
@@ -100,7 +100,9 @@ export class FollowLoop {
   private take(parser: LineParser, lines: string[], at: Position): void {
     if (this.stats.pending === 0) this.firstPendingAt = Date.now();
     for (const line of lines) this.ingest.line(parser, line);
-    this.positions.set(at.path, at);
+    // By file identity, not path: a rotated-away file and its successor share the path, and
+    // both positions must be committed.
+    this.positions.set(at.fingerprint, at);
     this.reached.set(at.path, at.offset);
     this.stats.pending += lines.length;
     this.stats.lines += lines.length;

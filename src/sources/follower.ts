@@ -29,6 +29,8 @@ export interface FollowerOptions {
   readBytes?: number;
   /** A line longer than this is cut, so one endless line cannot eat memory. */
   maxLine?: number;
+  /** How long a renamed-away file is still read for late lines. */
+  drainMs?: number;
 }
 
 interface Open {
@@ -43,77 +45,150 @@ interface Open {
   lastSize: number;
 }
 
-/** Rotated generations, newest first, where a saved position may have gone while stopped. */
+/** Rotated generations that exist, newest first (`.0` and `.1` before `.2` ... `.9`). */
 export function generations(path: string): string[] {
-  return [`${path}.1`, `${path}.1.gz`, `${path}.0`, `${path}.0.gz`].filter((p) => existsSync(p));
+  const out: string[] = [];
+  for (let i = 0; i <= 9; i++) out.push(`${path}.${i}`, `${path}.${i}.gz`);
+  return out.filter((p) => existsSync(p));
+}
+
+/** A rotated-away file kept open a little longer: syslog writes to it until it is told to reopen. */
+interface Draining {
+  file: Open;
+  until: number;
 }
 
 export class Follower {
   private cur: Open | undefined;
+  private draining: Draining[] = [];
+  private readonly drainMs: number;
   private readonly readBytes: number;
   private readonly maxLine: number;
 
   constructor(readonly path: string, private readonly opts: FollowerOptions, private readonly on: FollowerEvents) {
     this.readBytes = opts.readBytes ?? 1 << 20;
     this.maxLine = opts.maxLine ?? 1 << 20;
+    this.drainMs = opts.drainMs ?? 5000;
   }
 
-  /** Catch up from a rotated generation that holds the saved position, then open the file. */
+  /**
+   * Catch up with what was rotated while we were stopped: the newest generation that holds a
+   * saved position is read from there, and every newer generation (never seen) from its
+   * start; then the live file is opened. With no known generation (a first start), history
+   * is left to `import`.
+   */
   async start(): Promise<void> {
-    for (const gen of generations(this.path)) {
-      const head = await readHead(gen).catch(() => undefined);
-      if (!head || head.length === 0) continue;
-      const known = this.opts.find(head);
-      if (!known) continue;
-      const fp = { fingerprint: fingerprintOf(head), fpLen: Math.min(head.length, FINGERPRINT_BYTES) };
-      let n = 0;
-      for await (const chunk of readLines(await openStream(gen), known.offset)) {
-        n += chunk.lines.length;
-        this.on.lines(chunk.lines, { ...fp, path: gen, offset: chunk.end, lines: n, replaces: known.fingerprint });
-      }
-      if (n > 0) this.on.note('info', 'caught up from a rotated generation', { file: gen, lines: n });
+    const gens = generations(this.path);
+    let newestKnown = -1;
+    for (let i = 0; i < gens.length && newestKnown < 0; i++) {
+      const head = await readHead(gens[i]!).catch(() => undefined);
+      if (head && head.length > 0 && this.opts.find(head)) newestKnown = i;
     }
+    for (let i = newestKnown; i >= 0; i--) await this.readGeneration(gens[i]!);
     await this.reopen(false);
+  }
+
+  /** Reads a finished (rotated) file from its saved position, or from its start. */
+  private async readGeneration(gen: string): Promise<void> {
+    const head = await readHead(gen).catch(() => undefined);
+    if (!head || head.length === 0) return;
+    const known = this.opts.find(head);
+    const fp = { fingerprint: fingerprintOf(head), fpLen: Math.min(head.length, FINGERPRINT_BYTES) };
+    let n = 0;
+    for await (const chunk of readLines(await openStream(gen), known?.offset ?? 0)) {
+      n += chunk.lines.length;
+      this.on.lines(chunk.lines, { ...fp, path: gen, offset: chunk.end, lines: n, ...(known ? { replaces: known.fingerprint } : {}) });
+    }
+    if (n > 0) this.on.note('info', 'caught up from a rotated generation', { file: gen, lines: n });
   }
 
   /** One look at the file: read what is new, handle rotation. True when lines were read. */
   async poll(): Promise<boolean> {
+    const drained = await this.drain(false);
     if (!this.cur) {
       await this.reopen(false);
-      if (!this.cur) return false;
+      if (!this.cur) return drained;
     }
     const o = this.cur;
     const size = (await o.fh.stat()).size;
-    if (size < o.offset + o.carry.length) return this.truncated();
+    // copytruncate: the size went down, or the file already grew past us again with new
+    // content, which its first bytes give away.
+    if (size < o.offset + o.carry.length || !(await this.sameHead(o))) return this.truncated();
     const st = await stat(this.path).catch(() => undefined);
     const grew = size > o.offset + o.carry.length;
     if (grew) await this.readNew(o, size, false);
     if (st && st.ino !== o.ino) {
-      // Renamed away (or deleted and recreated): finish the old file while its writer may still
-      // be writing; switch once it has stopped growing for a poll.
+      // Renamed away (or deleted and recreated): switch once the old file has stopped growing
+      // for a poll, but keep reading it for a while: syslog writes to it until its HUP.
       if (!grew && size === o.lastSize) {
-        await this.finish(o);
-        await this.reopen(true);
+        await this.switchAfterRename(o);
         return true;
       }
     }
     o.lastSize = size;
-    return grew;
+    return grew || drained;
   }
 
   async close(): Promise<void> {
+    await this.drain(true);
     await this.cur?.fh.close().catch(() => undefined);
     this.cur = undefined;
   }
 
+  /** The old file goes to the draining list; generations rotated past it meanwhile are read. */
+  private async switchAfterRename(old: Open): Promise<void> {
+    this.draining.push({ file: old, until: Date.now() + this.drainMs });
+    this.cur = undefined;
+    // Two rotations between two looks: the files between the old one and the new one.
+    const gens = generations(this.path).filter((g) => !g.endsWith('.gz'));
+    const inodes = await Promise.all(gens.map((g) => stat(g).then((s) => s.ino).catch(() => -1)));
+    const at = inodes.indexOf(old.ino);
+    for (let i = at - 1; i >= 0; i--) await this.readGeneration(gens[i]!);
+    await this.reopen(true);
+  }
+
+  /** Reads late lines of rotated-away files; closes them after their time (or all, at the end). */
+  private async drain(all: boolean): Promise<boolean> {
+    let read = false;
+    const keep: Draining[] = [];
+    for (const d of this.draining) {
+      const size = (await d.file.fh.stat()).size;
+      if (size > d.file.offset + d.file.carry.length) {
+        await this.readNew(d.file, size, false);
+        read = true;
+      }
+      if (all || Date.now() >= d.until) {
+        await this.finish(d.file);
+        await d.file.fh.close().catch(() => undefined);
+      } else {
+        keep.push(d);
+      }
+    }
+    this.draining = keep;
+    return read;
+  }
+
+  /** Do the file's first bytes still match the fingerprint it was opened with? */
+  private async sameHead(o: Open): Promise<boolean> {
+    if (o.fpLen === 0) return true;
+    const head = Buffer.alloc(o.fpLen);
+    const { bytesRead } = await o.fh.read(head, 0, o.fpLen, 0);
+    return bytesRead === o.fpLen && fingerprintOf(head) === o.fingerprint;
+  }
+
   /** SIGHUP: forget the open file and look at the path afresh. */
   async reopenOnSignal(): Promise<void> {
-    if (this.cur) await this.finish(this.cur);
+    if (this.cur) {
+      await this.readNew(this.cur, (await this.cur.fh.stat()).size, false);
+      this.draining.push({ file: this.cur, until: Date.now() + this.drainMs });
+      this.cur = undefined;
+    }
     await this.reopen(false);
   }
 
   private async reopen(rotated: boolean): Promise<void> {
-    await this.close();
+    await this.cur?.fh.close().catch(() => undefined);
+    this.cur = undefined;
     let fh: FileHandle;
     try {
       fh = await open(this.path, 'r');

@@ -150,3 +150,65 @@ describe('follower', () => {
     await f.close();
   });
 });
+
+// Cases found by bench/follow-compare.ts (docs/decisions/0001-own-follower.md): each is one
+// of the losses or repeats it traced, reproduced here with the steps the record gives.
+describe('follower, cases found by the benchmark', () => {
+  it('reads every generation rotated past the saved position while stopped (two rotations)', async () => {
+    writeFileSync(log, block(0, 5));
+    const a = follower();
+    await a.start();
+    await a.close();
+    appendFileSync(log, block(5, 7));
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, block(7, 9));
+    renameSync(`${log}.1`, `${log}.2`);
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, block(9, 11));
+    const b = follower();
+    await b.start();
+    expect(got).toEqual(expected(11));
+    await b.close();
+  });
+
+  it('reads the files rotated past it between two looks', async () => {
+    writeFileSync(log, block(0, 3));
+    const f = follower();
+    await f.start();
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, block(3, 6));
+    renameSync(`${log}.1`, `${log}.2`);
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, block(6, 8));
+    for (let i = 0; i < 4; i++) await f.poll();
+    expect(got).toEqual(expected(8));
+    await f.close();
+  });
+
+  it('notices a copytruncate even when the file grew past the old offset before the next look', async () => {
+    writeFileSync(log, block(0, 3));
+    const f = follower();
+    await f.start();
+    appendFileSync(log, block(3, 5));
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    appendFileSync(log, block(5, 40));
+    for (let i = 0; i < 3; i++) await f.poll();
+    expect(got).toEqual(expected(40));
+    await f.close();
+  });
+
+  it('still reads lines written to the renamed file after it switched to the new one', async () => {
+    writeFileSync(log, block(0, 3));
+    const f = follower();
+    await f.start();
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, block(4, 6));
+    await f.poll();
+    await f.poll();
+    appendFileSync(`${log}.1`, block(3, 4)); // syslog had not reopened yet
+    await f.poll();
+    await f.close();
+    expect([...got].sort()).toEqual(expected(6).sort());
+  });
+});
