@@ -17,9 +17,12 @@ const IMG = '<img src=x onerror="window.__pwned=1">';
 const SVG = '"><svg onload=window.__pwned=1>';
 
 // Postfix's own formats keep some characters out of some fields (no '>' or ',' inside <...>,
-// no space in client=NAME[IP]), so each payload sits where a real server could log it.
+// no space in client=NAME[IP]), so each payload sits where a real server could log it. The
+// hostile client is refused three times, enough to be listed as a dictionary-scan suspect.
 const LOG = `Nov 27 10:00:00 mx9 postfix/smtpd[100]: connect from ${SCRIPT}[203.0.113.5]
 Nov 27 10:00:01 mx9 postfix/smtpd[100]: NOQUEUE: reject: RCPT from "><svg/onload=window.__pwned=1>[203.0.113.6]: 550 5.1.1 <nobody"'@pfx.test>: Recipient address rejected: User unknown ${IMG}; from=<x"'<b@forged.test> to=<nobody"'@pfx.test> proto=ESMTP helo=<${SCRIPT}>
+Nov 27 10:00:01 mx9 postfix/smtpd[100]: NOQUEUE: reject: RCPT from "><svg/onload=window.__pwned=1>[203.0.113.6]: 550 5.1.1 <nobody2"'@pfx.test>: Recipient address rejected: User unknown ${IMG}; from=<x"'<b@forged.test> to=<nobody2"'@pfx.test> proto=ESMTP helo=<${SCRIPT}>
+Nov 27 10:00:01 mx9 postfix/smtpd[100]: NOQUEUE: reject: RCPT from "><svg/onload=window.__pwned=1>[203.0.113.6]: 550 5.1.1 <nobody3"'@pfx.test>: Recipient address rejected: User unknown ${IMG}; from=<x"'<b@forged.test> to=<nobody3"'@pfx.test> proto=ESMTP helo=<${SCRIPT}>
 Nov 27 10:00:02 mx9 postfix/smtpd[100]: 4A1B2C3D4E: client=${SCRIPT}[203.0.113.5]
 Nov 27 10:00:02 mx9 postfix/cleanup[101]: 4A1B2C3D4E: message-id=<"'<img/src=x/onerror=window.__pwned=1@evil.test>
 Nov 27 10:00:02 mx9 postfix/qmgr[102]: 4A1B2C3D4E: from=<"'<img src=x onerror=window.__pwned=1 "@forged.test>, size=500, nrcpt=1 (queue active)
