@@ -11,9 +11,13 @@ export interface ChangeContext {
 
 type Change = (c: ChangeContext) => string;
 
-const VERIFY_PF = `smtpd_recipient_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination, reject_unverified_recipient
+// One recipient-restrictions line for every recommendation that touches it, so applying
+// several never undoes one another.
+const RESTRICTIONS = 'permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination, reject_unverified_recipient';
+const VERIFY_PF = `smtpd_recipient_restrictions = ${RESTRICTIONS}
 unverified_recipient_reject_code = 550
-address_verify_map = btree:$data_directory/verify_cache`;
+address_verify_map = btree:$data_directory/verify_cache
+# and remove any "-o smtpd_recipient_restrictions=" override of smtpd in master.cf`;
 
 export const CHANGES: Record<string, Record<Mta, Change>> = {
   unknown_local: {
@@ -37,7 +41,7 @@ deny    message = unknown user
 # the callout asks the downstream server${c.relays.length ? ` (${c.relays.join(', ')})` : ''} at RCPT time`,
   },
   mailbox_full: {
-    postfix: () => `smtpd_recipient_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination, check_policy_service inet:127.0.0.1:12340
+    postfix: () => `smtpd_recipient_restrictions = ${RESTRICTIONS}, check_policy_service inet:127.0.0.1:12340
 # with Dovecot's quota-status service listening there (quota_status_overquota = "552 5.2.2 Mailbox is full")`,
     exim: () => `# acl_smtp_rcpt (Exim 4.95+, appendfile quotas):
 deny    message = mailbox is full
@@ -64,6 +68,7 @@ deny    message = This message contains malware ($malware_name)
 # address probes follow virtual aliases (not local aliases); remove dead forwards${c.aliases.length ? `: ${c.aliases.join(', ')}` : ''}`,
     exim: (c) => `# acl_smtp_rcpt: verify redirected addresses with the next hop at RCPT time
 deny    message = unknown user
+        domains = +local_domains
         !verify = recipient/callout=10s,defer_ok
 # and remove dead forwards${c.aliases.length ? `: ${c.aliases.join(', ')}` : ''}`,
   },
@@ -79,10 +84,10 @@ deny    message = refused by the mailbox server
   expired: {
     postfix: (c) => `${VERIFY_PF}
 # a dead downstream${c.relays.length ? ` (${c.relays.join(', ')})` : ''} then answers 450 at RCPT time instead of expiring mail days later`,
-    exim: (c) => `# acl_smtp_rcpt:
-deny    message = cannot verify the recipient now
+    exim: (c) => `# acl_smtp_rcpt (no defer_ok: while the downstream is down, the callout defers and this answers 451):
+deny    message = refused by the mailbox server
         domains = +relay_to_domains
-        !verify = recipient/callout=10s,defer_ok
+        !verify = recipient/callout=10s
 # and watch the downstream${c.relays.length ? ` (${c.relays.join(', ')})` : ''}; shorten its retry rule`,
   },
   dictionary_scan: {
