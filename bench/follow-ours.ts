@@ -1,0 +1,70 @@
+// Consumer of bench/follow-compare.ts for our follower (src/sources/follower.ts), driven the way
+// src/serve/follow-loop.ts drives it (positions pending by path, a batch = lines + positions in one
+// transaction). usage: follow-ours.ts FILE DB WORK_US BATCH POLL_MS; prints "up" once it can work.
+import { Follower, type Position } from '../src/sources/follower.ts';
+import { fingerprintOf } from '../src/sources/read-lines.ts';
+import type { Known } from '../src/store/positions.ts';
+import { Sink, work, type SavedPosition } from './follow-sink.ts';
+
+const [file, dbPath, workArg, batchArg, pollArg] = process.argv.slice(2);
+if (!file || !dbPath) {
+  console.error('usage: node --import tsx bench/follow-ours.ts FILE DB [WORK_US] [BATCH] [POLL_MS]');
+  process.exit(2);
+}
+const workUs = Number(workArg ?? 5);
+const batch = Number(batchArg ?? 1000);
+const pollMs = Number(pollArg ?? 20);
+const sink = new Sink(dbPath);
+/** FOLLOW_TRACE=1: every start and commit on stderr, to see where a lost line went. */
+const trace = process.env.FOLLOW_TRACE ? (what: string, data: unknown) => console.error(JSON.stringify({ t: Date.now(), pid: process.pid, what, data })) : undefined;
+trace?.('start', sink.positions());
+
+/** The store's matching rule (src/store/positions.ts): the longest saved fingerprint that is a prefix. */
+function find(head: Buffer): Known | undefined {
+  let best: SavedPosition | undefined;
+  for (const r of sink.positions()) {
+    if (r.fpLen > head.length || (best && best.fpLen >= r.fpLen)) continue;
+    if (fingerprintOf(head.subarray(0, r.fpLen)) === r.key) best = r;
+  }
+  return best ? { fingerprint: best.key, offset: best.offset } : undefined;
+}
+
+/** Positions read but not committed, by path, as FollowLoop keeps them (a later one of a path replaces an earlier). */
+const reached = new Map<string, Position>();
+
+function commit(): void {
+  if (sink.pendingLines === 0 && reached.size === 0) return;
+  const at = [...reached.values()];
+  const replaced = at.filter((p) => p.replaces !== undefined && p.replaces !== p.fingerprint).map((p) => p.replaces!);
+  trace?.('commit', { lines: sink.pendingLines, at: at.map((p) => [p.path.slice(-10), p.fingerprint.slice(0, 8), p.fpLen, p.offset]), replaced });
+  sink.commit(at.map((p) => ({ key: p.fingerprint, fpLen: p.fpLen, offset: p.offset })), replaced);
+  reached.clear();
+}
+
+const follower = new Follower(file, { find }, {
+  lines(lines, at) {
+    for (const line of lines) {
+      work(workUs);
+      sink.take(line);
+    }
+    reached.set(at.path, at);
+    if (sink.pendingLines >= batch) commit();
+  },
+  note(level, msg, fields) {
+    console.error(JSON.stringify({ level, msg, ...fields }));
+  },
+});
+
+let running = true;
+process.once('SIGTERM', () => (running = false));
+console.log('up');
+await follower.start();
+commit();
+while (running) {
+  const progress = await follower.poll();
+  commit();
+  if (!progress) await new Promise((r) => setTimeout(r, pollMs));
+}
+commit();
+await follower.close();
+sink.close();
