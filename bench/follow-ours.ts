@@ -1,6 +1,6 @@
-// Consumer of bench/follow-compare.ts for our follower (src/sources/follower.ts), driven the way
-// src/serve/follow-loop.ts drives it (positions pending by path, a batch = lines + positions in one
-// transaction). usage: follow-ours.ts FILE DB WORK_US BATCH POLL_MS; prints "up" once it can work.
+// Consumer of bench/follow-compare.ts for our follower (src/sources/follower.ts), driven as
+// src/serve/follow-loop.ts drives it: positions pending by file fingerprint, committed with the
+// batch's lines in one transaction. usage: follow-ours.ts FILE DB WORK_US BATCH POLL_MS.
 import { Follower, type Position } from '../src/sources/follower.ts';
 import { fingerprintOf } from '../src/sources/read-lines.ts';
 import type { Known } from '../src/store/positions.ts';
@@ -29,7 +29,7 @@ function find(head: Buffer): Known | undefined {
   return best ? { fingerprint: best.key, offset: best.offset } : undefined;
 }
 
-/** Positions read but not committed, by path, as FollowLoop keeps them (a later one of a path replaces an earlier). */
+/** Positions read but not committed, by file fingerprint, as FollowLoop keeps them. */
 const reached = new Map<string, Position>();
 
 function commit(): void {
@@ -47,7 +47,7 @@ const follower = new Follower(file, { find }, {
       work(workUs);
       sink.take(line);
     }
-    reached.set(at.path, at);
+    reached.set(at.fingerprint, at);
     if (sink.pendingLines >= batch) commit();
   },
   note(level, msg, fields) {

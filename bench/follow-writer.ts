@@ -27,7 +27,8 @@ let fd = openSync(log, 'a');
 let beforeHup = 0;
 
 function rotate(kind: Rotation, after: number): void {
-  if (existsSync(`${log}.1`)) renameSync(`${log}.1`, `${log}.2`);
+  // Older generations move up, as logrotate does; none is deleted, so every line stays on disk.
+  for (let g = 8; g >= 1; g--) if (existsSync(`${log}.${g}`)) renameSync(`${log}.${g}`, `${log}.${g + 1}`);
   if (kind === 'rename') {
     renameSync(log, `${log}.1`);
     writeFileSync(log, ''); // logrotate's "create"
