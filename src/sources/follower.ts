@@ -277,27 +277,31 @@ export class Follower {
     await this.readNew(o, size, true);
   }
 
-  /** copytruncate: the unread rest is in `.1` (if our fingerprint is found there). */
+  /**
+   * copytruncate: the unread rest is in the copy, normally `.1`; when we were far behind it may
+   * have been rotated further, so every plain generation is searched for our fingerprint, and
+   * the generations newer than it (never seen) are read whole.
+   */
   private async truncated(): Promise<boolean> {
     const o = this.cur!;
-    const copy = `${this.path}.1`;
+    const gens = generations(this.path).filter((g) => !g.endsWith('.gz'));
     let recovered = 0;
-    if (existsSync(copy)) {
-      const head = await readHead(copy);
-      if (fingerprintOf(head.subarray(0, o.fpLen)) === o.fingerprint) {
-        const fh = await open(copy, 'r');
-        try {
-          const size = (await fh.stat()).size;
-          const saved = o.fh;
-          o.fh = fh;
-          const before = o.lines;
-          await this.readNew(o, size, true);
-          recovered = o.lines - before;
-          o.fh = saved;
-        } finally {
-          await fh.close();
-        }
+    for (let i = 0; i < gens.length; i++) {
+      const head = await readHead(gens[i]!).catch(() => undefined);
+      if (!head || fingerprintOf(head.subarray(0, o.fpLen)) !== o.fingerprint) continue;
+      const fh = await open(gens[i]!, 'r');
+      try {
+        const saved = o.fh;
+        o.fh = fh;
+        const before = o.lines;
+        await this.readNew(o, (await fh.stat()).size, true);
+        recovered = o.lines - before;
+        o.fh = saved;
+      } finally {
+        await fh.close();
       }
+      for (let j = i - 1; j >= 0; j--) await this.readGeneration(gens[j]!);
+      break;
     }
     this.on.note(recovered > 0 ? 'info' : 'warn', 'file was truncated (copytruncate)', { file: this.path, recoveredFromCopy: recovered });
     await this.reopen(true);

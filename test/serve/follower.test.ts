@@ -212,3 +212,21 @@ describe('follower, cases found by the benchmark', () => {
     expect([...got].sort()).toEqual(expected(6).sort());
   });
 });
+
+describe('follower, copytruncate while far behind', () => {
+  it('finds the copy after it was rotated past .1, and reads the generations after it', async () => {
+    writeFileSync(log, block(0, 3));
+    const f = follower();
+    await f.start();
+    appendFileSync(log, block(3, 5));
+    copyFileSync(log, `${log}.1`); // copytruncate ...
+    truncateSync(log, 0);
+    appendFileSync(log, block(5, 7));
+    renameSync(`${log}.1`, `${log}.2`); // ... then a rename rotation before we looked again
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, block(7, 9));
+    for (let i = 0; i < 4; i++) await f.poll();
+    await f.close();
+    expect([...got].sort()).toEqual(expected(9).sort());
+  });
+});
