@@ -74,6 +74,13 @@ export class Serve {
     return (this.db!.prepare('SELECT coalesce(max(id), 0) AS n FROM messages').get() as { n: number }).n;
   }
 
+  /** Lines the dashboard API counts (all time): what a user of the dashboard can see. */
+  async apiLines(): Promise<number> {
+    const r = await fetch(`${this.url}/api/summary?from=1970-01-01T00:00:00Z&to=2100-01-01T00:00:00Z`);
+    if (!r.ok) throw new Error(`GET /api/summary: ${r.status} ${await r.text()}`);
+    return ((await r.json()) as { lines: { total: number } }).lines.total;
+  }
+
   async health(): Promise<{ lines_read: number; open_messages: number; commits: number }> {
     const r = await fetch(`${this.url}/healthz`);
     return (await r.json()) as { lines_read: number; open_messages: number; commits: number };

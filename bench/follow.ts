@@ -6,6 +6,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Feed } from './follow-feed.ts';
 import { Serve, serveBuild } from './follow-serve.ts';
+import { emitResult } from './result.ts';
 
 interface Phase {
   name: string;
@@ -22,6 +23,8 @@ interface PhaseResult {
   committedPerSecond: number;
   toRead: number[];
   toCommitted: number[];
+  /** Written -> counted by GET /api/summary (what a dashboard user sees). */
+  toApi: number[];
   rssMb: number;
 }
 
@@ -52,8 +55,11 @@ class Watcher {
   readonly results: PhaseResult[] = [];
   private unread: Sample[] = [];
   private uncommitted: Sample[] = [];
+  private unseen: Sample[] = [];
   private asking = false;
   private lastAsk = 0;
+  private askingApi = false;
+  private lastApi = 0;
   committed = 0;
 
   constructor(private readonly serve: Serve) {}
@@ -61,6 +67,7 @@ class Watcher {
   written(s: Sample): void {
     this.unread.push(s);
     this.uncommitted.push(s);
+    this.unseen.push(s);
   }
 
   /** One look at the database (and, at most every 10 ms, one /healthz request in flight). */
@@ -68,6 +75,14 @@ class Watcher {
     this.committed = this.serve.committed();
     const now = performance.now();
     while (this.uncommitted[0] && this.uncommitted[0].k <= this.committed) this.record(this.uncommitted.shift()!, now, 'toCommitted');
+    if (!this.askingApi && now - this.lastApi >= 20) {
+      this.askingApi = true;
+      this.lastApi = now;
+      void this.serve.apiLines().then((n) => {
+        const at = performance.now();
+        while (this.unseen[0] && this.unseen[0].k <= n) this.record(this.unseen.shift()!, at, 'toApi');
+      }).finally(() => (this.askingApi = false));
+    }
     if (this.asking || now - this.lastAsk < 10) return;
     this.asking = true;
     this.lastAsk = now;
@@ -77,7 +92,7 @@ class Watcher {
     }).finally(() => (this.asking = false));
   }
 
-  private record(s: Sample, at: number, what: 'toRead' | 'toCommitted'): void {
+  private record(s: Sample, at: number, what: 'toRead' | 'toCommitted' | 'toApi'): void {
     this.results[s.phase]?.[what].push(at - s.t);
   }
 }
@@ -117,12 +132,14 @@ async function main(): Promise<number> {
   let k = 0;
   let lastCount = 0;
   let printed = 0;
+  /** RSS at every 100k messages of the messages phase. */
+  const trail: number[] = [];
   for (const [i, phase] of phases.entries()) {
     const t0 = performance.now();
     const k0 = k;
     const c0 = watcher.committed;
     let idTarget = phase.messages ?? Infinity;
-    watcher.results.push({ phase, written: 0, seconds: 0, committedPerSecond: 0, toRead: [], toCommitted: [], rssMb: 0 });
+    watcher.results.push({ phase, written: 0, seconds: 0, committedPerSecond: 0, toRead: [], toCommitted: [], toApi: [], rssMb: 0 });
     for (;;) {
       const now = performance.now();
       if (now - t0 >= phase.seconds * 1000) break;
@@ -137,7 +154,9 @@ async function main(): Promise<number> {
         }
         if (Math.floor(m / 100_000) > printed) {
           printed = Math.floor(m / 100_000);
-          console.log(`  about ${m} messages (row ids), ${k} lines, serve RSS ${serve.memory().rssMb.toFixed(0)} MiB`);
+          const rss = serve.memory().rssMb;
+          trail.push(rss);
+          console.log(`  about ${m} messages (row ids), ${k} lines, serve RSS ${rss.toFixed(0)} MiB`);
         }
       }
       const due = k0 + Math.floor((phase.rate * (now - t0)) / 1000);
@@ -175,7 +194,22 @@ async function main(): Promise<number> {
     `last line committed ${drain.toFixed(2)} s after the writer stopped; ${messages} messages in the database, ${health.open_messages} open; ${health.commits} commits`);
   console.log(`serve peak RSS (VmHWM) ${mem.peakMb.toFixed(0)} MiB, RSS at the end ${mem.rssMb.toFixed(0)} MiB; serve exit code ${code}`);
   console.log('latency: per write (one every ~2 ms), from writeSync returning to the first look that saw the line read ' +
-    '(/healthz lines_read, every 10 ms) or committed (sum(line_counts.total), read-only, every ~2 ms)');
+    '(/healthz lines_read, every 10 ms), committed (sum(line_counts.total), read-only, every ~2 ms) or counted by the ' +
+    'API (GET /api/summary lines.total over all time, every 20 ms)');
+  for (const r of watcher.results) {
+    const p99 = percentile(r.toApi, 99);
+    if (r.phase.rate >= 10_000 && !r.phase.messages) {
+      emitResult({ target: `follow at ${r.phase.rate} lines/s: written -> in the API, p99`, figure: `${p99.toFixed(0)} ms`,
+        goal: '< 1000 ms', met: p99 < 1000 });
+    }
+  }
+  if (MESSAGES && trail.length >= 4) {
+    // Flat: after the first fifth (caches and the tracker's windows filling), RSS grows < 10%.
+    const settled = trail[Math.floor(trail.length / 5)]!;
+    const end = trail[trail.length - 1]!;
+    emitResult({ target: `follow ${messages} messages: serve RSS`, figure: `${settled.toFixed(0)} -> ${end.toFixed(0)} MiB, ` +
+      `peak ${mem.peakMb.toFixed(0)} MiB`, goal: 'flat (< 10% growth after the first fifth)', met: end < settled * 1.1 });
+  }
   if (code !== 0) console.error(serve.stderr().slice(-3000));
   rmSync(dir, { recursive: true, force: true });
   return code === 0 && watcher.committed === k ? 0 : 1;
@@ -184,11 +218,11 @@ async function main(): Promise<number> {
 function table(results: PhaseResult[]): string {
   const ms = (v: number) => (Number.isNaN(v) ? 'n/a' : v.toFixed(0));
   const head = ['phase', 'target/s', 'written', 'seconds', 'written/s', 'committed/s', 'read p50 ms', 'read p99 ms',
-    'committed p50 ms', 'committed p99 ms', 'committed max ms', 'RSS MiB'];
+    'committed p50 ms', 'committed p99 ms', 'committed max ms', 'API p50 ms', 'API p99 ms', 'RSS MiB'];
   const cells = [head].concat(results.map((r) => [r.phase.name, String(r.phase.rate), String(r.written), r.seconds.toFixed(1),
     String(Math.round(r.written / r.seconds)), String(Math.round(r.committedPerSecond)), ms(percentile(r.toRead, 50)),
     ms(percentile(r.toRead, 99)), ms(percentile(r.toCommitted, 50)), ms(percentile(r.toCommitted, 99)),
-    ms(percentile(r.toCommitted, 100)), r.rssMb.toFixed(0)]));
+    ms(percentile(r.toCommitted, 100)), ms(percentile(r.toApi, 50)), ms(percentile(r.toApi, 99)), r.rssMb.toFixed(0)]));
   const widths = head.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
   return cells.map((row) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
 }

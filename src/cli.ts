@@ -13,6 +13,7 @@ import { registerDigest } from './cli/digest-command.ts';
 import { registerAudit } from './cli/audit-command.ts';
 import { summarize } from './report/summary.ts';
 import { defaultDbPath, openDb } from './store/db.ts';
+import { refreshRollups } from './store/rollups.ts';
 import { listMessages, resolvePeriod } from './store/queries.ts';
 
 const DEFAULT_INTERNAL = '127.0.0.1/32,::1/128';
@@ -74,6 +75,8 @@ program
       if (r.skippedBytes > 0) skipped++;
       if (tty) process.stderr.write('\r\x1b[K');
     }
+    // The dashboard's hourly rollups of what this import changed, now rather than on its first read.
+    refreshRollups(db);
     const t = ingest.totals;
     const secs = (Date.now() - started) / 1000;
     db.close();

@@ -4,6 +4,7 @@
 import type { Db } from '../store/db.ts';
 import { SCAN_MIN_REJECTS } from '../store/dashboard-queries.ts';
 import type { Period } from '../store/queries.ts';
+import { scanSuspects as rollupScanSuspects } from '../store/rollup-queries.ts';
 import type { Example, Mta } from './types.ts';
 
 export interface FailedRcpt {
@@ -78,10 +79,7 @@ export interface Suspect {
 
 /** Clients with several unknown-recipient rejects at SMTP time: dictionary-scan suspects. */
 export function scanSuspects(db: Db, p: Period, mta: Mta): Suspect[] {
-  return db.prepare(`SELECT client_ip, max(client_name) AS client_name, count(*) AS unknown_recipient FROM smtp_rejects
-    WHERE time >= @from AND time < @to AND mta = @mta AND cause = 'unknown_recipient' AND client_ip IS NOT NULL
-    GROUP BY client_ip HAVING unknown_recipient >= @min ORDER BY unknown_recipient DESC, client_ip LIMIT 10`)
-    .all({ from: p.from, to: p.to, mta, min: SCAN_MIN_REJECTS }) as Suspect[];
+  return rollupScanSuspects(db, p, mta, SCAN_MIN_REJECTS);
 }
 
 /** The size limit a downstream announced, from texts like "(40479 > 20000)" or "size limit 20000". */

@@ -6,7 +6,8 @@ import type { Client, MailEvent } from './events.ts';
 export type EximResult = MailEvent | 'known' | undefined;
 
 /** 4.96 ids `1xX0Kk-0003RE-1j`; 4.97+ ids `1xX0Kk-000000003RE-0001`. */
-const ID_HEAD = /^([0-9A-Za-z]{6}-[0-9A-Za-z]{6,12}-[0-9A-Za-z]{2,4}) (.*)$/;
+// The rest after the id is sliced, not captured with (.*)$ (a second scan of every body).
+const ID_HEAD = /^([0-9A-Za-z]{6}-[0-9A-Za-z]{6,12}-[0-9A-Za-z]{2,4}) /;
 const HOST = /(?:^| )H=(?:([^\s([]+) )?(?:\(([^)]*)\) )?\[([0-9A-Fa-f:.]+)\](?::\d+)?/;
 const FIELD = (name: string) => new RegExp(`(?:^| )${name}=("(?:[^"\\\\]|\\\\.)*"|\\S+)`);
 const P = FIELD('P');
@@ -159,7 +160,7 @@ export function parseEximBody(body: string): EximResult {
   const m = ID_HEAD.exec(text);
   if (!m) return reject(undefined, text) ?? noiseOrUnknown(text);
   const qid = m[1]!;
-  const rest = m[2]!;
+  const rest = text.slice(m[0].length);
   const flag = rest.slice(0, 3);
   if (flag === '<= ') return arrival(qid, rest.slice(3));
   if (flag === '=> ' || flag === '-> ' || flag === '** ' || flag === '== ' || flag === '*> ') return outcome(qid, flag.trim(), rest.slice(3));

@@ -1,14 +1,6 @@
 // Classic syslog lines carry no year. This picks one from a reference time (the file's mtime,
 // "now", or an explicit --year) so the same file always gets the same timestamps.
 
-const MONTHS: Record<string, number> = {
-  Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11,
-};
-
-export function monthIndex(abbr: string): number | undefined {
-  return MONTHS[abbr];
-}
-
 const DAY_MS = 86_400_000;
 
 /**

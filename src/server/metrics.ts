@@ -2,6 +2,7 @@
 // survive restarts; the follower's lag comes from the live service.
 import { Registry, Gauge } from 'prom-client';
 import type { Db } from '../store/db.ts';
+import { rollupsReady } from '../store/rollups.ts';
 
 export interface LiveMetrics {
   secondsSinceCommit(): number | null;
@@ -11,30 +12,37 @@ export interface LiveMetrics {
 export function metricsRegistry(db: Db, live?: LiveMetrics): Registry {
   const reg = new Registry();
   const q = <T>(sql: string) => db.prepare(sql).all() as T[];
+  // Totals over all stored hours: from the rollups when they can be read (rollups.ts), else raw.
+  const rolled = <T>(sql: string, raw: string) => q<T>(rollupsReady(db) ? sql : raw);
   new Gauge({
     name: 'bouncewatch_messages_total', help: 'Messages by outcome (all stored data)', labelNames: ['outcome'], registers: [reg],
     collect() {
       this.reset();
-      for (const r of q<{ outcome: string; n: number }>('SELECT outcome, count(*) AS n FROM messages GROUP BY outcome')) this.set({ outcome: r.outcome }, r.n);
+      for (const r of rolled<{ outcome: string; n: number }>(`SELECT outcome, n FROM (SELECT 'delivered' AS outcome, sum(delivered) AS n FROM rollup_hours
+        UNION ALL SELECT 'bounced_after_accept', sum(o_bounced) FROM rollup_hours UNION ALL SELECT 'rejected_at_smtp', sum(o_rejected) FROM rollup_hours
+        UNION ALL SELECT 'discarded', sum(o_discarded) FROM rollup_hours UNION ALL SELECT 'pending', sum(o_pending) FROM rollup_hours) WHERE n > 0`,
+      'SELECT outcome, count(*) AS n FROM messages GROUP BY outcome')) this.set({ outcome: r.outcome }, r.n);
     },
   });
   new Gauge({
     name: 'bouncewatch_failed_recipients_total', help: 'Recipients that failed after acceptance, by cause', labelNames: ['cause'], registers: [reg],
     collect() {
       this.reset();
-      for (const r of q<{ cause: string; n: number }>('SELECT cause, count(*) AS n FROM recipients WHERE cause IS NOT NULL GROUP BY cause')) this.set({ cause: r.cause }, r.n);
+      for (const r of rolled<{ cause: string; n: number }>('SELECT cause, sum(n) AS n FROM rollup_failed GROUP BY cause',
+        'SELECT cause, count(*) AS n FROM recipients WHERE cause IS NOT NULL GROUP BY cause')) this.set({ cause: r.cause }, r.n);
     },
   });
   new Gauge({
     name: 'bouncewatch_backscatter_total', help: 'NDRs sent to forged senders (backscatter)', registers: [reg],
     collect() {
-      this.set(q<{ n: number }>('SELECT count(*) AS n FROM messages WHERE backscatter = 1')[0]?.n ?? 0);
+      this.set(rolled<{ n: number }>('SELECT sum(backscatter) AS n FROM rollup_hours', 'SELECT count(*) AS n FROM messages WHERE backscatter = 1')[0]?.n ?? 0);
     },
   });
   new Gauge({
     name: 'bouncewatch_smtp_rejects_total', help: 'Rejections during the SMTP session', registers: [reg],
     collect() {
-      this.set(q<{ n: number }>("SELECT count(*) AS n FROM smtp_rejects WHERE action IN ('reject', 'milter-reject')")[0]?.n ?? 0);
+      this.set(rolled<{ n: number }>('SELECT sum(rejected) AS n FROM rollup_rejects',
+        "SELECT count(*) AS n FROM smtp_rejects WHERE action IN ('reject', 'milter-reject')")[0]?.n ?? 0);
     },
   });
   new Gauge({

@@ -35,6 +35,12 @@ export interface Batch {
 
 const MAX_SAMPLES = 1000;
 
+const MESSAGE_COLUMNS = [
+  'mta', 'host', 'queue_id', 'queue_ids', 'message_id', 'origin', 'received_at', 'last_at', 'client_ip', 'client_name',
+  'helo', 'authenticated', 'remote', 'sender', 'sender_domain', 'outcome', 'ndr_queue_id', 'ndr_to', 'ndr_fate',
+  'ndr_count', 'backscatter', 'state',
+] as const;
+
 /** Correlator state to save: everything but what is written elsewhere. */
 function stateJson(t: Trace): string {
   return JSON.stringify(t, (k, v) => (k === 'lines' || k === 'row' || k === 'absorbed' ? undefined : v));
@@ -46,16 +52,11 @@ export class Writer {
 
   constructor(private readonly db: Db, private readonly judge: Judge) {
     this.stmts = {
-      insert: db.prepare(`INSERT INTO messages (mta, host, queue_id, queue_ids, message_id, origin, received_at, last_at,
-        client_ip, client_name, helo, authenticated, remote, sender, sender_domain, outcome, ndr_queue_id, ndr_to, ndr_fate,
-        ndr_count, backscatter, state) VALUES (@mta, @host, @queue_id, @queue_ids, @message_id, @origin, @received_at,
-        @last_at, @client_ip, @client_name, @helo, @authenticated, @remote, @sender, @sender_domain, @outcome, @ndr_queue_id,
-        @ndr_to, @ndr_fate, @ndr_count, @backscatter, @state)`),
-      update: db.prepare(`UPDATE messages SET mta=@mta, host=@host, queue_id=@queue_id, queue_ids=@queue_ids,
-        message_id=@message_id, origin=@origin, received_at=@received_at, last_at=@last_at, client_ip=@client_ip,
-        client_name=@client_name, helo=@helo, authenticated=@authenticated, remote=@remote, sender=@sender,
-        sender_domain=@sender_domain, outcome=@outcome, ndr_queue_id=@ndr_queue_id, ndr_to=@ndr_to, ndr_fate=@ndr_fate,
-        ndr_count=@ndr_count, backscatter=@backscatter, state=@state WHERE id=@id`),
+      // Parameters are positional, in MESSAGE_COLUMNS order (id last for the update): named
+      // ones cost more.
+      insert: db.prepare(`INSERT INTO messages (${MESSAGE_COLUMNS.join(', ')})
+        VALUES (${MESSAGE_COLUMNS.map(() => '?').join(', ')})`),
+      update: db.prepare(`UPDATE messages SET ${MESSAGE_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`),
       delRcpts: db.prepare('DELETE FROM recipients WHERE message = ?'),
       insRcpt: db.prepare(`INSERT INTO recipients (message, seq, address, orig_address, status, dsn, cause, reason, relay)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -64,8 +65,8 @@ export class Writer {
       delMessage: db.prepare('DELETE FROM messages WHERE id = ?'),
       delLines: db.prepare('DELETE FROM message_lines WHERE message = ?'),
       insReject: db.prepare(`INSERT INTO smtp_rejects (time, mta, host, queue_id, action, stage, by_program, client_ip,
-        client_name, helo, sender, recipient, code, dsn, cause, reason, line) VALUES (@time, @mta, @host, @qid, @action,
-        @stage, @by, @clientIp, @clientName, @helo, @sender, @recipient, @code, @dsn, @cause, @reason, @line)`),
+        client_name, helo, sender, recipient, code, dsn, cause, reason, line)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       count: db.prepare(`INSERT INTO line_counts (hour, total, mail, unknown, other) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (hour) DO UPDATE SET total = total + excluded.total, mail = mail + excluded.mail,
         unknown = unknown + excluded.unknown, other = other + excluded.other`),
@@ -97,7 +98,8 @@ export class Writer {
     }
     for (const r of b.drained.rejects) {
       const cause = classify({ status: 'bounced', dsn: r.dsn ?? undefined, reason: r.reason });
-      s.insReject.run({ ...r, cause });
+      s.insReject.run(r.time, r.mta, r.host, r.qid, r.action, r.stage, r.by, r.clientIp, r.clientName, r.helo, r.sender,
+        r.recipient, r.code, r.dsn, cause, r.reason, r.line);
     }
     for (const [hour, c] of b.counts) s.count.run(hour, c.total, c.mail, c.unknown, c.other);
     for (const u of b.unknownSamples) {
@@ -118,43 +120,29 @@ export class Writer {
   private writeTrace(t: Trace, keepState: boolean): void {
     const s = this.stmts;
     const rec = toRecord(t, this.judge);
-    const row = {
-      ...rec,
-      queue_ids: JSON.stringify(rec.queue_ids),
-      received_at: t.firstAt,
-      last_at: t.lastAt,
-      authenticated: rec.authenticated ? 1 : 0,
-      remote: rec.remote ? 1 : 0,
-      sender_domain: rec.sender ? domainOf(rec.sender) : null,
-      ndr_queue_id: rec.ndr?.queue_id ?? null,
-      ndr_to: rec.ndr?.to ?? null,
-      ndr_fate: rec.ndr?.fate ?? null,
-      ndr_count: t.ndrs.length,
-      backscatter: rec.backscatter ? 1 : 0,
-      state: keepState ? stateJson(t) : null,
-      id: t.row,
-    };
-    if (t.row === undefined) {
-      t.row = Number(s.insert.run(row).lastInsertRowid);
+    const values = [
+      rec.mta, rec.host, rec.queue_id, JSON.stringify(rec.queue_ids), rec.message_id, rec.origin, t.firstAt, t.lastAt,
+      rec.client_ip, rec.client_name, rec.helo, rec.authenticated ? 1 : 0, rec.remote ? 1 : 0, rec.sender,
+      rec.sender ? domainOf(rec.sender) : null, rec.outcome, rec.ndr?.queue_id ?? null, rec.ndr?.to ?? null,
+      rec.ndr?.fate ?? null, t.ndrs.length, rec.backscatter ? 1 : 0, keepState ? stateJson(t) : null,
+    ];
+    let id = t.row;
+    if (id === undefined) {
+      id = t.row = Number(s.insert.run(values).lastInsertRowid);
     } else {
-      s.update.run(row);
-      s.delRcpts.run(t.row);
+      s.update.run(...values, id);
+      s.delRcpts.run(id);
     }
     // Records keep the trace's recipient order, so the relay is found by position.
     rec.recipients.forEach((r, i) =>
-      s.insRcpt.run(t.row, i, r.address, r.orig_address, r.status, r.dsn, r.cause, r.reason, t.rcpts[i]?.relay ?? null),
+      s.insRcpt.run(id, i, r.address, r.orig_address, r.status, r.dsn, r.cause, r.reason, t.rcpts[i]?.relay ?? null),
     );
-    if (t.absorbed) {
-      for (const old of t.absorbed) {
-        s.moveLines.run(t.row, old);
-        s.delMessage.run(old);
-      }
-      t.absorbed = undefined;
+    // The caller empties `absorbed` and `lines` once the batch is handed over.
+    for (const old of t.absorbed ?? []) {
+      s.moveLines.run(id, old);
+      s.delMessage.run(old);
     }
-    if (t.lines.length > 0) {
-      s.insLines.run(t.row, t.lines.join('\n'));
-      t.lines = [];
-    }
+    if (t.lines.length > 0) s.insLines.run(id, t.lines.join('\n'));
   }
 }
 

@@ -80,9 +80,12 @@ async function load() {
     const res = await getJson('api/messages', api);
     const items = Array.isArray(res?.items) ? res.items : [];
     const total = Number(res?.total) || 0;
+    // Over a long period the API stops counting at a cap: then the total is a lower bound.
+    const capped = res?.total_capped === true;
+    const totalText = capped ? `at least ${fmtNum(total)}` : fmtNum(total);
     if (items.length === 0) {
       replace(byId('results'), h('p', { class: 'empty' }, offset && total ? 'No more messages on this page.' : emptyText(params)));
-      replace(byId('status'), `${fmtNum(total)} messages.`);
+      replace(byId('status'), `${totalText} messages.`);
       setState('ready');
       return;
     }
@@ -98,10 +101,10 @@ async function load() {
     };
     const pager = h('nav', { class: 'pager', 'aria-label': 'Pages' },
       offset > 0 ? h('a', { class: 'button secondary', href: to(Math.max(0, offset - LIMIT)), rel: 'prev' }, '← Newer page') : null,
-      h('span', {}, `${fmtNum(offset + 1)}–${fmtNum(offset + items.length)} of ${fmtNum(total)}`),
-      offset + items.length < total ? h('a', { class: 'button secondary', href: to(offset + LIMIT), rel: 'next' }, 'Next page →') : null);
+      h('span', {}, `${fmtNum(offset + 1)}–${fmtNum(offset + items.length)} of ${totalText}`),
+      offset + items.length < total || (capped && items.length === LIMIT) ? h('a', { class: 'button secondary', href: to(offset + LIMIT), rel: 'next' }, 'Next page →') : null);
     replace(byId('results'), table, pager);
-    replace(byId('status'), `${fmtNum(total)} message${total === 1 ? '' : 's'}.`);
+    replace(byId('status'), `${totalText} message${total === 1 && !capped ? '' : 's'}.`);
     setState('ready');
   } catch (e) {
     replace(byId('results'));

@@ -7,11 +7,12 @@ import type { Client } from '../events.ts';
  * microseconds, a `z`, then the inode: they start with a digit until the 2090s and always
  * hold a `z` (sometimes more), which keeps words like `mynetworks:` from passing for ids.
  */
-const QID_HEAD = /^([0-9A-F]{5,12}|[0-9](?=[0-9A-Za-z]*z)[0-9A-Za-z]{7,20}): (.*)$/;
+const QID_HEAD = /^([0-9A-F]{5,12}|[0-9](?=[0-9A-Za-z]*z)[0-9A-Za-z]{7,20}): /;
 
 export function splitQid(body: string): [qid: string, rest: string] | undefined {
   const m = QID_HEAD.exec(body);
-  return m ? [m[1]!, m[2]!] : undefined;
+  // The rest is sliced, not captured with (.*)$: that scanned every body a second time.
+  return m ? [m[1]!, body.slice(m[0].length)] : undefined;
 }
 
 const CLIENT = /^([^[\s]*)\[([^\]]*)\](?::\d+)?$/;

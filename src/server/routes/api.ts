@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { summarize } from '../../report/summary.ts';
 import { BUCKETS, SOURCE_KINDS, sources, timeseries, trace, type Bucket } from '../../store/dashboard-queries.ts';
 import type { Db } from '../../store/db.ts';
-import { countMessages, listMessages, resolvePeriod, type MessageFilter } from '../../store/queries.ts';
+import { countMessagesCapped, listMessages, resolvePeriod, type MessageFilter } from '../../store/queries.ts';
 import { HttpError, badParam } from '../http-error.ts';
 import { int, oneOf, period, str } from '../params.ts';
 
@@ -50,7 +50,8 @@ export function apiRouter(db: Db, recommendations: (from: number, to: number) =>
     if (bs === '1') f.backscatter = true;
     const limit = int(req, 'limit', 50, 1, 500);
     const offset = int(req, 'offset', 0, 0, 10_000_000);
-    res.json({ total: countMessages(db, p, f), items: [...listMessages(db, p, f, { limit, offset })] });
+    const { total, capped } = countMessagesCapped(db, p, f);
+    res.json({ total, total_capped: capped, items: [...listMessages(db, p, f, { limit, offset })] });
   });
 
   r.get('/messages/:host/:queueId', (req, res) => {
