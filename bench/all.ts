@@ -9,11 +9,17 @@ import { RESULT_PREFIX, type Result } from './result.ts';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const BENCHES = ['bench/import.ts', 'bench/queries.ts', 'bench/follow.ts'];
+/** Defaults for a full run; a variable already set wins. Follow: memory over 1M messages too. */
+const ENV: Record<string, string> = { FOLLOW_MESSAGES: '1000000', FOLLOW_MESSAGES_RATE: '40000' };
 
 function runBench(script: string, results: Result[]): Promise<number | null> {
   return new Promise((done, fail) => {
     console.log(`\n===== ${script} =====`);
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...ENV, ...process.env },
+    });
     let carry = '';
     child.stdout.on('data', (d: Buffer) => {
       const lines = (carry + d.toString()).split('\n');
