@@ -106,8 +106,14 @@ export class PrefixParser {
     if (m[8]) {
       time = Date.UTC(y, mo, d, Number(m[4]), Number(m[5]), Number(m[6])) - zoneOffsetMs(m[8]);
     } else {
-      // No zone: Exim wrote local time.
-      time = new Date(y, mo, d, Number(m[4]), Number(m[5]), Number(m[6])).getTime();
+      // No zone: Exim wrote local time. As for classic lines, the hour's start is cached.
+      const hour = Number(m[4]);
+      const key = ((y * 12 + mo) * 32 + d) * 24 + hour;
+      if (key !== this.hourKey) {
+        this.hourKey = key;
+        this.hourStart = new Date(y, mo, d, hour).getTime();
+      }
+      time = this.hourStart + (Number(m[5]) * 60 + Number(m[6])) * 1000;
     }
     return { time: time + fraction(m[7]), host: this.mainlogHost, program: 'exim', daemon: 'exim', body: line.slice(m[0].length) };
   }
