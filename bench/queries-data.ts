@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 export const DATA_DIR = join(ROOT, 'bench/data');
 /** Bump when how the log or the database is made changes, so old ones are rebuilt. */
-const RECIPE = 2;
+const RECIPE = 3;
 
 export interface BenchDb {
   db: string;

@@ -1,74 +1,122 @@
-// The evidence for recommendations: failed recipients of a period grouped by MTA and cause,
-// with their NDRs, backscatter, examples, domains, relays and aliases, and the clients that
-// look like dictionary scanners. Read-only queries over the store.
+// The evidence for recommendations: failed recipients of a period grouped by MTA and advice
+// rule, with their NDRs, backscatter, examples, domains, recipients, relays and aliases, and
+// the clients that look like dictionary scanners. Read from the hourly rollups
+// (rollup_advice, rollup_advice_values: src/store/rollups.ts); only the examples read raw rows,
+// and only of the first hours that hold the group's messages.
 import type { Db } from '../store/db.ts';
 import { SCAN_MIN_REJECTS } from '../store/dashboard-queries.ts';
 import type { Period } from '../store/queries.ts';
 import { scanSuspects as rollupScanSuspects } from '../store/rollup-queries.ts';
+import { ADVICE_RULE, HOUR, downstreamHost, rollupRows, rollupSplit, sizeLimitOf, topOf, type Rollup } from '../store/rollups.ts';
 import type { Example, Mta } from './types.ts';
 
-export interface FailedRcpt {
-  mta: Mta;
-  host: string;
-  queue_id: string;
-  message: number;
-  address: string;
-  orig_address: string | null;
-  cause: string;
-  reason: string;
-  relay: string | null;
-  ndr_count: number;
-  backscatter: number;
-}
-
+/** What one advice rule is about in a period, for one MTA. */
 export interface Group {
   mta: Mta;
-  cause: string;
-  rcpts: FailedRcpt[];
-}
-
-/** Failed recipients of the period, grouped by the rule that would have stopped them. */
-export function failedRecipients(db: Db, p: Period): FailedRcpt[] {
-  return db.prepare(`SELECT m.mta, m.host, m.queue_id, m.id AS message, r.address, r.orig_address, r.cause,
-      coalesce(r.reason, '') AS reason, r.relay, m.ndr_count, m.backscatter
-    FROM recipients r JOIN messages m ON m.id = r.message
-    WHERE r.cause IS NOT NULL AND m.received_at >= @from AND m.received_at < @to AND m.origin != 'local'
-    ORDER BY m.received_at, m.id, r.seq`).all({ from: p.from, to: p.to }) as FailedRcpt[];
-}
-
-export interface Tally {
+  rule: string;
+  /** Messages with a failed recipient of this rule (a message with two counts once). */
   messages: number;
   ndrs: number;
   backscatter: number;
+  /** The smallest size limit a downstream announced in the recipients' reasons. */
+  size_limit: number | null;
   examples: Example[];
+  /** The five most frequent values of each kind, most frequent first. */
+  domains: string[];
+  recipients: string[];
+  relays: string[];
+  aliases: string[];
 }
 
-/** Counts per message (a message with two failed recipients counts once). */
-export function tally(rcpts: FailedRcpt[]): Tally {
-  const byMessage = new Map<number, FailedRcpt>();
-  for (const r of rcpts) if (!byMessage.has(r.message)) byMessage.set(r.message, r);
-  const msgs = [...byMessage.values()];
-  return {
-    messages: msgs.length,
-    ndrs: msgs.reduce((a, m) => a + m.ndr_count, 0),
-    backscatter: msgs.reduce((a, m) => a + m.backscatter, 0),
-    examples: msgs.slice(0, 3).map((m) => ({ host: m.host, queue_id: m.queue_id, recipient: m.address, reason: m.reason })),
-  };
+/** A failed recipient, as the rules (rules.ts) describe what they are about. */
+export interface FailedRcpt {
+  address: string;
+  cause: string;
+  relay: string | null;
+}
+const TOP = 5;
+
+function rolled<T>(db: Db, table: Rollup, p: Period, outer: (src: string) => string, extra: Record<string, unknown> = {}): T[] {
+  const { sql, params } = rollupRows(db, table, p);
+  return db.prepare(outer(`(${sql})`)).all({ ...params, ...extra }) as T[];
 }
 
-/** The most frequent values, most frequent first. */
-export function top(values: (string | null | undefined)[], n = 5): string[] {
-  const counts = new Map<string, number>();
-  for (const v of values) if (v) counts.set(v, (counts.get(v) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, n).map(([v]) => v);
+/** Failed recipients of the period by MTA and rule, with their evidence. */
+export function adviceGroups(db: Db, p: Period): Group[] {
+  const groups = rolled<Pick<Group, 'mta' | 'rule' | 'messages' | 'ndrs' | 'backscatter' | 'size_limit'>>(db, 'rollup_advice', p, (src) => `SELECT mta, rule, sum(messages) AS messages, sum(ndrs) AS ndrs, sum(backscatter) AS backscatter,
+      min(size_limit) AS size_limit FROM ${src} GROUP BY mta, rule HAVING messages > 0`);
+  const lists = topValues(db, p);
+  const topOf = (g: { mta: string; rule: string }, kind: string) => (lists.get(`${g.mta} ${g.rule} ${kind}`) ?? []).map(([v]) => v);
+  return groups.map((g) => ({
+    ...g,
+    examples: examples(db, p, g.mta, g.rule),
+    domains: topOf(g, 'domain'), recipients: topOf(g, 'recipient'), relays: topOf(g, 'relay'), aliases: topOf(g, 'alias'),
+  }));
+}
+
+type Top = [string, number][];
+
+/**
+ * The five most frequent values of each (MTA, rule, kind), ties broken as top() did. The whole
+ * hours stream from the rollup in index order into bw_top5 (src/store/rollups.ts); a value seen
+ * in the partial hours at the edges is added to its whole-hour count. A value outside a list's
+ * whole-hour top five and absent from the edges cannot enter it: the five before it only grow.
+ */
+function topValues(db: Db, p: Period): Map<string, Top> {
+  const out = new Map<string, Top>();
+  const keyed = (r: { mta: string; rule: string; kind: string }) => `${r.mta} ${r.rule} ${r.kind}`;
+  const split = rollupSplit(db, 'rollup_advice_values', p);
+  const whole = split
+    ? db.prepare(`SELECT mta, rule, kind, bw_top5(value, n) AS top FROM rollup_advice_values INDEXED BY rollup_advice_values_group
+        WHERE hour >= @from AND hour < @to GROUP BY mta, rule, kind`).all({ from: split.from, to: split.to })
+    : rolled(db, 'rollup_advice_values', p, (src) => `SELECT mta, rule, kind, bw_top5(value, n) AS top FROM ${src} GROUP BY mta, rule, kind`);
+  const lists = new Map<string, Map<string, number>>();
+  for (const r of whole as { mta: string; rule: string; kind: string; top: string }[]) lists.set(keyed(r), new Map(JSON.parse(r.top) as Top));
+  if (split?.edges) {
+    const edge = db.prepare(`SELECT mta, rule, kind, value, sum(n) AS n FROM (${split.edges.sql}) GROUP BY 1, 2, 3, 4`)
+      .all(split.edges.params) as { mta: string; rule: string; kind: string; value: string; n: number }[];
+    const wholeCount = db.prepare(`SELECT coalesce(sum(n), 0) AS n FROM rollup_advice_values INDEXED BY rollup_advice_values_group
+      WHERE mta = @mta AND rule = @rule AND kind = @kind AND value = @value AND hour >= @from AND hour < @to`);
+    for (const e of edge) {
+      const list = lists.get(keyed(e)) ?? new Map<string, number>();
+      const w = (wholeCount.get({ ...e, from: split.from, to: split.to }) as { n: number }).n;
+      list.set(e.value, w + e.n);
+      lists.set(keyed(e), list);
+    }
+  }
+  for (const [k, m] of lists) out.set(k, topOf(m, TOP));
+  return out;
+}
+
+/**
+ * The first three messages of a group in the period (by time, then id), each with its first
+ * failed recipient of the group. The rollup says which hours hold them; only those are read.
+ */
+export function examples(db: Db, p: Period, mta: string, rule: string): Example[] {
+  const hours = rolled<{ hour: number }>(db, 'rollup_advice', p, (src) =>
+    `SELECT hour FROM ${src} WHERE mta = @mta AND rule = @rule AND messages > 0 ORDER BY hour LIMIT 3`, { mta, rule });
+  const stmt = db.prepare(`SELECT m.id AS message, m.host, m.queue_id, r.address AS recipient, coalesce(r.reason, '') AS reason
+    FROM messages m JOIN recipients r ON r.message = m.id
+    WHERE m.received_at >= @lo AND m.received_at < @hi AND m.mta = @mta AND m.origin != 'local' AND r.cause IS NOT NULL
+      AND ${ADVICE_RULE} = @rule
+    ORDER BY m.received_at, m.id, r.seq`);
+  const out = new Map<number, Example>();
+  for (const { hour } of hours) {
+    const lo = Math.max(hour, p.from);
+    const hi = Math.min(hour + HOUR, p.to);
+    for (const r of stmt.all({ lo, hi, mta, rule }) as (Example & { message: number })[]) {
+      if (!out.has(r.message)) out.set(r.message, { host: r.host, queue_id: r.queue_id, recipient: r.recipient, reason: r.reason });
+      if (out.size === 3) return [...out.values()];
+    }
+  }
+  return [...out.values()];
 }
 
 export const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 
 /** A relay is a downstream server when it is a host (name[ip]:port), not local delivery. */
 export function downstream(relay: string | null): string | undefined {
-  if (!relay || !relay.includes('[') || relay.includes('[/')) return undefined;
-  return relay;
+  return downstreamHost(relay) === null ? undefined : (relay ?? undefined);
 }
 
 export interface Suspect {
@@ -84,9 +132,6 @@ export function scanSuspects(db: Db, p: Period, mta: Mta): Suspect[] {
 
 /** The size limit a downstream announced, from texts like "(40479 > 20000)" or "size limit 20000". */
 export function sizeLimit(reasons: string[]): number | undefined {
-  const limits = reasons
-    .map((r) => /size limit (\d+)|\(\d+ > (\d+)\)|max=(\d+)|limit of (\d+)/i.exec(r))
-    .map((m) => (m ? Number(m[1] ?? m[2] ?? m[3] ?? m[4]) : NaN))
-    .filter((n) => Number.isFinite(n) && n > 0);
+  const limits = reasons.map(sizeLimitOf).filter((n): n is number => n !== null);
   return limits.length > 0 ? Math.min(...limits) : undefined;
 }

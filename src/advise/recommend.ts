@@ -3,8 +3,8 @@
 import type { Db } from '../store/db.ts';
 import type { Period } from '../store/queries.ts';
 import { CHANGES } from './changes.ts';
-import { downstream, failedRecipients, scanSuspects, sizeLimit, tally, top, type FailedRcpt } from './findings.ts';
-import { RULES, domainsOf } from './rules.ts';
+import { adviceGroups, scanSuspects, type Group } from './findings.ts';
+import { RULES } from './rules.ts';
 import type { Mta, Recommendation, Severity } from './types.ts';
 
 function severity(backscatter: number, ndrs: number): Severity {
@@ -15,26 +15,25 @@ function severity(backscatter: number, ndrs: number): Severity {
 
 const filterFor = (cause: string, mta: Mta) => new URLSearchParams({ cause, mta }).toString();
 
-function fromRule(mta: Mta, rule: (typeof RULES)[number], rcpts: FailedRcpt[]): Recommendation {
-  const t = tally(rcpts);
-  const relays = top(rcpts.map((r) => downstream(r.relay)?.replace(/:\d+$/, '')));
-  const aliases = top(rcpts.map((r) => r.orig_address));
-  const limit = rule.id === 'message_too_large' ? sizeLimit(rcpts.map((r) => r.reason)) : undefined;
+function fromRule(rule: (typeof RULES)[number], g: Group): Recommendation {
+  const mta = g.mta;
+  const limit = rule.id === 'message_too_large' ? (g.size_limit ?? undefined) : undefined;
+  const { relays, aliases } = g;
   return {
     id: `${mta}.${rule.id}`,
     mta,
     cause: rule.cause as Recommendation['cause'],
     title: rule.title(mta),
-    severity: severity(t.backscatter, t.ndrs),
+    severity: severity(g.backscatter, g.ndrs),
     change: CHANGES[rule.id]![mta]({ relays, aliases, ...(limit !== undefined ? { limit } : {}) }),
     rationale: rule.rationale,
     evidence: {
-      messages: t.messages, ndrs: t.ndrs, backscatter: t.backscatter, examples: t.examples,
-      domains: top(domainsOf(rcpts)), recipients: top(rcpts.map((r) => r.address.toLowerCase())),
+      messages: g.messages, ndrs: g.ndrs, backscatter: g.backscatter, examples: g.examples,
+      domains: g.domains, recipients: g.recipients,
       ...(relays.length ? { relays } : {}), ...(aliases.length ? { aliases } : {}),
       ...(limit !== undefined ? { limit: `${limit} bytes` } : {}),
     },
-    prevented: t.ndrs,
+    prevented: g.ndrs,
     docs: rule.docs[mta],
     filter: filterFor(rule.cause, mta),
   };
@@ -63,13 +62,12 @@ function scanGuard(db: Db, p: Period, mta: Mta): Recommendation {
 }
 
 export function recommend(db: Db, p: Period): Recommendation[] {
-  const failed = failedRecipients(db, p);
+  const groups = new Map(adviceGroups(db, p).map((g) => [`${g.mta}.${g.rule}`, g]));
   const out: Recommendation[] = [];
   for (const mta of ['postfix', 'exim'] as const) {
-    const mine = failed.filter((r) => r.mta === mta);
     for (const rule of RULES) {
-      const rcpts = mine.filter(rule.about);
-      if (rcpts.length > 0) out.push(fromRule(mta, rule, rcpts));
+      const g = groups.get(`${mta}.${rule.id}`);
+      if (g) out.push(fromRule(rule, g));
     }
     if (out.some((r) => r.mta === mta && r.cause === 'unknown_recipient')) out.push(scanGuard(db, p, mta));
   }

@@ -70,10 +70,18 @@ export interface Trace {
   lines: string[];
 }
 
-/** The newest message on `host` that went through queue id `qid`, with its raw log lines. */
+/**
+ * The newest message on `host` that went through queue id `qid`, with its raw log lines. The
+ * message whose first queue id it is comes from the (host, queue_id) index; only messages
+ * received after it can be newer, so only those are searched for `qid` as a later hop (the
+ * whole table when no first queue id matches: a later hop's id asked for directly).
+ */
 export function trace(db: Db, host: string, qid: string): Trace | undefined {
-  const row = db.prepare(`SELECT * FROM messages WHERE host = ? AND (queue_id = ? OR instr(queue_ids, '"' || ? || '"') > 0)
-    ORDER BY received_at DESC LIMIT 1`).get(host, qid, qid) as MessageRow | undefined;
+  const first = db.prepare('SELECT * FROM messages WHERE host = ? AND queue_id = ? ORDER BY received_at DESC LIMIT 1').get(host, qid) as MessageRow | undefined;
+  const later = db.prepare(`SELECT * FROM messages INDEXED BY messages_time WHERE received_at > @since AND host = @host
+    AND instr(queue_ids, '"' || @qid || '"') > 0 ORDER BY received_at DESC LIMIT 1`)
+    .get({ since: first?.received_at ?? Number.MIN_SAFE_INTEGER, host, qid }) as MessageRow | undefined;
+  const row = later ?? first;
   if (!row) return undefined;
   const chunks = db.prepare('SELECT chunk FROM message_lines WHERE message = ? ORDER BY rowid').all(row.id) as { chunk: string }[];
   return { message: toMessageRecord(db, row), lines: chunks.flatMap((c) => c.chunk.split('\n')) };

@@ -3,7 +3,7 @@
 // gives; test/store/rollups.test.ts holds them equal.
 import type { Db } from './db.ts';
 import type { Period } from './queries.ts';
-import { rollupRows, type Rollup } from './rollups.ts';
+import { rollupRows, rollupSplit, type Rollup } from './rollups.ts';
 
 function rows<T>(db: Db, table: Rollup, p: Period, outer: (src: string) => string, extra: Record<string, unknown> = {}): T[] {
   const { sql, params } = rollupRows(db, table, p);
@@ -60,11 +60,86 @@ export function bucketed(db: Db, p: Period, b: number): { messages: Bucketed[]; 
   return { messages, rejects };
 }
 
-/** Remote clients with messages bounced after accept. */
-export const clients = (db: Db, p: Period, limit: number) =>
-  rows<{ client_ip: string }>(db, 'rollup_clients', p, (src) => `SELECT client_ip, max(client_name) AS client_name, max(helo) AS helo,
-      sum(messages) AS messages, sum(bounced) AS bounced, sum(backscatter) AS backscatter
-    FROM ${src} GROUP BY client_ip HAVING bounced > 0 ORDER BY backscatter DESC, bounced DESC, client_ip LIMIT @limit`, { limit });
+/**
+ * The rest of a ranked sources table: sums over every row of the chosen clients only, found
+ * through the rollup's client index (a client seen in few hours reads few rows).
+ */
+function forClients<T extends { client_ip: string | null }>(db: Db, table: Rollup, p: Period, ips: (string | null)[], select: string,
+  also = '1', extra: Record<string, unknown> = {}): Map<string | null, T> {
+  const out = new Map<string | null, T>();
+  const named = ips.filter((ip): ip is string => ip !== null);
+  const where = [...(named.length ? ['client_ip IN (SELECT value FROM json_each(@ips))'] : []), ...(named.length < ips.length ? ['client_ip IS NULL'] : [])];
+  for (const w of where) {
+    for (const r of rows<T>(db, table, p, (src) => `SELECT client_ip, ${select} FROM ${src} WHERE ${w} AND ${also} GROUP BY client_ip`,
+      { ...extra, ips: JSON.stringify(named) })) {
+      out.set(r.client_ip, r);
+    }
+  }
+  return out;
+}
+
+type Ranked = { client_ip: string | null } & Record<string, number>;
+
+interface RankSpec {
+  /** Columns summed per client, the rows that count, the partial index that holds them. */
+  cols: string[];
+  where: string;
+  index: string;
+  having: string;
+  order: string;
+  /** The same HAVING and ORDER BY, in JavaScript. */
+  keep: (r: Ranked) => boolean;
+  cmp: (a: Ranked, b: Ranked) => number;
+}
+
+const LONG = 3 * 86_400_000;
+/** SQLite's order of client IPs: NULL first, then by bytes (IPs are ASCII). */
+export const byIp = (a: Ranked, b: Ranked) => (a.client_ip === b.client_ip ? 0 : a.client_ip === null ? -1 : b.client_ip === null ? 1 : a.client_ip < b.client_ip ? -1 : 1);
+
+/**
+ * The first `limit` clients of a ranked table. Over a long period the whole hours are grouped
+ * straight from the partial index in client order (no sort of every client); a client seen in
+ * the partial hours at the edges gets its whole-hour sums added. A client outside the whole-hour
+ * first `limit` and absent from the edges cannot enter them: the ones before it only grow.
+ */
+function rankClients(db: Db, table: 'rollup_clients' | 'rollup_scanners', p: Period, o: RankSpec, limit: number, extra: Record<string, unknown>): Ranked[] {
+  const sums = o.cols.map((c) => `sum(${c}) AS ${c}`).join(', ');
+  const split = rollupSplit(db, table, p);
+  const query = (src: string) => `SELECT client_ip, ${sums} FROM ${src} WHERE ${o.where} GROUP BY client_ip HAVING ${o.having} ORDER BY ${o.order} LIMIT @limit`;
+  if (!split) return rows<Ranked>(db, table, p, query, { ...extra, limit });
+  const hint = split.to - split.from > LONG ? ` INDEXED BY ${o.index}` : '';
+  const range = { ...extra, from: split.from, to: split.to };
+  const whole = db.prepare(`SELECT client_ip, ${sums} FROM ${table}${hint} WHERE (${o.where}) AND hour >= @from AND hour < @to
+    GROUP BY client_ip HAVING ${o.having} ORDER BY ${o.order} LIMIT @limit`).all({ ...range, limit }) as Ranked[];
+  if (!split.edges) return whole;
+  const merged = new Map(whole.map((r) => [r.client_ip, r]));
+  const edge = db.prepare(`SELECT client_ip, ${sums} FROM (${split.edges.sql}) WHERE ${o.where} GROUP BY client_ip`).all({ ...split.edges.params, ...extra }) as Ranked[];
+  const wholeOf = db.prepare(`SELECT ${sums} FROM ${table} WHERE (${o.where}) AND client_ip IS @ip AND hour >= @from AND hour < @to`);
+  for (const e of edge) {
+    const w = wholeOf.get({ ...range, ip: e.client_ip }) as Record<string, number | null>;
+    merged.set(e.client_ip, { ...Object.fromEntries(o.cols.map((c) => [c, (w[c] ?? 0) + e[c]!])), client_ip: e.client_ip } as Ranked);
+  }
+  return [...merged.values()].filter(o.keep).sort(o.cmp).slice(0, limit);
+}
+
+/**
+ * Remote clients with messages bounced after accept. Ranked from the rows with a bounce or
+ * backscatter only (a partial index: most clients send no bounced mail); then the messages,
+ * names and HELOs of the chosen ones.
+ */
+export function clients(db: Db, p: Period, limit: number) {
+  const ranked = rankClients(db, 'rollup_clients', p, {
+    cols: ['bounced', 'backscatter'], where: 'bounced > 0 OR backscatter > 0', index: 'rollup_clients_ranked',
+    having: 'bounced > 0', order: 'backscatter DESC, bounced DESC, client_ip',
+    keep: (r) => r.bounced! > 0, cmp: (a, b) => b.backscatter! - a.backscatter! || b.bounced! - a.bounced! || byIp(a, b),
+  }, limit, {});
+  const rest = forClients<{ client_ip: string | null; client_name: string | null; helo: string | null; messages: number }>(db, 'rollup_clients', p,
+    ranked.map((r) => r.client_ip), 'max(client_name) AS client_name, max(helo) AS helo, sum(messages) AS messages');
+  return ranked.map((r) => {
+    const x = rest.get(r.client_ip);
+    return { client_ip: r.client_ip, client_name: x?.client_name ?? null, helo: x?.helo ?? null, messages: x?.messages ?? 0, bounced: r.bounced, backscatter: r.backscatter };
+  });
+}
 
 /** Failed recipients by recipient domain (after the first @) and cause. */
 export const localDomains = (db: Db, p: Period, limit: number) =>
@@ -88,15 +163,32 @@ export const senderDomains = (db: Db, p: Period, limit: number) =>
     ${['delivered', 'deferred', 'rejected', 'undeliverable', 'unknown'].map(fate).join(', ')}
     FROM ${src} GROUP BY sender_domain ORDER BY ndrs DESC, sender_domain LIMIT @limit`, { limit });
 
-/** Clients with at least `min` unknown-recipient rejects (reject, milter-reject) at SMTP time. */
-export const scanners = (db: Db, p: Period, min: number, limit: number) =>
-  rows<{ client_ip: string }>(db, 'rollup_scanners', p, (src) => `SELECT client_ip, max(reject_name) AS client_name,
-    sum(rejects) AS rejects, sum(unknown_rejects) AS unknown_recipient FROM ${src} GROUP BY client_ip
-    HAVING unknown_recipient >= @min ORDER BY unknown_recipient DESC, client_ip LIMIT @limit`, { min, limit });
+/**
+ * Clients with at least `min` unknown-recipient rejects (reject, milter-reject) at SMTP time,
+ * ranked from the rows with such rejects only; then the rejects and names of the chosen ones.
+ */
+export function scanners(db: Db, p: Period, min: number, limit: number) {
+  const ranked = rankClients(db, 'rollup_scanners', p, {
+    cols: ['unknown_rejects'], where: 'unknown_rejects > 0', index: 'rollup_scanners_ranked',
+    having: 'unknown_rejects >= @min', order: 'unknown_rejects DESC, client_ip',
+    keep: (r) => r.unknown_rejects! >= min, cmp: (a, b) => b.unknown_rejects! - a.unknown_rejects! || byIp(a, b),
+  }, limit, { min }).map((r) => ({ client_ip: r.client_ip as string, unknown_recipient: r.unknown_rejects! }));
+  const rest = forClients<{ client_ip: string; client_name: string | null; rejects: number }>(db, 'rollup_scanners', p,
+    ranked.map((r) => r.client_ip), 'max(reject_name) AS client_name, sum(rejects) AS rejects');
+  return ranked.map((r) => {
+    const x = rest.get(r.client_ip);
+    return { client_ip: r.client_ip, client_name: x?.client_name ?? null, rejects: x?.rejects ?? 0, unknown_recipient: r.unknown_recipient };
+  });
+}
 
 /** Clients of one MTA with at least `min` unknown-recipient rejects of any action (advise). */
-export const scanSuspects = (db: Db, p: Period, mta: string, min: number) =>
-  rows<{ client_ip: string; client_name: string | null; unknown_recipient: number }>(db, 'rollup_scanners', p, (src) =>
-    `SELECT client_ip, max(unknown_name) AS client_name, sum(unknown_any) AS unknown_recipient FROM ${src}
-    WHERE mta = @mta AND unknown_any > 0 GROUP BY client_ip HAVING unknown_recipient >= @min
-    ORDER BY unknown_recipient DESC, client_ip LIMIT 10`, { mta, min });
+export function scanSuspects(db: Db, p: Period, mta: string, min: number) {
+  const ranked = rankClients(db, 'rollup_scanners', p, {
+    cols: ['unknown_any'], where: 'mta = @mta AND unknown_any > 0', index: 'rollup_scanners_suspects',
+    having: 'unknown_any >= @min', order: 'unknown_any DESC, client_ip',
+    keep: (r) => r.unknown_any! >= min, cmp: (a, b) => b.unknown_any! - a.unknown_any! || byIp(a, b),
+  }, 10, { mta, min });
+  const names = forClients<{ client_ip: string; client_name: string | null }>(db, 'rollup_scanners', p, ranked.map((r) => r.client_ip),
+    'max(unknown_name) AS client_name', 'mta = @mta', { mta });
+  return ranked.map((r) => ({ client_ip: r.client_ip as string, client_name: names.get(r.client_ip)?.client_name ?? null, unknown_recipient: r.unknown_any! }));
+}

@@ -10,6 +10,90 @@ export const HOUR = 3_600_000;
 const H = (col: string) => `${col} - ${col} % ${HOUR}`;
 const IN_RANGE = (col: string) => `${col} >= @lo AND ${col} < @hi`;
 const REJECT = "action IN ('reject', 'milter-reject')";
+// The advice rule of a failed recipient (src/advise/rules.ts): its cause, with unknown
+// recipients split by whether a downstream server refused them.
+// (In SQL: the test of downstreamHost below, without a call into JavaScript per recipient.)
+export const ADVICE_RULE = `CASE WHEN r.cause != 'unknown_recipient' THEN r.cause
+  WHEN instr(r.relay, '[') > 0 AND instr(r.relay, '[/') = 0 THEN 'unknown_relay' ELSE 'unknown_local' END`;
+
+/** A relay that is a downstream server (name[ip]:port, not local delivery), without its port. */
+export function downstreamHost(relay: string | null): string | null {
+  if (!relay || !relay.includes('[') || relay.includes('[/')) return null;
+  return relay.replace(/:\d+$/, '');
+}
+
+/** The size limit a downstream announced in one reason: "(40479 > 20000)", "size limit 20000"... */
+export function sizeLimitOf(reason: string | null): number | null {
+  const m = /size limit (\d+)|\(\d+ > (\d+)\)|max=(\d+)|limit of (\d+)/i.exec(reason ?? '');
+  const n = m ? Number(m[1] ?? m[2] ?? m[3] ?? m[4]) : NaN;
+  return Number.isFinite(n) && n > 0 ? n : null;
+}
+
+const withFunctions = new WeakSet<Db>();
+
+/** The JavaScript functions the advice rollups use, so that they match src/advise exactly. */
+export function registerFunctions(db: Db): void {
+  if (withFunctions.has(db)) return;
+  const opts = { deterministic: true };
+  db.function('bw_relay', opts, (v: unknown) => downstreamHost(typeof v === 'string' ? v : null));
+  db.function('bw_size_limit', opts, (v: unknown) => sizeLimitOf(typeof v === 'string' ? v : null));
+  db.function('bw_lower', opts, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : null));
+  db.function('bw_domain', opts, (v: unknown) => (typeof v === 'string' ? v.slice(v.lastIndexOf('@') + 1).toLowerCase() : null));
+  // The five most frequent values of a group, ties broken by localeCompare (advise's top()):
+  // rows (value, n) summed per value, out as JSON [[value, n], ...].
+  const step = (m: Map<string, number>, v: unknown, n: unknown) => {
+    if (typeof v === 'string' && v !== '') m.set(v, (m.get(v) ?? 0) + Number(n));
+  };
+  db.aggregate('bw_top5', {
+    start: () => new Map<string, number>(),
+    // Two arguments; better-sqlite3's types know aggregates of one.
+    step: step as unknown as (m: Map<string, number>, v: unknown) => void,
+    result: (m: Map<string, number>) => JSON.stringify(topOf(m, 5)),
+  });
+  withFunctions.add(db);
+}
+
+/** The `k` largest entries by count, ties by localeCompare, without sorting them all. */
+export function topOf(m: Map<string, number>, k: number): [string, number][] {
+  const best: [string, number][] = [];
+  const before = (a: [string, number], b: [string, number]) => b[1] - a[1] || a[0].localeCompare(b[0]);
+  for (const e of m) {
+    if (best.length === k && before(e, best[k - 1]!) >= 0) continue;
+    let i = best.length;
+    while (i > 0 && before(e, best[i - 1]!) < 0) i--;
+    best.splice(i, 0, e);
+    if (best.length > k) best.pop();
+  }
+  return best;
+}
+
+/** The partial hours of a period before `a` and after `b`, as raw-row SELECTs with their parameters. */
+function rawEdges(raw: string, p: Period, a: number, b: number): { parts: string[]; params: Record<string, number> } {
+  const parts: string[] = [];
+  const params: Record<string, number> = {};
+  const edge = (name: string, lo: number, hi: number) => {
+    if (lo >= hi) return;
+    parts.push(`SELECT * FROM (${raw.replaceAll('@lo', `@${name}lo`).replaceAll('@hi', `@${name}hi`)})`);
+    Object.assign(params, { [`${name}lo`]: lo, [`${name}hi`]: hi });
+  };
+  edge('head', p.from, a);
+  edge('tail', b, p.to);
+  return { parts, params };
+}
+
+/**
+ * A period split into the whole hours, read straight from a rollup table (so that an index in
+ * GROUP BY order can stream them), and the partial hours at the edges from the raw rows; null
+ * when the rollups cannot be read.
+ */
+export function rollupSplit(db: Db, table: Rollup, p: Period): { from: number; to: number; edges: { sql: string; params: Record<string, number> } | null } | null {
+  registerFunctions(db);
+  const a = Math.ceil(p.from / HOUR) * HOUR;
+  const b = Math.floor(p.to / HOUR) * HOUR;
+  if (a >= b || !rollupsReady(db)) return null;
+  const { parts, params } = rawEdges(ROLLUPS[table], p, a, b);
+  return { from: a, to: b, edges: parts.length ? { sql: parts.join('\nUNION ALL\n'), params } : null };
+}
 
 /** Each rollup table and the SELECT of its rows for the raw rows of [@lo, @hi), in column order. */
 export const ROLLUPS = {
@@ -40,6 +124,30 @@ export const ROLLUPS = {
       count(CASE WHEN cause = 'unknown_recipient' THEN 1 END) AS unknown_any,
       max(CASE WHEN cause = 'unknown_recipient' THEN client_name END) AS unknown_name
     FROM smtp_rejects WHERE client_ip IS NOT NULL AND ${IN_RANGE('time')} GROUP BY 1, 2, 3`,
+  // Clients that are not remote (internal networks) by hour: with rollup_clients, every hour
+  // in which a client IP sent mail, for the message list's client filter.
+  rollup_local_clients: `SELECT ${H('received_at')} AS hour, client_ip, count(*) AS messages FROM messages
+    WHERE remote IS NOT 1 AND client_ip IS NOT NULL AND ${IN_RANGE('received_at')} GROUP BY 1, 2`,
+  // Failed recipients of non-local mail by the advice rule that would have stopped them
+  // (src/advise/rules.ts): the messages, their NDRs and backscatter (each message once per
+  // rule), and the smallest size limit a downstream announced.
+  rollup_advice: `SELECT hour, mta, rule, count(*) AS messages, sum(ndr_count) AS ndrs, sum(backscatter) AS backscatter,
+      min(size_limit) AS size_limit FROM (SELECT ${H('m.received_at')} AS hour, m.mta, ${ADVICE_RULE} AS rule, m.ndr_count, m.backscatter,
+        min(bw_size_limit(r.reason)) AS size_limit
+      FROM messages m JOIN recipients r ON r.message = m.id
+      WHERE r.cause IS NOT NULL AND m.origin != 'local' AND ${IN_RANGE('m.received_at')} GROUP BY m.id, rule)
+    GROUP BY 1, 2, 3`,
+  // The same recipients counted by value: recipient (lower-cased), domain, downstream relay
+  // (without port) and alias (original address), for the advice's "most frequent" lists.
+  // (The CTE is materialized so that the JavaScript functions run once per recipient, not per kind.)
+  rollup_advice_values: `WITH f AS MATERIALIZED (SELECT ${H('m.received_at')} AS hour, m.mta, ${ADVICE_RULE} AS rule,
+        bw_lower(r.address) AS a, bw_domain(r.address) AS d, bw_relay(r.relay) AS rl, r.orig_address AS o
+      FROM messages m JOIN recipients r ON r.message = m.id
+      WHERE r.cause IS NOT NULL AND m.origin != 'local' AND ${IN_RANGE('m.received_at')})
+    SELECT hour, mta, rule, kind, value, count(*) AS n FROM (
+      SELECT hour, mta, rule, 'recipient' AS kind, a AS value FROM f UNION ALL SELECT hour, mta, rule, 'domain', d FROM f
+      UNION ALL SELECT hour, mta, rule, 'relay', rl FROM f UNION ALL SELECT hour, mta, rule, 'alias', o FROM f)
+    WHERE value IS NOT NULL AND value != '' GROUP BY 1, 2, 3, 4, 5`,
 } as const;
 
 export type Rollup = keyof typeof ROLLUPS;
@@ -48,6 +156,7 @@ export type Rollup = keyof typeof ROLLUPS;
 export function refreshRollups(db: Db): number {
   const hours = (db.prepare('SELECT hour FROM rollup_dirty ORDER BY hour').all() as { hour: number }[]).map((r) => r.hour);
   if (hours.length === 0) return 0;
+  registerFunctions(db);
   const tables = Object.keys(ROLLUPS) as Rollup[];
   const del = tables.map((t) => db.prepare(`DELETE FROM ${t} WHERE hour = ?`));
   const ins = tables.map((t) => db.prepare(`INSERT INTO ${t} ${ROLLUPS[t]}`));
@@ -89,17 +198,12 @@ export function rollupsReady(db: Db): boolean {
  */
 export function rollupRows(db: Db, table: Rollup, p: Period): { sql: string; params: Record<string, number> } {
   const raw = ROLLUPS[table];
+  registerFunctions(db);
   const a = Math.ceil(p.from / HOUR) * HOUR;
   const b = Math.floor(p.to / HOUR) * HOUR;
   if (a >= b || !rollupsReady(db)) return { sql: raw, params: { lo: p.from, hi: p.to } };
-  const parts = [`SELECT * FROM ${table} WHERE hour >= @rollupFrom AND hour < @rollupTo`];
-  const params: Record<string, number> = { rollupFrom: a, rollupTo: b };
-  const edge = (name: string, lo: number, hi: number) => {
-    if (lo >= hi) return;
-    parts.push(raw.replaceAll('@lo', `@${name}lo`).replaceAll('@hi', `@${name}hi`));
-    Object.assign(params, { [`${name}lo`]: lo, [`${name}hi`]: hi });
-  };
-  edge('head', p.from, a);
-  edge('tail', b, p.to);
+  const edges = rawEdges(raw, p, a, b);
+  const parts = [`SELECT * FROM ${table} WHERE hour >= @rollupFrom AND hour < @rollupTo`, ...edges.parts];
+  const params: Record<string, number> = { rollupFrom: a, rollupTo: b, ...edges.params };
   return { sql: parts.join('\nUNION ALL\n'), params };
 }

@@ -14,6 +14,8 @@ import { openDb, type Db } from '../../src/store/db.ts';
 import * as q from '../../src/store/queries.ts';
 import { refreshRollups, ROLLUPS, type Rollup } from '../../src/store/rollups.ts';
 import { scanSuspects } from '../../src/advise/findings.ts';
+import { recommend } from '../../src/advise/recommend.ts';
+import { recommend as recommendFromRawRows } from '../advise/legacy/recommend.ts';
 import { cliOk } from '../cli/run-cli.ts';
 
 const FIX = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -58,6 +60,11 @@ function raw(p: q.Period) {
     suspects: ['postfix', 'exim'].map((mta) => all(`SELECT client_ip, max(client_name) AS client_name, count(*) AS unknown_recipient
       FROM smtp_rejects WHERE time >= @from AND time < @to AND mta = @mta AND cause = 'unknown_recipient' AND client_ip IS NOT NULL
       GROUP BY client_ip HAVING unknown_recipient >= 3 ORDER BY unknown_recipient DESC, client_ip LIMIT 10`, { mta })),
+    // Recommendations as computed before the advice rollups: every failed recipient in JavaScript.
+    advice: recommendFromRawRows(db, p),
+    // The message list filtered by client: the rollups choose the hours to read.
+    byClient: clientIps(p).map((ip) => all<{ queue_id: string }>(`SELECT queue_id FROM messages m WHERE ${inP} AND client_ip = @ip
+      ORDER BY received_at, host, queue_id, id`, { ip }).map((r) => r.queue_id)),
   };
 }
 
@@ -78,11 +85,21 @@ function rolled(p: q.Period) {
     rejectHours: points.filter((pt) => pt.rejected_at_smtp).map((pt) => ({ k: Date.parse(pt.t), n: pt.rejected_at_smtp })),
     ...src,
     suspects: (['postfix', 'exim'] as const).map((mta) => scanSuspects(db, p, mta)),
+    advice: recommend(db, p),
+    byClient: clientIps(p).map((ip) => [...q.listMessages(db, p, { client_ip: ip })].map((m) => m.queue_id)),
+    client_top2: strip(sources(db, p, 'client', 2)),
+    scanner_top2: strip(sources(db, p, 'scanner', 2)),
   };
 }
 
+/** Client IPs of the period (remote and not), and one that sent nothing. */
+const clientIps = (p: q.Period) => [...(db.prepare(`SELECT DISTINCT client_ip FROM messages WHERE received_at >= ? AND received_at < ?
+  AND client_ip IS NOT NULL ORDER BY client_ip LIMIT 8`).all(p.from, p.to) as { client_ip: string }[]).map((r) => r.client_ip), '192.0.2.254'];
+
 const sortRaw = (r: ReturnType<typeof raw>) => ({
   ...r,
+  client_top2: r.client.slice(0, 2),
+  scanner_top2: r.scanner.slice(0, 2),
   recipient: [...(r.recipient as Record<string, unknown>[])].sort((x, y) => Number(y.count) - Number(x.count)
     || String(x.address).localeCompare(String(y.address)) || String(x.cause).localeCompare(String(y.cause))),
   // A bucket with messages but none of the three counters is not a point with data.
