@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end harnesses need on Debian 12 (postfix, rsyslog, swaks; and Exim
-# unpacked beside them), and chromium for the dashboard's browser tests (test/browser), as
+# unpacked beside them), chromium for the dashboard's browser tests (test/browser), and
+# pflogsumm, the reference of `npm run bench` (eximstats comes with the unpacked exim4-base), as
 # root. Idempotent and safe to repeat in CI: apt-get update only when a package is missing or a
 # download fails, and the stock postfix/rsyslog daemons are never left running (the harnesses
 # start their own copies).
@@ -17,7 +18,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-PKGS=(postfix rsyslog swaks chromium)
+PKGS=(postfix rsyslog swaks chromium pflogsumm)
 missing=()
 for p in "${PKGS[@]}"; do
   # dpkg-query prints "install ok installed" only for a fully installed package.
