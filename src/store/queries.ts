@@ -1,7 +1,7 @@
 // Named read queries over the store, one function each, for the report and message listing.
 import type { Db } from './db.ts';
 import type { MessageRecord, RecipientRecord } from '../correlate/record.ts';
-import { HOUR, rollupsReady } from './rollups.ts';
+import { HOUR, rollupRows, rollupsReady } from './rollups.ts';
 
 export interface Period {
   from: number;
@@ -79,17 +79,23 @@ export interface MessageFilter {
 /** Recipient matches (over all time) below which a recipient filter is looked up by its index. */
 const RARE = 5000;
 
-/** Hours the rollups read at most for a client filter; a client seen in more is read in order. */
-const MAX_CLIENT_HOURS = 48;
+/** Hours the rollups read at most for a client or sender-domain filter; more are read in order. */
+const MAX_FILTER_HOURS = 168;
 
-/** The hours of the period in which `ip` sent mail, from the rollups; undefined if unknown or too many. */
-function clientHours(db: Db, p: Period, ip: string): number[] | undefined {
+/**
+ * The hours of the period holding messages with this value, from the rollups (`hoursSql`
+ * selects `hour` for @v in [@a, @to)); undefined when the rollups cannot say or there are too many.
+ */
+function filterHours(db: Db, p: Period, hoursSql: string, v: string): number[] | undefined {
   if (!rollupsReady(db)) return undefined;
-  const hours = db.prepare(`SELECT hour FROM rollup_clients WHERE client_ip = @ip AND hour >= @a AND hour < @to
-    UNION SELECT hour FROM rollup_local_clients WHERE client_ip = @ip AND hour >= @a AND hour < @to ORDER BY 1 LIMIT ${MAX_CLIENT_HOURS + 1}`)
-    .all({ ip, a: p.from - (p.from % HOUR), to: p.to }) as { hour: number }[];
-  return hours.length > MAX_CLIENT_HOURS ? undefined : hours.map((h) => h.hour);
+  const hours = db.prepare(`${hoursSql} ORDER BY 1 LIMIT ${MAX_FILTER_HOURS + 1}`)
+    .all({ v, a: p.from - (p.from % HOUR), to: p.to }) as { hour: number }[];
+  return hours.length > MAX_FILTER_HOURS ? undefined : hours.map((h) => h.hour);
 }
+
+const CLIENT_HOURS = `SELECT hour FROM rollup_clients WHERE client_ip = @v AND hour >= @a AND hour < @to
+  UNION SELECT hour FROM rollup_local_clients WHERE client_ip = @v AND hour >= @a AND hour < @to`;
+const SENDER_DOMAIN_HOURS = 'SELECT hour FROM rollup_sender_domains WHERE sender_domain = @v AND hour >= @a AND hour < @to';
 
 /** Consecutive hours as ranges of received_at, clipped to the period. */
 function hourRanges(hours: number[], p: Period): string[] {
@@ -112,14 +118,22 @@ function messageWhere(db: Db, p: Period, f: MessageFilter): { sql: string; param
     list.push(sql);
     params[name] = value;
   };
+  // Only the hours in which the client or sender domain sent mail are read (none: no message):
+  // the period's range gives way to those hours, clipped to it, so that the index reads them
+  // alone. With both filters, the fewer hours.
+  let hours: number[] | undefined;
+  const narrow = (h: number[] | undefined) => {
+    if (h && (!hours || h.length < hours.length)) hours = h;
+  };
   if (f.client_ip) {
     add(where, 'm.client_ip = @client_ip', 'client_ip', f.client_ip);
-    const hours = clientHours(db, p, f.client_ip);
-    // Only the hours in which the client sent mail are read (none: no message): the period's
-    // range gives way to those hours, clipped to it, so that the index reads them alone.
-    if (hours) where.splice(0, 2, hours.length === 0 ? '0' : `(${hourRanges(hours, p).join(' OR ')})`);
+    narrow(filterHours(db, p, CLIENT_HOURS, f.client_ip));
   }
-  if (f.sender_domain) add(where, 'm.sender_domain = @sender_domain', 'sender_domain', f.sender_domain.toLowerCase());
+  if (f.sender_domain) {
+    add(where, 'm.sender_domain = @sender_domain', 'sender_domain', f.sender_domain.toLowerCase());
+    narrow(filterHours(db, p, SENDER_DOMAIN_HOURS, f.sender_domain.toLowerCase()));
+  }
+  if (hours) where.splice(0, 2, hours.length === 0 ? '0' : `(${hourRanges(hours, p).join(' OR ')})`);
   if (f.outcome) add(where, 'm.outcome = @outcome', 'outcome', f.outcome);
   if (f.mta) add(where, 'm.mta = @mta', 'mta', f.mta);
   const rcpt: string[] = [];
@@ -203,11 +217,27 @@ export function countMessages(db: Db, p: Period, f: MessageFilter = {}): number 
   return (db.prepare(`SELECT count(*) AS n FROM messages m WHERE ${sql}`).get(params) as { n: number }).n;
 }
 
+/**
+ * A sender-domain filter alone (or with backscatter, as the sources table links it) counted from
+ * the rollups: a domain with a few thousand messages over 30 days otherwise meant reading every
+ * message of the period to count them. Undefined for any other filter.
+ */
+function senderDomainCount(db: Db, p: Period, f: MessageFilter): number | undefined {
+  const keys = Object.keys(f).filter((k) => f[k as keyof MessageFilter] !== undefined);
+  if (!f.sender_domain || !rollupsReady(db) || !keys.every((k) => k === 'sender_domain' || k === 'backscatter')) return undefined;
+  const { sql, params } = rollupRows(db, f.backscatter ? 'rollup_backscatter' : 'rollup_sender_domains', p);
+  const col = f.backscatter ? 'n' : 'messages';
+  const row = db.prepare(`SELECT sum(${col}) AS n FROM (${sql}) WHERE sender_domain = @sd`).get({ ...params, sd: f.sender_domain.toLowerCase() }) as { n: number | null };
+  return row.n ?? 0;
+}
+
 /** Counting stops here: a total above it is "at least COUNT_CAP" (the API's total_capped). */
 export const COUNT_CAP = 10_000;
 
 /** The number of matching messages, counted up to `cap`: capped when there are more. */
 export function countMessagesCapped(db: Db, p: Period, f: MessageFilter = {}, cap = COUNT_CAP): { total: number; capped: boolean } {
+  const byRollup = senderDomainCount(db, p, f);
+  if (byRollup !== undefined) return { total: Math.min(byRollup, cap), capped: byRollup > cap };
   const { sql, params } = messageWhere(db, p, f);
   const n = (db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM messages m WHERE ${sql} LIMIT ${cap + 1})`).get(params) as { n: number }).n;
   return { total: Math.min(n, cap), capped: n > cap };

@@ -128,6 +128,10 @@ export const ROLLUPS = {
   // in which a client IP sent mail, for the message list's client filter.
   rollup_local_clients: `SELECT ${H('received_at')} AS hour, client_ip, count(*) AS messages FROM messages
     WHERE remote IS NOT 1 AND client_ip IS NOT NULL AND ${IN_RANGE('received_at')} GROUP BY 1, 2`,
+  // Messages by hour and sender domain: the hours to read for the message list's sender-domain
+  // filter (migration 0006).
+  rollup_sender_domains: `SELECT ${H('received_at')} AS hour, sender_domain, count(*) AS messages FROM messages
+    WHERE sender_domain IS NOT NULL AND ${IN_RANGE('received_at')} GROUP BY 1, 2`,
   // Failed recipients of non-local mail by the advice rule that would have stopped them
   // (src/advise/rules.ts): the messages, their NDRs and backscatter (each message once per
   // rule), and the smallest size limit a downstream announced.

@@ -65,6 +65,11 @@ function raw(p: q.Period) {
     // The message list filtered by client: the rollups choose the hours to read.
     byClient: clientIps(p).map((ip) => all<{ queue_id: string }>(`SELECT queue_id FROM messages m WHERE ${inP} AND client_ip = @ip
       ORDER BY received_at, host, queue_id, id`, { ip }).map((r) => r.queue_id)),
+    // And by sender domain (rollup_sender_domains chooses the hours).
+    bySenderDomain: senderDomains(p).map((d) => all<{ queue_id: string }>(`SELECT queue_id FROM messages m WHERE ${inP}
+      AND sender_domain = @d ORDER BY received_at, host, queue_id, id`, { d }).map((r) => r.queue_id)),
+    senderDomainTotals: senderDomains(p).map((d) => [false, true].map((bs) => all<{ n: number }>(`SELECT count(*) AS n FROM messages m
+      WHERE ${inP} AND sender_domain = @d${bs ? ' AND backscatter = 1' : ''}`, { d })[0]!.n)),
   };
 }
 
@@ -87,6 +92,10 @@ function rolled(p: q.Period) {
     suspects: (['postfix', 'exim'] as const).map((mta) => scanSuspects(db, p, mta)),
     advice: recommend(db, p),
     byClient: clientIps(p).map((ip) => [...q.listMessages(db, p, { client_ip: ip })].map((m) => m.queue_id)),
+    bySenderDomain: senderDomains(p).map((d) => [...q.listMessages(db, p, { sender_domain: d })].map((m) => m.queue_id)),
+    // Counted from the rollups (the API's total).
+    senderDomainTotals: senderDomains(p).map((d) => [false, true].map((bs) =>
+      q.countMessagesCapped(db, p, { sender_domain: d, ...(bs ? { backscatter: true } : {}) }).total)),
     client_top2: strip(sources(db, p, 'client', 2)),
     scanner_top2: strip(sources(db, p, 'scanner', 2)),
   };
@@ -95,6 +104,11 @@ function rolled(p: q.Period) {
 /** Client IPs of the period (remote and not), and one that sent nothing. */
 const clientIps = (p: q.Period) => [...(db.prepare(`SELECT DISTINCT client_ip FROM messages WHERE received_at >= ? AND received_at < ?
   AND client_ip IS NOT NULL ORDER BY client_ip LIMIT 8`).all(p.from, p.to) as { client_ip: string }[]).map((r) => r.client_ip), '192.0.2.254'];
+
+/** Sender domains of the period, and one that sent nothing. */
+const senderDomains = (p: q.Period) => [...(db.prepare(`SELECT DISTINCT sender_domain FROM messages WHERE received_at >= ? AND received_at < ?
+  AND sender_domain IS NOT NULL ORDER BY sender_domain LIMIT 8`).all(p.from, p.to) as { sender_domain: string }[]).map((r) => r.sender_domain),
+  'nobody.example'];
 
 const sortRaw = (r: ReturnType<typeof raw>) => ({
   ...r,
