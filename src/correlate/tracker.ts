@@ -189,10 +189,12 @@ export class Tracker {
   /** Everything written since the last drain; called once per batch by the writer. */
   drain(): Drained {
     this.sweep(this.now, false);
-    const live = [...this.dirty].filter((t) => !t.merged);
+    // A trace that changed and then finished in this batch is written once, as finished.
+    const done = new Set(this.done);
+    const live = [...this.dirty].filter((t) => !t.merged && !done.has(t));
     this.dirty = new Set();
     const out: Drained = {
-      live, done: this.done, dropped: this.dropped, rejects: this.rejects, learnedDomains: this.localDomains.takeLearned(),
+      live, done: done.size < this.done.length ? [...done] : this.done, dropped: this.dropped, rejects: this.rejects, learnedDomains: this.localDomains.takeLearned(),
     };
     this.done = [];
     this.dropped = [];

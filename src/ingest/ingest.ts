@@ -78,19 +78,7 @@ export class Ingest {
     // A whole batch without one timed line: count it at hour 0 rather than hold it past the
     // commit of its file position.
     if (this.untimed.total > 0) this.moveUntimed(this.countsAt(0));
-    const drained = this.tracker.drain();
-    // A trace that changed and then finished in this batch is written once, finished.
-    const done = new Set(drained.done);
-    if (done.size < drained.done.length) drained.done = [...done];
-    drained.live = drained.live.filter((t) => !done.has(t));
-    this.writer.write({ drained, counts: this.counts, unknownSamples: this.samples, sources });
-    // Written: what was pending is now stored.
-    for (const list of [drained.live, drained.done]) {
-      for (const t of list) {
-        t.lines = [];
-        t.absorbed = undefined;
-      }
-    }
+    this.writer.write({ drained: this.tracker.drain(), counts: this.counts, unknownSamples: this.samples, sources });
     this.counts = new Map();
     this.samples = [];
   }

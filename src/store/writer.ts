@@ -137,12 +137,15 @@ export class Writer {
     rec.recipients.forEach((r, i) =>
       s.insRcpt.run(id, i, r.address, r.orig_address, r.status, r.dsn, r.cause, r.reason, t.rcpts[i]?.relay ?? null),
     );
-    // The caller empties `absorbed` and `lines` once the batch is handed over.
     for (const old of t.absorbed ?? []) {
       s.moveLines.run(id, old);
       s.delMessage.run(old);
     }
-    if (t.lines.length > 0) s.insLines.run(id, t.lines.join('\n'));
+    t.absorbed = undefined;
+    if (t.lines.length > 0) {
+      s.insLines.run(id, t.lines.join('\n'));
+      t.lines = [];
+    }
   }
 }
 
