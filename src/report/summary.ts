@@ -14,7 +14,7 @@ export interface Summary extends r.Counters {
 
 export function summarize(db: Db, from?: number, to?: number): Summary {
   const p = q.resolvePeriod(db, from, to);
-  // Counters from the hourly rollups; q.* are the same figures from the raw rows.
+  // Counters from the hourly rollups (test/store/rollups.test.ts holds them equal to the raw rows).
   return {
     from: new Date(p.from).toISOString(),
     to: new Date(p.to).toISOString(),

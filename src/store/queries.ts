@@ -19,11 +19,6 @@ export function resolvePeriod(db: Db, from?: number, to?: number): Period {
   return { from: from ?? r.lo ?? 0, to: to ?? (r.hi === null ? 0 : r.hi + 1) };
 }
 
-const count = (db: Db, sql: string, p: Period): number =>
-  (db.prepare(sql).get({ from: p.from, to: p.to }) as { n: number | null }).n ?? 0;
-
-const IN_PERIOD = 'received_at >= @from AND received_at < @to';
-
 export function lineTotals(db: Db, p: Period) {
   const hourFrom = p.from - (p.from % 3_600_000);
   const r = db
@@ -32,34 +27,6 @@ export function lineTotals(db: Db, p: Period) {
   return { total: r.total ?? 0, mail: r.mail ?? 0, unknown: r.unknown ?? 0, other: r.other ?? 0 };
 }
 
-export const accepted = (db: Db, p: Period) =>
-  count(db, `SELECT count(*) AS n FROM messages WHERE origin = 'smtp' AND outcome != 'rejected_at_smtp' AND ${IN_PERIOD}`, p);
-export const acceptedRemote = (db: Db, p: Period) =>
-  count(db, `SELECT count(*) AS n FROM messages WHERE origin = 'smtp' AND remote = 1 AND outcome != 'rejected_at_smtp' AND ${IN_PERIOD}`, p);
-export const rejectedAtSmtp = (db: Db, p: Period) =>
-  count(db, "SELECT count(*) AS n FROM smtp_rejects WHERE action IN ('reject', 'milter-reject') AND time >= @from AND time < @to", p);
-export const delivered = (db: Db, p: Period) =>
-  count(db, `SELECT count(*) AS n FROM messages WHERE outcome = 'delivered' AND ${IN_PERIOD}`, p);
-export const deferred = (db: Db, p: Period) =>
-  count(db, `SELECT count(*) AS n FROM messages m WHERE outcome = 'pending' AND ${IN_PERIOD}
-    AND EXISTS (SELECT 1 FROM recipients r WHERE r.message = m.id AND r.status = 'deferred')`, p);
-export const bouncedAfterAccept = (db: Db, p: Period) =>
-  count(db, `SELECT count(*) AS n FROM messages WHERE origin = 'smtp' AND outcome = 'bounced_after_accept' AND ${IN_PERIOD}`, p);
-export const ndrs = (db: Db, p: Period) => count(db, `SELECT sum(ndr_count) AS n FROM messages WHERE ${IN_PERIOD}`, p);
-export const backscatter = (db: Db, p: Period) =>
-  count(db, `SELECT count(*) AS n FROM messages WHERE backscatter = 1 AND ${IN_PERIOD}`, p);
-
-function grouped(db: Db, sql: string, p: Period): Record<string, number> {
-  const rows = db.prepare(sql).all({ from: p.from, to: p.to }) as { k: string; n: number }[];
-  return Object.fromEntries(rows.map((r) => [r.k, r.n]));
-}
-
-export const causes = (db: Db, p: Period) =>
-  grouped(db, `SELECT r.cause AS k, count(*) AS n FROM recipients r JOIN messages m ON m.id = r.message
-    WHERE r.cause IS NOT NULL AND m.${IN_PERIOD.replace(' AND ', ' AND m.')} GROUP BY r.cause ORDER BY n DESC, k`, p);
-export const backscatterFates = (db: Db, p: Period) =>
-  grouped(db, `SELECT ndr_fate AS k, count(*) AS n FROM messages WHERE backscatter = 1 AND ${IN_PERIOD}
-    GROUP BY ndr_fate ORDER BY n DESC, k`, p);
 
 
 export interface MessageFilter {
@@ -210,11 +177,6 @@ export function* listMessages(db: Db, p: Period, f: MessageFilter = {}, page?: {
   const paging = page ? ` LIMIT ${page.limit} OFFSET ${page.offset}` : '';
   const rows = db.prepare(`SELECT m.* FROM messages m WHERE ${sql} ORDER BY m.received_at, m.host, m.queue_id, m.id${paging}`).iterate(params);
   for (const row of rows as Iterable<MessageRow>) yield toMessageRecord(db, row);
-}
-
-export function countMessages(db: Db, p: Period, f: MessageFilter = {}): number {
-  const { sql, params } = messageWhere(db, p, f);
-  return (db.prepare(`SELECT count(*) AS n FROM messages m WHERE ${sql}`).get(params) as { n: number }).n;
 }
 
 /**
