@@ -1,19 +1,6 @@
 // The JSON shapes the browser tests read from the API (only the fields they use).
-export interface Summary {
-  from: string;
-  to: string;
-  lines: { total: number; mail: number; unknown: number; other: number };
-  accepted: number;
-  accepted_remote: number;
-  rejected_at_smtp: number;
-  delivered: number;
-  deferred: number;
-  bounced_after_accept: number;
-  ndrs: number;
-  backscatter: number;
-  causes: Record<string, number>;
-  backscatter_fates: Record<string, number>;
-}
+/** /api/summary is the report object. */
+export type { Summary } from '../../src/report/summary.ts';
 
 export interface Timeseries {
   bucket: 'hour' | 'day';
