@@ -9,22 +9,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { cliOk } from '../cli/run-cli.ts';
+// The benchmarks' seeded PRNG: a failing run can be repeated with the seed it prints.
+import { rng } from '../../bench/rng.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/bouncewatch.js', import.meta.url));
 const SOURCE = fileURLToPath(new URL('../fixtures/postfix-e2e/mail.log', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Small seeded PRNG (mulberry32) so a failing run can be repeated with the seed it prints. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function startServe(db: string, log: string): ChildProcess {
   return spawn(process.execPath, [BIN, 'serve', '--db', db, '--log', log, '--listen', '127.0.0.1:0', '--batch-lines', '7', '--batch-ms', '20', '--poll-ms', '20'], {
