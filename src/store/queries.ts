@@ -76,6 +76,11 @@ function hourRanges(hours: number[], p: Period): string[] {
   return out;
 }
 
+/** `v` as literal text inside a LIKE pattern (with ESCAPE '\\'): `%` and `_` are no wildcards. */
+function likeLiteral(v: string): string {
+  return v.replace(/[%_\\]/g, (c) => `\\${c}`);
+}
+
 /** WHERE clause and named parameters for a message filter, over `messages m`. */
 function messageWhere(db: Db, p: Period, f: MessageFilter): { sql: string; params: Record<string, unknown> } {
   const where = ['m.received_at >= @from', 'm.received_at < @to'];
@@ -104,7 +109,7 @@ function messageWhere(db: Db, p: Period, f: MessageFilter): { sql: string; param
   if (f.outcome) add(where, 'm.outcome = @outcome', 'outcome', f.outcome);
   if (f.mta) add(where, 'm.mta = @mta', 'mta', f.mta);
   const rcpt: string[] = [];
-  if (f.domain) add(rcpt, "lower(r.address) LIKE '%@' || @domain", 'domain', f.domain.toLowerCase());
+  if (f.domain) add(rcpt, "lower(r.address) LIKE '%@' || @domain ESCAPE '\\'", 'domain', likeLiteral(f.domain.toLowerCase()));
   if (f.recipient) add(rcpt, 'lower(r.address) = @recipient', 'recipient', f.recipient.toLowerCase());
   if (f.cause) add(rcpt, 'r.cause = @cause', 'cause', f.cause);
   if (rcpt.length > 0) {
@@ -118,7 +123,7 @@ function messageWhere(db: Db, p: Period, f: MessageFilter): { sql: string; param
   }
   if (f.q) {
     params.q = f.q;
-    params.qlike = `%${f.q.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+    params.qlike = `%${likeLiteral(f.q)}%`;
     where.push(`(m.queue_id = @q OR m.client_ip = @q OR m.message_id = @q OR instr(m.queue_ids, '"' || @q || '"') > 0
       OR m.sender LIKE @qlike ESCAPE '\\' OR m.message_id LIKE @qlike ESCAPE '\\'
       OR EXISTS (SELECT 1 FROM recipients r WHERE r.message = m.id AND (r.address LIKE @qlike ESCAPE '\\' OR r.orig_address LIKE @qlike ESCAPE '\\')))`);
