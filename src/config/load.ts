@@ -1,7 +1,10 @@
 // Builds the effective configuration: defaults < config file < BOUNCEWATCH_* environment <
 // flags. Any bad value stops start-up with a message naming the key and where it came from.
 import { existsSync, readFileSync, accessSync, constants } from 'node:fs';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
+import { isLoopbackAddress } from '../server/addresses.ts';
+import { splitListen } from '../server/listen.ts';
 import { BOOLEAN_KEYS, ConfigSchema, DEFAULT_LOGS, KEYS, LIST_KEYS, NUMBER_KEYS, type Config, type ConfigKey } from './schema.ts';
 
 export class ConfigError extends Error {}
@@ -28,6 +31,7 @@ export function defaults(env: NodeJS.ProcessEnv = process.env): Config {
     db: env.BOUNCEWATCH_DB || './bouncewatch.db',
     logs: DEFAULT_LOGS.filter((p) => existsSync(p) && readable(p)),
     listen: '127.0.0.1:9825',
+    hostnames: [],
     public_health: false,
     internal_networks: '127.0.0.1/32,::1/128',
     local_domains: [],
@@ -113,13 +117,17 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     throw new ConfigError(`config key "${key}" (from ${where}): ${issue.message}`);
   }
   const cfg = parsed.data;
-  if (!isLoopbackListen(cfg.listen) && cfg.token === undefined) {
+  if (!mayListenWithoutToken(cfg.listen) && cfg.token === undefined) {
     throw new ConfigError(`config key "listen" (${cfg.listen}) is not a loopback address: set "token" too, or listen on 127.0.0.1`);
   }
   return cfg;
 }
 
-export function isLoopbackListen(listen: string): boolean {
-  const host = listen.slice(0, listen.lastIndexOf(':')).replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+/**
+ * An address is judged here; a name only when `serve` resolves it (src/server/listen.ts), as
+ * what it resolves to is what decides, not how it is spelt.
+ */
+export function mayListenWithoutToken(listen: string): boolean {
+  const { name } = splitListen(listen);
+  return isIP(name) === 0 ? name !== '' : isLoopbackAddress(name);
 }

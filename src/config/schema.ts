@@ -1,5 +1,6 @@
 // The one configuration schema: every key with its default and allowed range. Loaded from a
 // JSON file, then BOUNCEWATCH_<KEY> environment variables, then command-line flags.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { NetworkList } from '../correlate/networks.ts';
 
@@ -17,13 +18,21 @@ const networks = z.string().refine(
 
 const listen = z
   .string()
-  .regex(/^(?:\[[0-9a-fA-F:]+\]|[0-9A-Za-z.:-]*):\d{1,5}$/, { message: 'must be ADDRESS:PORT, like 127.0.0.1:9825 or [::1]:9825' });
+  .regex(/^(?:\[[0-9a-fA-F:.]+\]|[0-9A-Za-z.:-]*):\d{1,5}$/, { message: 'must be ADDRESS:PORT, like 127.0.0.1:9825 or [::1]:9825' });
+
+// A DNS name (RFC 1123 labels, an optional final dot) or an IP address: what a browser puts in Host.
+const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+const DNS_NAME = new RegExp(`^(?=.{1,253}\\.?$)${LABEL}(?:\\.${LABEL})*\\.?$`, 'i');
+const hostname = z.string().refine((v) => DNS_NAME.test(v) || isIP(v.replace(/^\[|\]$/g, '')) !== 0, {
+  message: 'each must be a host name or IP address, like dash.example.org (no scheme, port or path)',
+});
 
 export const ConfigSchema = z
   .object({
     db: z.string().min(1).describe('SQLite database file'),
     logs: z.array(z.string().min(1)).describe('log files to follow (default: the usual Postfix and Exim paths that exist)'),
     listen: listen.describe('address and port of the web server'),
+    hostnames: z.array(hostname).describe('host names the dashboard is reached under, besides loopback and localhost'),
     token: z.string().min(16, { message: 'must be at least 16 characters' }).optional().describe('API token; required to listen beyond loopback'),
     public_health: z.boolean().describe('with a token: leave /healthz and /metrics open for monitoring'),
     internal_networks: networks.describe('clients that are not remote'),
@@ -45,7 +54,7 @@ export type ConfigKey = keyof Config;
 export const KEYS = Object.keys(ConfigSchema.shape) as ConfigKey[];
 
 /** Keys whose value is a list: comma-separated in the environment and on the command line. */
-export const LIST_KEYS: ReadonlySet<ConfigKey> = new Set(['logs', 'local_domains']);
+export const LIST_KEYS: ReadonlySet<ConfigKey> = new Set(['logs', 'hostnames', 'local_domains']);
 export const BOOLEAN_KEYS: ReadonlySet<ConfigKey> = new Set(['public_health']);
 export const NUMBER_KEYS: ReadonlySet<ConfigKey> = new Set([
   'retention_days', 'stale_after_hours', 'grace_seconds', 'batch_lines', 'batch_ms', 'poll_ms',

@@ -1,8 +1,10 @@
 // `bouncewatch serve`: follows the configured logs into the database and runs the web app.
 // Handles SIGTERM/SIGINT (commit, close, exit 0), SIGHUP (reopen the logs) and daily retention.
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.ts';
 import { createApp } from '../server/app.ts';
+import { resolveListen, type ListenAt } from '../server/listen.ts';
 import { openDb } from '../store/db.ts';
 import { fillDemo, DEMO_LOGS } from './demo.ts';
 import { FollowLoop } from './follow-loop.ts';
@@ -17,17 +19,23 @@ export interface ServeOptions {
   demo: boolean;
 }
 
-function listenOn(app: ReturnType<typeof createApp>, listen: string): Promise<Server> {
-  const cut = listen.lastIndexOf(':');
-  const host = listen.slice(0, cut).replace(/^\[|\]$/g, '');
-  const port = Number(listen.slice(cut + 1));
+// Not app.listen: express 5 hands a listen error to its callback, which would report serving.
+function listenOn(app: ReturnType<typeof createApp>, at: ListenAt): Promise<Server> {
+  const server = createServer(app);
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, () => resolve(server));
     server.once('error', reject);
+    server.listen(at.port, at.address, () => resolve(server));
   });
 }
 
+function shown(server: Server): string {
+  const a = server.address() as AddressInfo;
+  return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+}
+
 export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promise<void> {
+  // Before the lock: a listen address that is refused must leave nothing behind.
+  const at = await resolveListen(cfg.listen, cfg.token !== undefined);
   let dbPath = cfg.db;
   if (opts.demo) {
     dbPath = cfg.db.replace(/(\.db)?$/, '-demo.db');
@@ -46,6 +54,8 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
     db,
     ...(cfg.token !== undefined ? { token: cfg.token } : {}),
     publicHealth: cfg.public_health,
+    hostnames: [...cfg.hostnames, at.name],
+    log,
     live: {
       secondsSinceCommit: () => (loop.stats.lastCommitAt === null ? null : (Date.now() - loop.stats.lastCommitAt) / 1000),
       linesPending: () => loop.stats.pending,
@@ -62,8 +72,8 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
       files: loop.files,
     }),
   });
-  const server = await listenOn(app, cfg.listen);
-  log.info({ listen: cfg.listen, db: dbPath, logs: opts.demo ? [] : cfg.logs }, 'bouncewatch serving');
+  const server = await listenOn(app, at);
+  log.info({ listen: cfg.listen, address: shown(server), db: dbPath, logs: opts.demo ? [] : cfg.logs }, 'bouncewatch serving');
 
   const retention = () => {
     const r = applyRetention(db, cfg.retention_days);

@@ -1,16 +1,19 @@
 // The web app (express 5), built by a factory so tests can start it on port 0: strict
-// security headers, optional token auth, the JSON API, /metrics, /healthz and the static
-// dashboard in web/ with chart.js served from node_modules (no CDN).
+// security headers, a Host check, token auth or loopback clients only, the JSON API, /metrics,
+// /healthz and the static dashboard in web/ with chart.js served from node_modules (no CDN).
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import express from 'express';
 import helmet from 'helmet';
+import pino, { type Logger } from 'pino';
 import { recommend } from '../advise/recommend.ts';
 import { WEB_DIR } from '../paths.ts';
 import type { Db } from '../store/db.ts';
-import { loginHandler, requireToken } from './auth.ts';
-import { errorHandler } from './http-error.ts';
+import { tokenAuth } from './auth.ts';
+import { hostCheck, loopbackClientsOnly } from './host-check.ts';
+import { errorHandler, pathDecodes } from './http-error.ts';
 import { metricsRegistry, type LiveMetrics } from './metrics.ts';
+import { DEFAULT_LIMITS } from './rate-limit.ts';
 import { apiRouter } from './routes/api.ts';
 
 export interface Health {
@@ -25,12 +28,19 @@ export interface AppDeps {
   token?: string;
   /** With a token: leave /healthz and /metrics open (for monitoring). */
   publicHealth?: boolean;
+  /** Host names the dashboard is reached under, besides loopback and localhost (DNS rebinding). */
+  hostnames?: readonly string[];
+  /** How long a log-in lasts (default 12 h). */
+  sessionMs?: number;
+  /** Where failed log-ins and token guesses are reported. */
+  log?: Logger;
   live?: LiveMetrics;
   recommendations?: (from: number, to: number) => unknown[];
   webRoot?: string;
 }
 
 const WEB = WEB_DIR;
+const SESSION_MS = 12 * 3_600_000;
 const CHART_JS = join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');
 
 export function createApp(deps: AppDeps): express.Express {
@@ -49,6 +59,9 @@ export function createApp(deps: AppDeps): express.Express {
       strictTransportSecurity: false,
     }),
   );
+  app.use(hostCheck(deps.hostnames ?? []));
+  if (deps.token === undefined) app.use(loopbackClientsOnly);
+  app.use(pathDecodes);
   const health = (_req: express.Request, res: express.Response) => res.json(deps.health());
   const registry = metricsRegistry(deps.db, deps.live);
   const metrics = async (_req: express.Request, res: express.Response) => {
@@ -59,8 +72,11 @@ export function createApp(deps: AppDeps): express.Express {
       app.get('/healthz', health);
       app.get('/metrics', metrics);
     }
-    app.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), loginHandler(deps.token));
-    app.use(requireToken(deps.token, (path) => path === '/login.html' || path === '/login.css' || path === '/style.css'));
+    const auth = tokenAuth({
+      token: deps.token, sessionMs: deps.sessionMs ?? SESSION_MS, limits: DEFAULT_LIMITS, log: deps.log ?? pino({ level: 'silent' }),
+    });
+    app.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), auth.login);
+    app.use(auth.guard((path) => path === '/login.html' || path === '/login.css' || path === '/style.css'));
   }
   app.get('/healthz', health);
   app.get('/metrics', metrics);
