@@ -1,6 +1,7 @@
 // Token auth of the dashboard: API calls without the token get 401 JSON, with a Bearer header 200;
-// pages redirect to the log-in page, whose form sets an HttpOnly SameSite=Strict cookie. Plain
-// HTTP, plus the same flow in Chromium when it is there (the log-in page must load without a token).
+// pages redirect to the log-in page, whose form sets an HttpOnly SameSite=Strict session cookie
+// (never the token). Plain HTTP, plus the same flow in Chromium when it is there (the log-in page
+// must load without a token).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -92,6 +93,13 @@ describe('token auth', { timeout: 120_000 }, () => {
       await w.page.click('button[type="submit"]');
       await w.page.waitForURL((u) => u.pathname === '/');
       await ready(w.page);
+      // What the browser keeps is a session id that expires, not the token.
+      const cookies = await w.context.cookies();
+      expect(cookies.map((c) => c.name)).toEqual(['bw_session']);
+      expect(cookies[0]!.value).not.toContain(TOKEN);
+      expect(cookies[0]!.expires).toBeGreaterThan(Date.now() / 1000 + 11 * 3600);
+      expect(cookies[0]!.httpOnly).toBe(true);
+      expect(cookies[0]!.sameSite).toBe('Strict');
       expect(await w.page.textContent('.tile[data-key="accepted"] .tile-value')).not.toBe('');
       expect(w.problems).toEqual([]);
       expect(w.dialogs).toEqual([]);
