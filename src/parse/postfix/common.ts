@@ -1,6 +1,7 @@
 // Pieces shared by the Postfix daemon parsers: queue ids, client[ip], the trailing
 // `from=<..> to=<..> proto=.. helo=<..>` of reject lines, and lines every daemon may write.
 import type { Client } from '../events.ts';
+import { maskQuoted } from '../address.ts';
 
 /**
  * `QID: rest`. Short ids are hex; long ids (enable_long_queue_ids) are base-52 seconds and
@@ -31,16 +32,32 @@ export interface Envelope {
   helo?: string;
 }
 
-/** Reads `from=<a> to=<b> proto=ESMTP helo=<h>` (smtpd) or the comma form of postscreen. */
+const ENVELOPE_FIELD = /(from|to|proto|helo)=(?:<([^>]*)>|([^\s,;]*))/g;
+const ENVELOPE_FIELD_AT = new RegExp(ENVELOPE_FIELD.source, 'dg');
+
+/**
+ * Reads `from=<a> to=<b> proto=ESMTP helo=<h>` (smtpd) or the comma form of postscreen. With a
+ * quoted local part the fields are found in the masked text, so `from=<"x> to=<y"@d>` is one
+ * sender, and cut from the real text.
+ */
 export function parseEnvelope(text: string): Envelope {
   const env: Envelope = {};
-  const re = /(from|to|proto|helo)=(?:<([^>]*)>|([^\s,;]*))/g;
+  const masked = maskQuoted(text);
+  const re = masked === text ? ENVELOPE_FIELD : ENVELOPE_FIELD_AT;
+  re.lastIndex = 0;
   let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
+  while ((m = re.exec(masked)) !== null) {
     const key = m[1] as keyof Envelope;
-    if (env[key] === undefined) env[key] = m[2] ?? m[3] ?? '';
+    if (env[key] !== undefined) continue;
+    const at = m.indices?.[2] ?? m.indices?.[3];
+    env[key] = at ? text.slice(at[0], at[1]) : (m[2] ?? m[3] ?? '');
   }
   return env;
+}
+
+/** Where the `; from=<..> to=<..>` of a reject text starts: the last one outside a quoted local part. */
+export function envelopeCut(text: string): number {
+  return maskQuoted(text).lastIndexOf('; from=');
 }
 
 const REPLY = /^(\d{3})(?:[ -](\d\.\d{1,3}\.\d{1,3}))?\b/;

@@ -2,6 +2,7 @@
 // postscreen, the delivery agents. Each returns an event, 'known' for understood lines that
 // carry no message fate (connect, TLS, anvil, ...), or undefined for a line it cannot read.
 import type { MailEvent } from '../events.ts';
+import { quoteAware } from '../address.ts';
 import { isDiagnostic, parseClient, splitQid } from './common.ts';
 import { parseDelivery } from './delivery.ts';
 import { parseAction } from './reject.ts';
@@ -65,7 +66,8 @@ export function cleanup(body: string): Result {
   return parseAction(rest, qid, 'cleanup') ?? noise(rest, CLEANUP_NOISE);
 }
 
-const QMGR_FROM = /^from=<?([^>,]*)>?, (?:size=(\d+), nrcpt=(\d+)|status=(?:force-)?expired, returned to sender)/;
+// Addresses are read quote-aware: Postfix 3.5+ logs `from=<"x>y, z"@d>` (info_log_address_format).
+const QMGR_FROM = quoteAware(/^from=<?([^>,]*)>?, (?:size=(\d+), nrcpt=(\d+)|status=(?:force-)?expired, returned to sender)/);
 const QMGR_NOISE = /^(?:skipped, still being delivered|warning|removed|status=|to=)/;
 
 export function qmgr(body: string): Result {
@@ -73,7 +75,7 @@ export function qmgr(body: string): Result {
   if (!q) return noise(body, QMGR_NOISE);
   const [qid, rest] = q;
   if (rest === 'removed') return { kind: 'removed', qid };
-  const m = QMGR_FROM.exec(rest);
+  const m = QMGR_FROM(rest);
   if (m) {
     if (m[2] === undefined) return { kind: 'expired', qid, sender: m[1]! };
     return { kind: 'envelope', qid, sender: m[1]!, size: Number(m[2]), nrcpt: Number(m[3]) };
@@ -82,12 +84,12 @@ export function qmgr(body: string): Result {
   return noise(rest, QMGR_NOISE);
 }
 
-const PICKUP = /^uid=(\d+) from=<([^>]*)>/;
+const PICKUP = quoteAware(/^uid=(\d+) from=<([^>]*)>/);
 
 export function pickup(body: string): Result {
   const q = splitQid(body);
   if (!q) return noise(body, /^(?:warning|fatal)/);
-  const m = PICKUP.exec(q[1]);
+  const m = PICKUP(q[1]);
   if (!m) return noise(q[1], /^(?:warning)/);
   return { kind: 'pickup', qid: q[0], uid: m[1], sender: m[2] };
 }

@@ -2,10 +2,12 @@
 // deferrals): `to=<a>, [orig_to=<b>,] relay=R, ..., dsn=D, status=S (reason)`.
 // Address-verification probes report deliverable/undeliverable and are kept apart.
 import type { DeliveryStatus, MailEvent } from '../events.ts';
+import { quoteAware } from '../address.ts';
 
 // The reason's closing parenthesis may be missing when syslog cut a long line.
 // Old and templated logs may drop the angle brackets.
-const DELIVERY = /^to=<?([^>,]*)>?,(?: orig_to=<?([^>,]*)>?,)? (.*?)\bstatus=([A-Za-z-]+)(?: \(?(.*?)\)?)?$/;
+// Quoted local parts (`to=<"x>y, z"@d>`) are read whole.
+const DELIVERY = quoteAware(/^to=<?([^>,]*)>?,(?: orig_to=<?([^>,]*)>?,)? (.*?)\bstatus=([A-Za-z-]+)(?: \(?(.*?)\)?)?$/);
 const RELAY = /(?:^|, )relay=([^,]*)/;
 const DSN = /(?:^|, )dsn=(\d\.\d{1,3}\.\d{1,3})/;
 /** Only an id of Postfix's own shape can be a re-queued copy of ours. */
@@ -23,7 +25,7 @@ const STATUSES: Record<string, DeliveryStatus> = {
 };
 
 export function parseDelivery(qid: string, agent: string, rest: string): MailEvent | undefined {
-  const m = DELIVERY.exec(rest);
+  const m = DELIVERY(rest);
   if (!m) return undefined;
   const to = m[1]!;
   const middle = m[3]!;
