@@ -198,5 +198,13 @@ export function eximScenarios(): ScenarioMessage[] {
           + 'A refused RCPT is neither a non-mail command (smtp_accept_max_nonmail) nor a protocol error (smtp_max_synprot_errors): '
           + 'all 8 are answered and logged' },
     ]),
+    // Forged senders with an RFC 5321 quoted local part (issue 12, item 7): legal in MAIL FROM,
+    // logged quoted, and the NDR goes back to them: still backscatter.
+    ...scenario(19, 'quoted-sender', [
+      { listener: 'open', sender: '"x y"@shop191.victims.test', recipients: [bounced(`nobody191@${LOCAL_DOMAIN}`, 'unknown_recipient')], ndr: 'delivered',
+        design: 'quoted local part with a space; unknown local user, so the NDR goes to the quoted address' },
+      { listener: 'open', sender: '"x>y, z\\"w"@shop192.victims.test', recipients: [bounced(`nobody192@${LOCAL_DOMAIN}`, 'unknown_recipient')], ndr: 'delivered',
+        design: 'quoted local part holding ">", ", " and an escaped quote, which end an unquoted address in a log field' },
+    ]),
   ];
 }

@@ -48,8 +48,9 @@ const OK: SmtpReply = { code: 250, text: '2.0.0 Ok' };
 const TOO_BIG: SmtpReply = { code: 552, text: '5.3.4 Message size exceeds fixed maximum message size' };
 const fmt = (r: SmtpReply): string => `${r.code} ${r.text}`;
 
+// A quoted local part (RFC 5321 Quoted-string) may hold `>`: the path ends after it.
 function angle(arg: string): string {
-  const m = /<([^>]*)>/.exec(arg);
+  const m = /<((?:"(?:[^"\\]|\\.)*")?[^>]*)>/.exec(arg);
   return m?.[1] ?? arg.trim().split(/\s+/)[0] ?? '';
 }
 

@@ -202,5 +202,13 @@ export function postfixScenarios(): ScenarioMessage[] {
           + 'no recipient accepted, so no DATA, then QUIT. 8 errors stay under smtpd_soft_error_limit (10: no error sleep) '
           + 'and smtpd_hard_error_limit (20: no disconnect)' },
     ]),
+    // Forged senders with an RFC 5321 quoted local part (issue 12, item 7): legal in MAIL FROM,
+    // logged quoted, and the NDR goes back to them: still backscatter.
+    ...scenario(19, 'quoted-sender', [
+      { listener: 'open', sender: '"x y"@shop191.victims.test', recipients: [bounced('nobody191@pfx.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'quoted local part with a space; unknown local user, so the NDR goes to the quoted address' },
+      { listener: 'open', sender: '"x>y, z\\"w"@shop192.victims.test', recipients: [bounced('nobody192@pfx.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'quoted local part holding ">", ", " and an escaped quote, which end an unquoted address in a log field' },
+    ]),
   ];
 }
