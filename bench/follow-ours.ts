@@ -1,6 +1,6 @@
 // Consumer of bench/follow-compare.ts for our follower (src/sources/follower.ts), driven as
 // src/serve/follow-loop.ts drives it: positions pending by file fingerprint, committed with the
-// batch's lines in one transaction. usage: follow-ours.ts FILE DB WORK_US BATCH POLL_MS.
+// batch's lines and the path's checkpoint in one transaction. usage: follow-ours.ts FILE DB WORK_US BATCH POLL_MS.
 import { Follower, type Position } from '../src/sources/follower.ts';
 import { fingerprintOf } from '../src/sources/read-lines.ts';
 import type { Known } from '../src/store/positions.ts';
@@ -26,32 +26,39 @@ function find(head: Buffer): Known | undefined {
     if (r.fpLen > head.length || (best && best.fpLen >= r.fpLen)) continue;
     if (fingerprintOf(head.subarray(0, r.fpLen)) === r.key) best = r;
   }
-  return best ? { fingerprint: best.key, offset: best.offset } : undefined;
+  return best ? { fingerprint: best.key, offset: best.offset, fpLen: best.fpLen, lines: best.lines ?? 0 } : undefined;
 }
 
-/** Positions read but not committed, by file fingerprint, as FollowLoop keeps them. */
+/** Positions read but not committed, by file fingerprint, and the live one, as FollowLoop keeps them. */
 const reached = new Map<string, Position>();
+let live: Position | undefined;
 
 function commit(): void {
-  if (sink.pendingLines === 0 && reached.size === 0) return;
+  if (sink.pendingLines === 0 && reached.size === 0 && !live) return;
   const at = [...reached.values()];
   const replaced = at.filter((p) => p.replaces !== undefined && p.replaces !== p.fingerprint).map((p) => p.replaces!);
   trace?.('commit', { lines: sink.pendingLines, at: at.map((p) => [p.path.slice(-10), p.fingerprint.slice(0, 8), p.fpLen, p.offset]), replaced });
-  sink.commit(at.map((p) => ({ key: p.fingerprint, fpLen: p.fpLen, offset: p.offset })), replaced);
+  const checkpoint = live && { key: live.absent ? null : live.fingerprint, since: follower.since };
+  sink.commit(at.map((p) => ({ key: p.fingerprint, ...p })), replaced, checkpoint);
   reached.clear();
+  live = undefined;
 }
 
-const follower = new Follower(file, { find }, {
+const follower: Follower = new Follower(file, { find, checkpoint: sink.checkpoint() }, {
   lines(lines, at) {
     for (const line of lines) {
       work(workUs);
       sink.take(line);
     }
-    reached.set(at.fingerprint, at);
+    if (!at.absent) reached.set(at.fingerprint, at);
+    if (at.live) live = at;
     if (sink.pendingLines >= batch) commit();
   },
   note(level, msg, fields) {
     console.error(JSON.stringify({ level, msg, ...fields }));
+  },
+  gap(g) {
+    console.error(JSON.stringify({ level: 'warn', msg: 'gap', ...g }));
   },
 });
 

@@ -1,6 +1,7 @@
 // What every consumer of bench/follow-compare.ts shares: the numbered line format, the per-line
 // work, and a SQLite sink that commits received line numbers and a read position in one transaction.
 import Database from 'better-sqlite3';
+import type { Checkpoint } from '../src/sources/position.ts';
 
 /** `000000042 filler 000000042`: the number twice, so a cut or glued line shows as garbled. */
 export function lineOf(n: number, filler: string): string {
@@ -28,6 +29,17 @@ export interface SavedPosition {
   key: string;
   fpLen: number;
   offset: number;
+  lines?: number;
+  dev?: number;
+  ino?: number;
+  birthMs?: number;
+  size?: number;
+}
+
+/** The live file's key (null: the path had no file) and since when it is followed, as serve keeps them. */
+export interface SavedCheckpoint {
+  key: string | null;
+  since: number;
 }
 
 /** Received numbers (NULL for a garbled line) and positions, committed together per batch. */
@@ -38,6 +50,7 @@ export class Sink {
   private readonly bump: Database.Statement;
   private readonly upsert: Database.Statement;
   private readonly drop: Database.Statement;
+  private readonly mark: Database.Statement;
   private readonly sample: Database.Statement;
   private samples: string[] = [];
 
@@ -50,11 +63,17 @@ export class Sink {
       CREATE TABLE IF NOT EXISTS progress (id INTEGER PRIMARY KEY CHECK (id = 1), received INTEGER, last_at REAL, runs INTEGER);
       INSERT OR IGNORE INTO progress VALUES (1, 0, 0, 0);
       UPDATE progress SET runs = runs + 1;
-      CREATE TABLE IF NOT EXISTS positions (key TEXT PRIMARY KEY, fp_len INTEGER NOT NULL, offset INTEGER NOT NULL);`);
+      CREATE TABLE IF NOT EXISTS positions (key TEXT PRIMARY KEY, fp_len INTEGER NOT NULL, offset INTEGER NOT NULL,
+        lines INTEGER, dev INTEGER, ino INTEGER, birth_ms INTEGER, size INTEGER);
+      CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), key TEXT, since REAL, looked_at REAL);`);
     this.insert = this.db.prepare('INSERT INTO got (n) VALUES (?)');
     this.bump = this.db.prepare('UPDATE progress SET received = received + ?, last_at = ? WHERE id = 1');
-    this.upsert = this.db.prepare(`INSERT INTO positions (key, fp_len, offset) VALUES (?, ?, ?)
-      ON CONFLICT (key) DO UPDATE SET fp_len = excluded.fp_len, offset = excluded.offset`);
+    this.upsert = this.db.prepare(`INSERT INTO positions (key, fp_len, offset, lines, dev, ino, birth_ms, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (key) DO UPDATE SET fp_len = excluded.fp_len, offset = excluded.offset, lines = excluded.lines,
+      dev = coalesce(excluded.dev, dev), ino = coalesce(excluded.ino, ino), birth_ms = coalesce(excluded.birth_ms, birth_ms),
+      size = coalesce(excluded.size, size)`);
+    this.mark = this.db.prepare(`INSERT INTO checkpoint (id, key, since, looked_at) VALUES (1, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET key = excluded.key, looked_at = excluded.looked_at`);
     this.drop = this.db.prepare('DELETE FROM positions WHERE key = ?');
     this.sample = this.db.prepare('INSERT INTO garbled (line) VALUES (?)');
   }
@@ -70,11 +89,20 @@ export class Sink {
   }
 
   positions(): SavedPosition[] {
-    return (this.db.prepare('SELECT key, fp_len AS fpLen, offset FROM positions').all() as SavedPosition[]);
+    return (this.db.prepare('SELECT key, fp_len AS fpLen, offset, lines FROM positions WHERE fp_len > 0').all() as SavedPosition[]);
   }
 
-  /** One transaction: the batch's numbers, then the positions it reached (and the ones they replace). */
-  commit(positions: SavedPosition[], replaced: string[] = []): void {
+  /** The checkpoint as serve's store gives it (src/store/positions.ts loadCheckpoint). */
+  checkpoint(): Checkpoint | undefined {
+    const c = this.db.prepare('SELECT key, since, looked_at AS lookedAt FROM checkpoint').get() as { key: string | null; since: number; lookedAt: number } | undefined;
+    if (!c) return undefined;
+    const f = c.key === null ? undefined : this.db.prepare(`SELECT key AS fingerprint, fp_len AS fpLen, offset, coalesce(lines, 0) AS lines,
+      dev, ino, birth_ms AS birthMs, size, 'mail.log' AS path FROM positions WHERE key = ?`).get(c.key) as NonNullable<Checkpoint['file']> | undefined;
+    return { since: c.since, lookedAt: c.lookedAt, ...(f ? { file: f } : {}) };
+  }
+
+  /** One transaction: the batch's numbers, then the positions it reached (and the ones they replace), then the checkpoint. */
+  commit(positions: SavedPosition[], replaced: string[] = [], checkpoint?: SavedCheckpoint): void {
     const rows = this.pending;
     const samples = this.samples;
     this.pending = [];
@@ -83,7 +111,10 @@ export class Sink {
       for (const n of rows) this.insert.run(n);
       for (const s of samples) this.sample.run(s);
       for (const key of replaced) this.drop.run(key);
-      for (const p of positions) this.upsert.run(p.key, p.fpLen, p.offset);
+      for (const p of positions) {
+        this.upsert.run(p.key, p.fpLen, p.offset, p.lines ?? null, p.dev ?? null, p.ino ?? null, p.birthMs ?? null, p.size ?? null);
+      }
+      if (checkpoint) this.mark.run(checkpoint.key, checkpoint.since, Date.now());
       this.bump.run(rows.length, Date.now());
     })();
   }

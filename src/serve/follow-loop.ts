@@ -1,13 +1,15 @@
 // The live ingest loop: polls every followed file, feeds lines through the pipeline, and
 // commits a batch (rows + every file's read position) when it is big enough or old enough.
 // Reading waits while a batch is written (better-sqlite3 is synchronous): that is the
-// backpressure.
+// backpressure. Each path's checkpoint and the gaps its follower reports go in the same commit.
 import type { Config } from '../config/schema.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import { LineParser } from '../parse/line.ts';
 import { Follower, type Position } from '../sources/follower.ts';
+import { GAP_MESSAGES, type Gap } from '../sources/position.ts';
 import type { Db } from '../store/db.ts';
-import { findKnown } from '../store/positions.ts';
+import { findKnown, loadCheckpoint } from '../store/positions.ts';
+import type { SourcePosition } from '../store/writer.ts';
 import type { Logger } from './logger.ts';
 
 export interface LoopStats {
@@ -28,6 +30,10 @@ export class FollowLoop {
   private readonly positions = new Map<string, Position>();
   /** Last offset reached per file, for /healthz. */
   private readonly reached = new Map<string, number>();
+  /** The latest position of each followed path's live file (or of its absence): the path's checkpoint. */
+  private readonly live = new Map<string, { at: Position; since: number }>();
+  /** Gaps reported since the last commit: written with it, then logged. */
+  private gaps: Gap[] = [];
   private firstPendingAt = 0;
   private running = false;
   private done: Promise<void> | undefined;
@@ -41,10 +47,12 @@ export class FollowLoop {
     });
     this.followers = cfg.logs.map((path) => {
       const parser = new LineParser({ mainlogHost: cfg.mainlog_host });
-      return new Follower(path, { find: (head) => findKnown(db, head) }, {
-        lines: (lines, at) => this.take(parser, lines, at),
+      const f: Follower = new Follower(path, { find: (head) => findKnown(db, head), checkpoint: loadCheckpoint(db, path) }, {
+        lines: (lines, at) => this.take(parser, f, lines, at),
         note: (level, msg, fields) => this.log[level]({ ...fields }, msg),
+        gap: (g) => this.gaps.push(g),
       });
+      return f;
     });
   }
 
@@ -93,17 +101,19 @@ export class FollowLoop {
         this.wake = undefined;
       }
     }
-    this.commitPending();
+    // Closing hands over the complete lines still unread in open files: committed with the rest.
     for (const f of this.followers) await f.close();
+    this.commitPending();
   }
 
-  private take(parser: LineParser, lines: string[], at: Position): void {
+  private take(parser: LineParser, f: Follower, lines: string[], at: Position): void {
     if (this.stats.pending === 0) this.firstPendingAt = Date.now();
     for (const line of lines) this.ingest.line(parser, line);
     // By file identity, not path: a rotated-away file and its successor share the path, and
     // both positions must be committed.
-    this.positions.set(at.fingerprint, at);
-    this.reached.set(at.path, at.offset);
+    if (!at.absent) this.positions.set(at.fingerprint, at);
+    if (at.live) this.live.set(f.path, { at, since: f.since });
+    if (!at.absent) this.reached.set(at.path, at.offset);
     this.stats.pending += lines.length;
     this.stats.lines += lines.length;
     this.stats.lastLineAt = Date.now();
@@ -111,14 +121,44 @@ export class FollowLoop {
   }
 
   private commitIfDue(force: boolean): void {
-    if (this.stats.pending === 0) return;
+    if (this.stats.pending === 0) {
+      // A checkpoint alone (a file opened, a path found empty) is written at once: a crash right
+      // after must still know which file it named.
+      if (this.live.size > 0 || this.gaps.length > 0) this.commitPending();
+      return;
+    }
     if (force || Date.now() - this.firstPendingAt >= this.cfg.batch_ms) this.commitPending();
   }
 
+  /** The positions to commit: each path's checkpoint rides on its live file's newest position. */
+  private toCommit(): SourcePosition[] {
+    const out: SourcePosition[] = [...this.positions.values()];
+    for (const [path, { at, since }] of this.live) {
+      const checkpoint = { path, since, ...(at.absent ? { absent: true } : {}) };
+      const i = at.absent ? -1 : out.findIndex((p) => p.fingerprint === at.fingerprint);
+      if (i >= 0) out[i] = { ...out[i]!, checkpoint };
+      else out.push({ ...at, checkpoint });
+    }
+    if (this.gaps.length > 0 && out.length > 0) out[0] = { ...out[0]!, gaps: this.gaps };
+    return out;
+  }
+
+  /** Once their commit is in: one warning per gap, with what was lost and what was done. */
+  private logGaps(gaps: Gap[]): void {
+    for (const g of gaps) {
+      this.log.warn({ gap: g.reason, path: g.path, file: g.file, bytes: g.bytes, bytes_is_lower_bound: g.reason !== 'shorter',
+        lines_read: g.linesRead, did: g.did }, GAP_MESSAGES[g.reason]);
+    }
+  }
+
   private commitPending(): void {
-    if (this.stats.pending === 0 && this.positions.size === 0) return;
-    this.ingest.commit(...this.positions.values());
+    if (this.stats.pending === 0 && this.positions.size === 0 && this.live.size === 0) return;
+    const sources = this.toCommit();
+    const gaps = sources.some((p) => p.gaps) ? this.gaps.splice(0) : [];
+    this.ingest.commit(...sources);
     this.positions.clear();
+    this.live.clear();
+    this.logGaps(gaps);
     this.stats.pending = 0;
     this.stats.commits++;
     this.stats.lastCommitAt = Date.now();

@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.ts';
 import { createApp } from '../server/app.ts';
 import { resolveListen, type ListenAt } from '../server/listen.ts';
 import { openDb } from '../store/db.ts';
+import { countGaps } from '../store/positions.ts';
 import { fillDemo, DEMO_LOGS } from './demo.ts';
 import { FollowLoop } from './follow-loop.ts';
 import { lockDatabase } from './lock.ts';
@@ -70,6 +71,7 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
       open_messages: loop.openMessages,
       seconds_since_commit: loop.stats.lastCommitAt === null ? null : (Date.now() - loop.stats.lastCommitAt) / 1000,
       files: loop.files,
+      follower_gaps: Object.values(countGaps(db)).reduce((a, n) => a + n, 0),
     }),
   });
   const server = await listenOn(app, at);

@@ -1,7 +1,8 @@
 // GET /metrics: Prometheus text. Totals are read from the database at scrape time, so they
 // survive restarts; the follower's lag comes from the live service.
-import { Registry, Gauge } from 'prom-client';
+import { Registry, Gauge, Counter } from 'prom-client';
 import type { Db } from '../store/db.ts';
+import { countGaps } from '../store/positions.ts';
 import { rollupsReady } from '../store/rollups.ts';
 
 export interface LiveMetrics {
@@ -50,6 +51,14 @@ export function metricsRegistry(db: Db, live?: LiveMetrics): Registry {
     collect() {
       const r = q<{ mail: number | null; unknown: number | null; other: number | null }>('SELECT sum(mail) AS mail, sum(unknown) AS unknown, sum(other) AS other FROM line_counts')[0];
       for (const c of ['mail', 'unknown', 'other'] as const) this.set({ class: c }, r?.[c] ?? 0);
+    },
+  });
+  new Counter({
+    name: 'bouncewatch_follower_gaps_total', help: 'Times serve could not read part of a followed log (lines lost), by reason',
+    labelNames: ['reason'], registers: [reg],
+    collect() {
+      this.reset();
+      for (const [reason, n] of Object.entries(countGaps(db))) this.inc({ reason }, n);
     },
   });
   if (live) {

@@ -1,31 +1,30 @@
-// Follows one live log file by byte offset: complete lines only, the offset tied to the file
-// by inode and a fingerprint of its first bytes. Survives rename rotation (finishes the old
-// file first), copytruncate (reads the unread rest of `.1`), delete-and-recreate, and a restart
-// after the file was rotated (catches up from the generation holding the saved position).
-import { existsSync } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
-import { FINGERPRINT_BYTES, fingerprintOf, openStream, readHead, readLines } from './read-lines.ts';
-import type { Known } from '../store/positions.ts';
+// Follows one live log file by byte offset: complete lines only, each position tied to its file
+// by inode and a fingerprint of its first bytes. Survives rename rotation (finishes the old file
+// first), copytruncate (reads the unread rest from the copy, wherever rotation has moved it),
+// delete-and-recreate, and a restart after rotations (start-up.ts). What it cannot read, it reports.
+import { stat } from 'node:fs/promises';
+import { CLOCK_SLACK_MS, idOf, listGenerations, sameFile, startsWith, type Generation } from './generations.ts';
+import { OpenFile, openFile, type FileEvents } from './open-file.ts';
+import type { Checkpoint, Gap, Known, Position } from './position.ts';
+import { FINGERPRINT_BYTES, fingerprintOf, openStream, readLines } from './read-lines.ts';
+import { legacyStart, startFromCheckpoint } from './start-up.ts';
 
-export interface Position {
-  fingerprint: string;
-  fpLen: number;
-  path: string;
-  offset: number;
-  lines: number;
-  replaces?: string;
-}
+export type { Position } from './position.ts';
 
 export interface FollowerEvents {
-  /** Lines in order, with the position just after the last of them. Called synchronously. */
+  /** Lines in order, with the position just after the last of them (none: a checkpoint). Synchronous. */
   lines(lines: string[], at: Position): void;
-  /** Something an operator should know: rotation seen, lines that could not be recovered. */
+  /** Something an operator should know: rotation seen, a line cut. */
   note(level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>): void;
+  /** Lines that could not be read; a position is always handed over after it. */
+  gap(gap: Gap): void;
 }
 
 export interface FollowerOptions {
   /** Where the saved position of the file starting with these bytes is, if any. */
   find(head: Buffer): Known | undefined;
+  /** The path's checkpoint from the last run; none on a first start. */
+  checkpoint?: Checkpoint | undefined;
   readBytes?: number;
   /** A line longer than this is cut, so one endless line cannot eat memory. */
   maxLine?: number;
@@ -33,91 +32,60 @@ export interface FollowerOptions {
   drainMs?: number;
 }
 
-interface Open {
-  fh: FileHandle;
-  ino: number;
-  fingerprint: string;
-  fpLen: number;
-  previous?: string;
-  offset: number;
-  carry: Buffer;
-  lines: number;
-  lastSize: number;
-}
-
-/** Rotated generations that exist, newest first (`.0` and `.1` before `.2` ... `.9`). */
-export function generations(path: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i <= 9; i++) out.push(`${path}.${i}`, `${path}.${i}.gz`);
-  return out.filter((p) => existsSync(p));
-}
-
 /** A rotated-away file kept open a little longer: syslog writes to it until it is told to reopen. */
 interface Draining {
-  file: Open;
+  file: OpenFile;
   until: number;
 }
 
+/** How many files read in this run are remembered (their positions may not be committed yet). */
+const SEEN_MAX = 256;
+
 export class Follower {
-  private cur: Open | undefined;
+  /** When serve first followed this path: generations written since then are ours to read. */
+  readonly since: number;
+  private cur: OpenFile | undefined;
   private draining: Draining[] = [];
+  private readonly seen = new Map<string, { fpLen: number; offset: number; lines: number }>();
+  private absentSaid = false;
   private readonly drainMs: number;
-  private readonly readBytes: number;
-  private readonly maxLine: number;
+  private readonly limits;
+  private readonly fileEvents: FileEvents;
 
   constructor(readonly path: string, private readonly opts: FollowerOptions, private readonly on: FollowerEvents) {
-    this.readBytes = opts.readBytes ?? 1 << 20;
-    this.maxLine = opts.maxLine ?? 1 << 20;
+    this.limits = { readBytes: opts.readBytes ?? 1 << 20, maxLine: opts.maxLine ?? 1 << 20 };
     this.drainMs = opts.drainMs ?? 5000;
+    this.since = opts.checkpoint?.since ?? Date.now();
+    this.fileEvents = { lines: (lines, f) => this.emit(lines, this.positionOf(f)), note: (l, m, f) => on.note(l, m, f) };
   }
 
-  /**
-   * Catch up with what was rotated while we were stopped: the newest generation that holds a
-   * saved position is read from there, and every newer generation (never seen) from its
-   * start; then the live file is opened. With no known generation (a first start), history
-   * is left to `import`.
-   */
+  /** Catch up with what was written while we were stopped (start-up.ts), then open the live file. */
   async start(): Promise<void> {
-    const gens = generations(this.path);
-    let newestKnown = -1;
-    for (let i = 0; i < gens.length && newestKnown < 0; i++) {
-      const head = await readHead(gens[i]!).catch(() => undefined);
-      if (head && head.length > 0 && this.opts.find(head)) newestKnown = i;
-    }
-    for (let i = newestKnown; i >= 0; i--) await this.readGeneration(gens[i]!);
-    await this.reopen(false);
-  }
-
-  /** Reads a finished (rotated) file from its saved position, or from its start. */
-  private async readGeneration(gen: string): Promise<void> {
-    const head = await readHead(gen).catch(() => undefined);
-    if (!head || head.length === 0) return;
-    const known = this.opts.find(head);
-    const fp = { fingerprint: fingerprintOf(head), fpLen: Math.min(head.length, FINGERPRINT_BYTES) };
-    let n = 0;
-    for await (const chunk of readLines(await openStream(gen), known?.offset ?? 0)) {
-      n += chunk.lines.length;
-      this.on.lines(chunk.lines, { ...fp, path: gen, offset: chunk.end, lines: n, ...(known ? { replaces: known.fingerprint } : {}) });
-    }
-    if (n > 0) this.on.note('info', 'caught up from a rotated generation', { file: gen, lines: n });
+    const files = await listGenerations(this.path, true);
+    if (this.opts.checkpoint) await startFromCheckpoint(this, files, this.opts.checkpoint);
+    else await legacyStart(this, files);
+    await this.openLive(false);
   }
 
   /** One look at the file: read what is new, handle rotation. True when lines were read. */
   async poll(): Promise<boolean> {
-    const drained = await this.drain(false);
+    const drained = await this.drain(false, true);
     if (!this.cur) {
-      await this.reopen(false);
+      await this.openLive(false);
       if (!this.cur) return drained;
     }
     const o = this.cur;
-    const size = (await o.fh.stat()).size;
-    // copytruncate: the size went down, or the file already grew past us again with new
-    // content, which its first bytes give away.
-    if (size < o.offset + o.carry.length || !(await this.sameHead(o))) return this.truncated();
+    const size = await o.size();
+    // copytruncate: the size went down, or the file already grew past us again with new content,
+    // which its first bytes give away.
+    if (size < o.readTo || !(await o.sameHead())) return this.truncated();
+    // The first bytes of a file we saw empty: anything rotated away before them is older (a copy
+    // of this file's first content, when it was copytruncated before we read a byte).
+    if (o.fpLen === 0 && size > 0) await this.catchUp();
     const st = await stat(this.path).catch(() => undefined);
-    const grew = size > o.offset + o.carry.length;
-    if (grew) await this.readNew(o, size, false);
-    if (st && st.ino !== o.ino) {
+    const grew = size > o.readTo;
+    if (grew && !(await o.read(size, false))) return this.truncated();
+    if (st && !sameFile(idOf(st), o.id)) {
       // Renamed away (or deleted and recreated): switch once the old file has stopped growing
       // for a poll, but keep reading it for a while: syslog writes to it until its HUP.
       if (!grew && size === o.lastSize) {
@@ -129,37 +97,119 @@ export class Follower {
     return grew || drained;
   }
 
+  /** Stops: complete lines still unread in open files are handed over, nothing is finished. */
   async close(): Promise<void> {
-    await this.drain(true);
-    await this.cur?.fh.close().catch(() => undefined);
+    await this.drain(true, false);
+    await this.cur?.close();
     this.cur = undefined;
   }
 
-  /** The old file goes to the draining list; generations rotated past it meanwhile are read. */
-  private async switchAfterRename(old: Open): Promise<void> {
+  /** SIGHUP: look at the path afresh; a file that is no longer there is drained. */
+  async reopenOnSignal(): Promise<void> {
+    const st = await stat(this.path).catch(() => undefined);
+    if (this.cur && st && sameFile(idOf(st), this.cur.id)) return;
+    if (this.cur) {
+      await this.cur.read(await this.cur.size(), false);
+      this.draining.push({ file: this.cur, until: Date.now() + this.drainMs });
+      this.cur = undefined;
+    }
+    await this.openLive(true);
+  }
+
+  /** The saved (or, in this run, reached) position of the content starting with `head`: the longest match. */
+  known(head: Buffer): Known | undefined {
+    let best = head.length > 0 ? this.opts.find(head) : undefined;
+    for (const [key, s] of this.seen) {
+      if (s.fpLen === 0 || s.fpLen > head.length || (best && (best.fpLen ?? 0) > s.fpLen)) continue;
+      if (!startsWith(head, key, s.fpLen)) continue;
+      if (!best || (best.fpLen ?? 0) < s.fpLen || best.offset <= s.offset) best = { fingerprint: key, ...s };
+    }
+    return best;
+  }
+
+  gap(g: Omit<Gap, 'path'>): void {
+    this.on.gap({ path: this.path, ...g });
+  }
+
+  note(level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>): void {
+    this.on.note(level, msg, fields);
+  }
+
+  /**
+   * Reads a rotated generation from a saved position (or its start); returns the lines read. A
+   * plain one is kept open and drained like a renamed file, for late lines.
+   */
+  async readRotated(g: Generation, from: Known | undefined): Promise<number> {
+    const offset = from?.offset ?? 0;
+    if (!g.gz) {
+      const o = await openFile(g.path);
+      if (!o || !sameFile(o.id, g)) return (await o?.fh.close(), 0); // rotated on meanwhile: the next look finds it
+      if (o.size < offset) this.shorter(g.path, offset, o.size, from?.lines ?? 0);
+      const f = OpenFile.of(o, g.path, { offset: Math.min(offset, o.size), lines: from?.lines ?? 0, previous: from?.fingerprint }, this.limits, this.fileEvents);
+      await f.read(o.size, false);
+      this.draining.push({ file: f, until: Date.now() + this.drainMs });
+      return f.lines - (from?.lines ?? 0);
+    }
+    const fp = { fingerprint: fingerprintOf(g.head), fpLen: Math.min(g.head.length, FINGERPRINT_BYTES) };
+    const replaces = from && from.fingerprint !== fp.fingerprint ? { replaces: from.fingerprint } : {};
+    const length = { bytes: 0 };
+    let n = from?.lines ?? 0;
+    try {
+      for await (const chunk of readLines(await openStream(g.path), offset, length)) {
+        n += chunk.lines.length;
+        this.emit(chunk.lines, { ...fp, path: g.path, offset: chunk.end, lines: n, ...replaces });
+      }
+    } catch (e) {
+      // A .gz still being written: the lines before the damage are in; its plain twin or the next look has the rest.
+      this.note('warn', 'could not read a compressed generation to its end', { file: g.path, error: (e as Error).message });
+      return n - (from?.lines ?? 0);
+    }
+    if (length.bytes < offset) this.shorter(g.path, offset, length.bytes, from?.lines ?? 0);
+    if (n > (from?.lines ?? 0)) this.note('info', 'caught up from a rotated generation', { file: g.path, lines: n - (from?.lines ?? 0) });
+    return n - (from?.lines ?? 0);
+  }
+
+  private shorter(file: string, offset: number, size: number, linesRead: number): void {
+    this.gap({ file, reason: 'shorter', bytes: offset - size, linesRead, did: 'read on from its current end' });
+  }
+
+  /**
+   * Reads the rotated generations this run has no record of and that were written since serve
+   * first followed the path: files rotated past us between two looks. Open files are skipped.
+   */
+  private async catchUp(): Promise<void> {
+    for (const g of await listGenerations(this.path, false)) {
+      if (g.head.length === 0 || g.mtimeMs < this.since - CLOCK_SLACK_MS || this.isOpen(g) || this.known(g.head)) continue;
+      await this.readRotated(g, undefined);
+    }
+  }
+
+  /** A file we are reading through a descriptor, or a compressed copy of one. */
+  private isOpen(g: Generation): boolean {
+    const open = [...(this.cur ? [this.cur] : []), ...this.draining.map((d) => d.file)];
+    return open.some((f) => (!g.gz && sameFile(g, f.id)) || startsWith(g.head, f.fingerprint, f.fpLen));
+  }
+
+  /** The old file goes to the draining list; the new one is opened (after what was rotated between). */
+  private async switchAfterRename(old: OpenFile): Promise<void> {
     this.draining.push({ file: old, until: Date.now() + this.drainMs });
     this.cur = undefined;
-    // Two rotations between two looks: the files between the old one and the new one.
-    const gens = generations(this.path).filter((g) => !g.endsWith('.gz'));
-    const inodes = await Promise.all(gens.map((g) => stat(g).then((s) => s.ino).catch(() => -1)));
-    const at = inodes.indexOf(old.ino);
-    for (let i = at - 1; i >= 0; i--) await this.readGeneration(gens[i]!);
-    await this.reopen(true);
+    await this.openLive(true);
   }
 
-  /** Reads late lines of rotated-away files; closes them after their time (or all, at the end). */
-  private async drain(all: boolean): Promise<boolean> {
+  /** Reads late lines of rotated-away files; finishes them after their time (or all, at the end). */
+  private async drain(all: boolean, finish: boolean): Promise<boolean> {
     let read = false;
     const keep: Draining[] = [];
     for (const d of this.draining) {
-      const size = (await d.file.fh.stat()).size;
-      if (size > d.file.offset + d.file.carry.length) {
-        await this.readNew(d.file, size, false);
+      const size = await d.file.size();
+      if (size > d.file.readTo) {
+        if (!(await d.file.read(size, false))) d.until = 0; // rewritten after rotation: nothing more of ours in it
         read = true;
       }
       if (all || Date.now() >= d.until) {
-        await this.finish(d.file);
-        await d.file.fh.close().catch(() => undefined);
+        if (finish && d.until > 0) await d.file.read(size, true);
+        await d.file.close();
       } else {
         keep.push(d);
       }
@@ -168,143 +218,73 @@ export class Follower {
     return read;
   }
 
-  /** Do the file's first bytes still match the fingerprint it was opened with? */
-  private async sameHead(o: Open): Promise<boolean> {
-    if (o.fpLen === 0) return true;
-    const head = Buffer.alloc(o.fpLen);
-    const { bytesRead } = await o.fh.read(head, 0, o.fpLen, 0);
-    return bytesRead === o.fpLen && fingerprintOf(head) === o.fingerprint;
-  }
-
-  /** SIGHUP: forget the open file and look at the path afresh. */
-  async reopenOnSignal(): Promise<void> {
-    if (this.cur) {
-      await this.readNew(this.cur, (await this.cur.fh.stat()).size, false);
-      this.draining.push({ file: this.cur, until: Date.now() + this.drainMs });
-      this.cur = undefined;
+  /** Opens the live file at its saved position (or its start) and names it in the checkpoint. */
+  private async openLive(rotated: boolean): Promise<void> {
+    const o = await openFile(this.path);
+    if (!o) {
+      // Not there (yet): the checkpoint says so once; the next poll looks again.
+      if (!this.absentSaid) this.emit([], { fingerprint: '', fpLen: 0, path: this.path, offset: 0, lines: 0, live: true, absent: true });
+      this.absentSaid = true;
+      return;
     }
-    await this.reopen(false);
-  }
-
-  private async reopen(rotated: boolean): Promise<void> {
-    await this.cur?.fh.close().catch(() => undefined);
-    this.cur = undefined;
-    let fh: FileHandle;
-    try {
-      fh = await open(this.path, 'r');
-    } catch {
-      return; // not there (yet): look again at the next poll
-    }
-    const st = await fh.stat();
-    const head = Buffer.alloc(Math.min(FINGERPRINT_BYTES, st.size));
-    await fh.read(head, 0, head.length, 0);
-    const known = head.length > 0 ? this.opts.find(head) : undefined;
-    const offset = known && known.offset <= st.size ? known.offset : 0;
-    this.cur = {
-      fh, ino: st.ino, fingerprint: fingerprintOf(head), fpLen: head.length, offset, carry: Buffer.alloc(0), lines: 0,
-      lastSize: st.size, ...(known ? { previous: known.fingerprint } : {}),
-    };
-    if (rotated) this.on.note('info', 'following the new file after rotation', { file: this.path });
-    if (st.size > offset) await this.readNew(this.cur, st.size, false);
-  }
-
-  /** Reads [offset + carry, size), hands over complete lines; at the end of a finished file the rest too. */
-  private async readNew(o: Open, size: number, final: boolean): Promise<void> {
-    let pos = o.offset + o.carry.length;
-    while (pos < size) {
-      const buf = Buffer.alloc(Math.min(this.readBytes, size - pos));
-      const { bytesRead } = await o.fh.read(buf, 0, buf.length, pos);
-      if (bytesRead === 0) break;
-      pos += bytesRead;
-      if (o.fpLen < FINGERPRINT_BYTES) await this.lengthenFingerprint(o, pos);
-      this.consume(o, Buffer.concat([o.carry, buf.subarray(0, bytesRead)]));
-    }
-    if (final && o.carry.length > 0) {
-      // The old file is finished: its unterminated last line is complete.
-      const last = o.carry;
-      o.carry = Buffer.alloc(0);
-      this.emit(o, [last.toString('utf8')], last.length);
-    }
-  }
-
-  private consume(o: Open, buf: Buffer): void {
-    const lines: string[] = [];
-    let start = 0;
-    let nl = buf.indexOf(10);
-    while (nl >= 0) {
-      let end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
-      if (end - start > this.maxLine) {
-        end = start + this.maxLine;
-        this.on.note('warn', 'cut a line longer than the limit', { file: this.path, limit: this.maxLine });
-      }
-      lines.push(buf.toString('utf8', start, end));
-      start = nl + 1;
-      nl = buf.indexOf(10, start);
-    }
-    o.carry = Buffer.from(buf.subarray(start));
-    let consumed = start;
-    if (o.carry.length > this.maxLine) {
-      lines.push(o.carry.toString('utf8', 0, this.maxLine));
-      consumed += o.carry.length;
-      o.carry = Buffer.alloc(0);
-      this.on.note('warn', 'cut a line longer than the limit', { file: this.path, limit: this.maxLine });
-    }
-    if (lines.length > 0) this.emit(o, lines, consumed);
-  }
-
-  private emit(o: Open, lines: string[], bytes: number): void {
-    o.offset += bytes;
-    o.lines += lines.length;
-    this.on.lines(lines, {
-      fingerprint: o.fingerprint, fpLen: o.fpLen, path: this.path, offset: o.offset, lines: o.lines,
-      ...(o.previous !== undefined ? { replaces: o.previous } : {}),
-    });
-  }
-
-  /** A file opened while shorter than the fingerprint length gets a longer fingerprint as it grows. */
-  private async lengthenFingerprint(o: Open, readUpTo: number): Promise<void> {
-    const len = Math.min(FINGERPRINT_BYTES, readUpTo);
-    if (len <= o.fpLen) return;
-    const head = Buffer.alloc(len);
-    await o.fh.read(head, 0, len, 0);
-    o.previous ??= o.fingerprint;
-    o.fingerprint = fingerprintOf(head);
-    o.fpLen = len;
-  }
-
-  private async finish(o: Open): Promise<void> {
-    const size = (await o.fh.stat()).size;
-    await this.readNew(o, size, true);
+    this.absentSaid = false;
+    const k = this.known(o.head);
+    // A file we know nothing of: whatever was rotated away before it is older, and read first.
+    if (!k) await this.catchUp();
+    if (k && k.offset > o.size) this.shorter(this.path, k.offset, o.size, k.lines ?? 0);
+    const at = { offset: Math.min(k?.offset ?? 0, o.size), lines: k?.lines ?? 0, previous: k?.fingerprint };
+    const f = (this.cur = OpenFile.of(o, this.path, at, this.limits, this.fileEvents));
+    if (rotated) this.note('info', 'following the new file after rotation', { file: this.path });
+    this.emit([], this.positionOf(f));
+    if (o.size > f.offset && !(await f.read(o.size, false))) await this.truncated();
   }
 
   /**
    * copytruncate: the unread rest is in the copy, normally `.1`; when we were far behind it may
-   * have been rotated further, so every plain generation is searched for our fingerprint, and
-   * the generations newer than it (never seen) are read whole.
+   * have been rotated further or compressed, so every generation is searched for our first bytes.
+   * The generations written after it are then read, and the file itself from its start.
    */
   private async truncated(): Promise<boolean> {
     const o = this.cur!;
-    const gens = generations(this.path).filter((g) => !g.endsWith('.gz'));
-    let recovered = 0;
-    for (let i = 0; i < gens.length; i++) {
-      const head = await readHead(gens[i]!).catch(() => undefined);
-      if (!head || fingerprintOf(head.subarray(0, o.fpLen)) !== o.fingerprint) continue;
-      const fh = await open(gens[i]!, 'r');
-      try {
-        const saved = o.fh;
-        o.fh = fh;
-        const before = o.lines;
-        await this.readNew(o, (await fh.stat()).size, true);
-        recovered = o.lines - before;
-        o.fh = saved;
-      } finally {
-        await fh.close();
-      }
-      for (let j = i - 1; j >= 0; j--) await this.readGeneration(gens[j]!);
+    this.cur = undefined;
+    let recovered = -1;
+    for (const g of await listGenerations(this.path, false)) {
+      if (!startsWith(g.head, o.fingerprint, o.fpLen) || this.isOpen(g)) continue;
+      recovered = await this.readCopy(o, g);
       break;
     }
-    this.on.note(recovered > 0 ? 'info' : 'warn', 'file was truncated (copytruncate)', { file: this.path, recoveredFromCopy: recovered });
-    await this.reopen(true);
+    await o.close();
+    if (recovered >= 0) this.note('info', 'file was truncated (copytruncate)', { file: this.path, recoveredFromCopy: recovered });
+    else this.gap({ file: this.path, reason: 'truncated', bytes: Math.max(0, o.lastSize - o.offset), linesRead: o.lines, did: 'read the file again from its start' });
+    await this.openLive(true);
     return true;
+  }
+
+  /** The rest of a truncated file's content, from the copy a copytruncate made of it. */
+  private async readCopy(o: OpenFile, g: Generation): Promise<number> {
+    if (g.gz) return this.readRotated(g, { fingerprint: o.key, offset: o.offset, fpLen: o.fpLen, lines: o.lines });
+    const c = await openFile(g.path);
+    if (!c) return 0;
+    const copy = o.continueIn(c, g.path);
+    await copy.read(c.size, true);
+    await copy.close();
+    return copy.lines - o.lines;
+  }
+
+  private positionOf(f: OpenFile): Position {
+    return {
+      fingerprint: f.key, fpLen: f.fpLen, path: f.path, offset: f.offset, lines: f.lines, ...f.id, size: f.lastSize,
+      ...(f.previous !== undefined ? { replaces: f.previous } : {}), ...(f === this.cur ? { live: true } : {}),
+    };
+  }
+
+  private emit(lines: string[], at: Position): void {
+    if (!at.absent) {
+      if (at.replaces !== undefined) this.seen.delete(at.replaces);
+      this.seen.delete(at.fingerprint); // re-inserted last: the map keeps the most recent files
+      this.seen.set(at.fingerprint, { fpLen: at.fpLen, offset: at.offset, lines: at.lines });
+      if (this.seen.size > SEEN_MAX) this.seen.delete(this.seen.keys().next().value!);
+    }
+    this.on.lines(lines, at);
   }
 }

@@ -53,9 +53,10 @@ export async function readHead(path: string): Promise<Buffer> {
 /**
  * Yields complete lines in chunks, skipping the first `skip` bytes (a saved position, which
  * is always at a line end). An unterminated last line is yielded too: import takes a file as
- * it is; the live follower does its own reading and waits for the newline.
+ * it is; the live follower does its own reading and waits for the newline. `seen.bytes` ends
+ * as the stream's length.
  */
-export async function* readLines(stream: Readable, skip = 0): AsyncGenerator<LineChunk> {
+export async function* readLines(stream: Readable, skip = 0, seen?: { bytes: number }): AsyncGenerator<LineChunk> {
   let offset = 0; // stream offset of the next byte to arrive
   let carry: Buffer | undefined;
   let carryStart = 0;
@@ -63,6 +64,8 @@ export async function* readLines(stream: Readable, skip = 0): AsyncGenerator<Lin
     let buf = data;
     let bufStart = offset;
     offset += data.length;
+    // How long the stream was, for a caller that must notice one shorter than its saved position.
+    if (seen) seen.bytes = offset;
     if (bufStart < skip) {
       const drop = Math.min(skip - bufStart, buf.length);
       buf = buf.subarray(drop);

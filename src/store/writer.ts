@@ -5,6 +5,7 @@ import { classify } from '../correlate/causes.ts';
 import { domainOf, toRecord, type Judge } from '../correlate/record.ts';
 import type { Drained } from '../correlate/tracker.ts';
 import type { Trace } from '../correlate/trace.ts';
+import type { Gap, Position } from '../sources/position.ts';
 import type { Db } from './db.ts';
 
 export interface LineCounts {
@@ -14,14 +15,12 @@ export interface LineCounts {
   other: number;
 }
 
-export interface SourcePosition {
-  fingerprint: string;
-  fpLen: number;
-  path: string;
-  offset: number;
-  lines: number;
-  /** A shorter fingerprint of the same file, from before it grew: its row is replaced. */
-  replaces?: string;
+/** A file's read position as the follower (or import) reached it, with what serve commits along. */
+export interface SourcePosition extends Omit<Position, 'live' | 'absent'> {
+  /** serve: this is the live file of a followed path (`absent`: the path has no file; no position is written). */
+  checkpoint?: { path: string; since: number; absent?: boolean };
+  /** serve: lines a follower could not read, recorded with this position. */
+  gaps?: Gap[];
 }
 
 export interface Batch {
@@ -77,6 +76,10 @@ export class Writer {
       source: db.prepare(`INSERT INTO sources (fingerprint, fp_len, path, offset, lines, updated_at) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT (fingerprint) DO UPDATE SET fp_len = excluded.fp_len, path = excluded.path, offset = excluded.offset,
         lines = excluded.lines, updated_at = excluded.updated_at`),
+      identity: db.prepare(`UPDATE sources SET dev = ?, ino = ?, birth_ms = ?, size = ? WHERE fingerprint = ?`),
+      checkpoint: db.prepare(`INSERT INTO follow_checkpoints (path, source, since, looked_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (path) DO UPDATE SET source = excluded.source, looked_at = excluded.looked_at`),
+      gap: db.prepare('INSERT INTO follower_gaps (at, path, file, reason, bytes, lines_read, did) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     };
     this.samples = (db.prepare('SELECT count(*) AS n FROM unknown_samples').get() as { n: number }).n;
   }
@@ -112,8 +115,13 @@ export class Writer {
       s.unflag.run(d);
     }
     for (const p of b.sources) {
-      if (p.replaces !== undefined && p.replaces !== p.fingerprint) s.delSource.run(p.replaces);
-      s.source.run(p.fingerprint, p.fpLen, p.path, p.offset, p.lines, Date.now());
+      if (!p.checkpoint?.absent) {
+        if (p.replaces !== undefined && p.replaces !== p.fingerprint) s.delSource.run(p.replaces);
+        s.source.run(p.fingerprint, p.fpLen, p.path, p.offset, p.lines, Date.now());
+        if (p.ino !== undefined) s.identity.run(p.dev ?? null, p.ino, p.birthMs ?? null, p.size ?? null, p.fingerprint);
+      }
+      if (p.checkpoint) s.checkpoint.run(p.checkpoint.path, p.checkpoint.absent ? null : p.fingerprint, p.checkpoint.since, Date.now());
+      for (const g of p.gaps ?? []) s.gap.run(Date.now(), g.path, g.file, g.reason, g.bytes, g.linesRead, g.did);
     }
   }
 

@@ -1,59 +1,23 @@
 // The follower against real files: partial lines, rename rotation, copytruncate, delete and
 // recreate, rotation while stopped (.1 and .1.gz), and an endless line. The ground truth is
 // what the test wrote; positions are kept the way the store keeps them (fingerprint prefix).
-import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { appendFileSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync, copyFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Follower, type Position } from '../../src/sources/follower.ts';
-import { fingerprintOf } from '../../src/sources/read-lines.ts';
-import type { Known } from '../../src/store/positions.ts';
+import type { Follower } from '../../src/sources/follower.ts';
+import { block, expected, FollowFiles, line } from './lib/follow-files.ts';
 
-/** A position store with the store's matching rule: longest fingerprint that is a prefix. */
-class Positions {
-  rows = new Map<string, { fpLen: number; offset: number }>();
-  find = (head: Buffer): Known | undefined => {
-    let best: { fp: string; fpLen: number; offset: number } | undefined;
-    for (const [fp, r] of this.rows) {
-      if (r.fpLen > head.length || (best && best.fpLen >= r.fpLen)) continue;
-      if (fingerprintOf(head.subarray(0, r.fpLen)) === fp) best = { fp, ...r };
-    }
-    return best ? { fingerprint: best.fp, offset: best.offset } : undefined;
-  };
-  save(at: Position): void {
-    if (at.replaces !== undefined && at.replaces !== at.fingerprint) this.rows.delete(at.replaces);
-    this.rows.set(at.fingerprint, { fpLen: at.fpLen, offset: at.offset });
-  }
-}
-
-let dir: string;
+let files: FollowFiles;
 let log: string;
 let got: string[];
-let positions: Positions;
-const notes: string[] = [];
+let notes: string[];
 
-function follower(): Follower {
-  return new Follower(log, { find: positions.find, maxLine: 4096 }, {
-    lines: (lines, at) => {
-      got.push(...lines);
-      positions.save(at);
-    },
-    note: (_level, msg) => notes.push(msg),
-  });
-}
-
-const line = (i: number) => `Nov 27 18:00:${String(i % 60).padStart(2, '0')} mx1 postfix/qmgr[1]: ABCDE${String(i).padStart(5, '0')}: removed`;
-const block = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => line(from + k) + '\n').join('');
-const expected = (n: number) => Array.from({ length: n }, (_, i) => line(i));
+const follower = (): Follower => files.follower();
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'bw-follow-'));
-  log = join(dir, 'mail.log');
-  got = [];
-  positions = new Positions();
-  notes.length = 0;
-  return () => rmSync(dir, { recursive: true, force: true });
+  files = new FollowFiles();
+  ({ log, got, notes } = files);
+  return () => files.remove();
 });
 
 describe('follower', () => {
