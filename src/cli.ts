@@ -6,12 +6,14 @@ import { NetworkList } from './correlate/networks.ts';
 import { Ingest } from './ingest/ingest.ts';
 import { importFile } from './ingest/import-files.ts';
 import { formatReport } from './cli/format-report.ts';
+import { formatMessage } from './cli/format-messages.ts';
 import { parseTime } from './cli/time.ts';
 import { registerServe } from './cli/serve-command.ts';
 import { registerAdvise } from './cli/advise-command.ts';
 import { registerDigest } from './cli/digest-command.ts';
 import { registerAudit } from './cli/audit-command.ts';
 import { summarize } from './report/summary.ts';
+import { terminalJson, visible } from './report/terminal-text.ts';
 import { defaultDbPath, openDb } from './store/db.ts';
 import { refreshRollups } from './store/rollups.ts';
 import { listMessages, resolvePeriod } from './store/queries.ts';
@@ -70,7 +72,7 @@ program
     for (const p of paths) {
       const r = await importFile(db, ingest, p, {
         year: opts.year,
-        onProgress: tty ? (path, n) => process.stderr.write(`\r${path}: ${n} lines`) : undefined,
+        onProgress: tty ? (path, n) => process.stderr.write(`\r${visible(path)}: ${n} lines`) : undefined,
       });
       if (r.skippedBytes > 0) skipped++;
       if (tty) process.stderr.write('\r\x1b[K');
@@ -99,7 +101,7 @@ program
     const db = openDb(opts.db);
     const s = summarize(db, from, to);
     db.close();
-    console.log(opts.json ? JSON.stringify(s) : formatReport(s));
+    console.log(opts.json ? terminalJson(s) : formatReport(s));
   });
 
 program
@@ -116,15 +118,10 @@ program
     const p = resolvePeriod(db, from, to);
     for (const m of listMessages(db, p, { backscatter: opts.backscatter })) {
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(m)}\n`);
+        process.stdout.write(`${terminalJson(m)}\n`);
         continue;
       }
-      const who = m.client_ip ? `${m.client_name ?? 'unknown'}[${m.client_ip}]` : m.origin;
-      process.stdout.write(
-        `${m.received_at} ${m.host} ${m.queue_id} ${m.outcome}${m.backscatter ? ' BACKSCATTER' : ''} from <${m.sender ?? '?'}> via ${who}\n` +
-          m.recipients.map((r) => `    ${r.status.padEnd(9)} <${r.address}>${r.cause ? ` ${r.cause}: ${r.reason ?? ''}` : ''}\n`).join('') +
-          (m.ndr ? `    NDR ${m.ndr.queue_id} to <${m.ndr.to ?? ''}>: ${m.ndr.fate}\n` : ''),
-      );
+      process.stdout.write(formatMessage(m));
     }
     db.close();
   });
@@ -135,6 +132,6 @@ registerDigest(program);
 registerAudit(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
-  process.stderr.write(`bouncewatch: ${(e as Error).message}\n`);
+  process.stderr.write(`bouncewatch: ${visible((e as Error).message)}\n`);
   process.exit(1);
 });

@@ -1,8 +1,9 @@
 // `bouncewatch advise`: the recommended config changes for the period, ranked by the NDRs
-// they would have prevented, as text for a terminal or as JSON.
+// they would have prevented, as text for a terminal (strings from the logs made visible) or as JSON.
 import type { Command } from 'commander';
 import { recommend } from '../advise/recommend.ts';
 import type { Recommendation } from '../advise/types.ts';
+import { terminalJson, visibleLines } from '../report/terminal-text.ts';
 import { defaultDbPath, openDb } from '../store/db.ts';
 import { resolvePeriod } from '../store/queries.ts';
 import { parseTime } from './time.ts';
@@ -20,7 +21,8 @@ function text(r: Recommendation, i: number): string {
   for (const x of e.examples) lines.push(`   e.g. ${x.host} ${x.queue_id} <${x.recipient}>: ${x.reason}`);
   lines.push('   change:', ...r.change.split('\n').map((l) => `     ${l}`));
   lines.push(`   why: ${r.rationale}`, `   read: ${r.docs.join('; ')}`);
-  return lines.join('\n');
+  // Examples, domains, relays and aliases (in the change too) come from the logs.
+  return visibleLines(lines);
 }
 
 export function registerAdvise(program: Command): void {
@@ -37,7 +39,7 @@ export function registerAdvise(program: Command): void {
       const items = recommend(db, p);
       db.close();
       if (opts.json) {
-        console.log(JSON.stringify({ from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), items }));
+        console.log(terminalJson({ from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), items }));
         return;
       }
       if (items.length === 0) {

@@ -8,6 +8,7 @@ import { formatAudit } from '../advise/audit/format.ts';
 import { collectFromPath } from '../advise/audit/run-mta.ts';
 import { defaultDbPath, openDb, type Db } from '../store/db.ts';
 import { resolvePeriod } from '../store/queries.ts';
+import { terminalJson, visible } from '../report/terminal-text.ts';
 import { parseTime } from './time.ts';
 
 interface Opts {
@@ -99,8 +100,8 @@ export function registerAudit(program: Command): void {
       else if (since !== undefined) notes.push('--since: no database, so no evidence period');
       try {
         const out = audit(input);
-        for (const n of [...notes, ...out.notes]) process.stderr.write(`audit: note: ${n}\n`);
-        console.log(opts.json ? JSON.stringify(out.result) : formatAudit(out.result));
+        for (const n of [...notes, ...out.notes]) process.stderr.write(`audit: note: ${visible(n)}\n`);
+        console.log(opts.json ? terminalJson(out.result) : formatAudit(out.result));
       } finally {
         db?.close();
       }

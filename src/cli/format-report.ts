@@ -1,5 +1,6 @@
 // The human text of `bouncewatch report`: what a postmaster reads first.
 import type { Summary } from '../report/summary.ts';
+import { visibleLines } from '../report/terminal-text.ts';
 
 const pct = (n: number, of: number) => (of === 0 ? '-' : `${((100 * n) / of).toFixed(1)}%`);
 
@@ -37,5 +38,5 @@ export function formatReport(s: Summary): string {
     out.push('');
     out.push('  No accept-then-bounce in this period.');
   }
-  return out.join('\n');
+  return visibleLines(out);
 }

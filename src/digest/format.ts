@@ -1,17 +1,11 @@
 // How the digest writes things: strings from the logs escaped (they were written by
 // strangers: never markup, never terminal control), times, and plain-text tables that fit
 // a terminal mail client in 78 characters.
+import { visible } from '../report/terminal-text.ts';
 import type { Period } from '../store/queries.ts';
 
-// C0/C1 controls (an ESC would drive the reader's terminal), and the bidi and zero-width
-// controls that can make a string look like a different one.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/gu;
-
-/** Shows invisible and control characters as \u{...} so what is there can be seen. */
-export function visible(s: string): string {
-  return s.replace(INVISIBLE, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
-}
+// Control characters are made visible by the one helper every human output uses.
+export { visible };
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 

@@ -1,7 +1,8 @@
 // The plain-text part: what a terminal mail client (mutt, mail(1)) or a cron mail shows.
 // Aligned columns in 78 characters; strings from the logs with control characters made visible.
 import { formatChange, formatValue } from './figures.ts';
-import { formatPeriod, isoTime, textBar, textTable, visible, WIDTH, wrap } from './format.ts';
+import { visibleLines } from '../report/terminal-text.ts';
+import { formatPeriod, isoTime, textBar, textTable, WIDTH, wrap } from './format.ts';
 import type { Digest } from './types.ts';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -66,7 +67,7 @@ function advicePart(d: Digest): string[] {
 
 export function renderText(d: Digest): string {
   const lines = [
-    visible(d.subject),
+    d.subject,
     '',
     `This period  ${formatPeriod(d.current)}  (${d.label})`,
     `Before it    ${formatPeriod(d.previous)}`,
@@ -83,5 +84,7 @@ export function renderText(d: Digest): string {
   // Unindented: a long link should not wrap in a mail client, or it stops working.
   if (d.dashboard) lines.push('', 'Dashboard:', d.dashboard);
   lines.push('', '-- ', 'bouncewatch digest');
-  return `${lines.join('\n')}\n`;
+  // Every line made visible, not only the table cells from the logs: a change names relays and
+  // aliases from the logs too. Cells made visible before the layout stay as they are.
+  return `${visibleLines(lines)}\n`;
 }

@@ -1,5 +1,7 @@
 // The audit as text for a terminal: per MTA, findings by severity, each with what is wrong,
 // the exact lines that fix it, and the log evidence for its cause when there is a database.
+// Every line is made visible: examples come from the logs, names from the configuration.
+import { visibleLines } from '../../report/terminal-text.ts';
 import type { AuditEvidence, AuditResult, Finding } from './types.ts';
 
 function wrap(text: string, indent: string, width = 96): string[] {
@@ -54,5 +56,5 @@ export function formatAudit(r: AuditResult): string {
     out.push('');
   }
   out.push(r.evidence_period ? `Evidence period: ${r.evidence_period.from} to ${r.evidence_period.to}.` : 'No database: findings without log evidence (use --db).');
-  return out.join('\n');
+  return visibleLines(out);
 }
