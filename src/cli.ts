@@ -15,6 +15,7 @@ import { registerAudit } from './cli/audit-command.ts';
 import { summarize } from './report/summary.ts';
 import { terminalJson, visible } from './report/terminal-text.ts';
 import { defaultDbPath, openDb } from './store/db.ts';
+import { lockDatabase } from './store/writer-lock.ts';
 import { refreshRollups } from './store/rollups.ts';
 import { listMessages, resolvePeriod } from './store/queries.ts';
 
@@ -61,6 +62,10 @@ program
         throw new Error(`cannot read ${p}`);
       });
     }
+    // One writer at a time: a second import waits for the first; a running serve is named.
+    const lock = await lockDatabase(opts.db, { role: 'import', waitFor: ['import'], onWait: (_h, msg) => process.stderr.write(`bouncewatch: ${msg}\n`) });
+    if (lock.tookOver) process.stderr.write(`bouncewatch: took over the lock of pid ${lock.tookOver.pid}, which is gone\n`);
+    process.once('exit', lock.release);
     const db = openDb(opts.db);
     const started = Date.now();
     const ingest = new Ingest(db, {
@@ -82,9 +87,10 @@ program
     const t = ingest.totals;
     const secs = (Date.now() - started) / 1000;
     db.close();
+    lock.release();
     console.log(
       `imported ${t.total} lines from ${paths.length} file(s) in ${secs.toFixed(1)}s: ${t.mail} mail, ` +
-        `${t.unknown} not understood, ${t.other} other programs` +
+        `${t.unknown} not understood${ingest.futureLines > 0 ? ` (${ingest.futureLines} dated more than a day past this machine's clock)` : ''}, ${t.other} other programs` +
         (skipped > 0 ? `; ${skipped} file(s) were partly imported before, resumed after that` : ''),
     );
   });

@@ -67,6 +67,8 @@ export interface Trace {
   merged?: boolean;
   /** Raw lines not yet written. */
   lines: string[];
+  /** Read back from the spill (see Tracker): its spill rows are deleted at its next write. */
+  fromSpill?: boolean;
 }
 
 export function newTrace(mta: Trace['mta'], host: string, qid: string, at: number): Trace {

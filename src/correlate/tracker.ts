@@ -5,6 +5,7 @@ import type { LineHead, MailEvent } from '../parse/events.ts';
 import { LocalDomains } from './local-domains.ts';
 import { applyChildRcpt, applyOriginRcpt, mergeTrace } from './merge.ts';
 import { classify } from './causes.ts';
+import { Deadlines } from './deadlines.ts';
 import { findRcpt, isOpen, newTrace, type QueueRef, type Rcpt, type Role, type Trace } from './trace.ts';
 
 export interface TrackerOptions {
@@ -14,6 +15,24 @@ export interface TrackerOptions {
   staleMs?: number;
   /** A queue id with only smtpd lines (client went away before queueing) is dropped after this. */
   abandonMs?: number;
+  /**
+   * Open messages kept in memory at most: past it, the least recently active is written out
+   * with its state (spilled) and read back when one of its queue ids shows up again. A stuck
+   * queue or a flood then costs disk, not memory.
+   */
+  maxOpen?: number;
+  /** Where spilled traces are kept; without one, nothing is spilled. */
+  spill?: SpillStore;
+}
+
+/** Traces written out of memory (spilled), kept by the store. */
+export interface SpillStore {
+  /** How many are kept. */
+  readonly size: number;
+  /** The kept trace that holds (host, qid), handed back (no longer counted as kept). */
+  take(host: string, qid: string): Trace | undefined;
+  /** Kept traces whose deadline is at or before `now`, handed back. */
+  due(now: number): Trace[];
 }
 
 export interface RejectRow {
@@ -42,8 +61,18 @@ export interface Drained {
   done: Trace[];
   /** Traces that turned out not to be messages (abandoned): delete their rows. */
   dropped: Trace[];
+  /** Open traces moved out of memory: write them with their state, to be found by queue id and deadline. */
+  spilled: { trace: Trace; deadline: number; qids: string[] }[];
   rejects: RejectRow[];
   learnedDomains: string[];
+  /** The correlator's clock, saved with the batch so a later run goes on with the same one. */
+  clock: Clock;
+}
+
+/** Log time as the correlator trusts it: `now` moves only to a time that two lines in a row reached. */
+export interface Clock {
+  now: number;
+  lastLineAt: number;
 }
 
 type Found = { trace: Trace; ref: QueueRef };
@@ -52,9 +81,12 @@ const MINUTE = 60_000;
 
 export class Tracker {
   private readonly index = new Map<string, Trace>();
-  /** Traces in order of last activity (Map keeps insertion order): oldest first. */
+  /** Every trace in memory, least recently active first (Map keeps insertion order): whom to spill. */
   private readonly activity = new Map<Trace, true>();
-  private readonly closing: Trace[] = [];
+  /** Closed traces by the end of their grace. */
+  private readonly closing = new Deadlines<Trace>();
+  /** Every trace by the time it goes stale (or is abandoned); a deadline only moves later, so an entry is re-filed when it comes up early. */
+  private readonly idle = new Deadlines<Trace>();
   private dirty = new Set<Trace>();
   private done: Trace[] = [];
   private dropped: Trace[] = [];
@@ -62,9 +94,18 @@ export class Tracker {
   private readonly graceMs: number;
   private readonly staleMs: number;
   private readonly abandonMs: number;
-  private lastSweep = 0;
-  /** Latest log time seen. */
+  private readonly maxOpen: number;
+  private readonly spill: SpillStore | undefined;
+  /** Spilled since the last drain, not written yet: found here by queue id. */
+  private readonly pendingSpill = new Map<string, Trace>();
+  /** Spilled since the last drain and not taken back: written at the next commit. */
+  private readonly spilling = new Set<Trace>();
+  /**
+   * Latest log time that two lines in a row reached: one line dated far ahead of its
+   * neighbours (a clock jump, a corrupt date) cannot evict every open message as stale.
+   */
   now = 0;
+  private lastLineAt = 0;
 
   constructor(
     readonly localDomains: LocalDomains = new LocalDomains([]),
@@ -73,24 +114,38 @@ export class Tracker {
     this.graceMs = opts.graceMs ?? 10 * MINUTE;
     this.staleMs = opts.staleMs ?? 7 * 24 * 60 * MINUTE;
     this.abandonMs = opts.abandonMs ?? 60 * MINUTE;
+    this.maxOpen = opts.maxOpen ?? Number.POSITIVE_INFINITY;
+    this.spill = opts.spill;
   }
 
   get size(): number {
     return this.activity.size;
   }
 
-  /** Restores traces saved by an earlier run (their state column). */
-  restore(traces: Trace[]): void {
+  /** Restores traces saved by an earlier run (their state column), and its clock. */
+  restore(traces: Trace[], clock?: Clock): void {
     for (const t of traces) {
       for (const q of t.qids) this.index.set(key(t.host, q.qid), t);
       this.activity.set(t, true);
-      if (t.closedAt !== undefined) this.closing.push(t);
-      this.now = Math.max(this.now, t.lastAt);
+      this.idle.push(this.deadline(t), t);
+      if (t.closedAt !== undefined) this.closing.push(t.closedAt + this.graceMs, t);
+      // A database from before the clock was saved: the newest trace is the best guess.
+      if (!clock) this.now = this.lastLineAt = Math.max(this.now, t.lastAt);
     }
+    if (clock) ({ now: this.now, lastLineAt: this.lastLineAt } = clock);
+    // A database from before spilling, or a lower limit than last time.
+    while (this.activity.size > this.maxOpen) this.spillOne();
   }
 
   handle(mta: Trace['mta'], head: LineHead, ev: MailEvent, line: string): void {
-    if (head.time > this.now) this.now = head.time;
+    const confirmed = head.time < this.lastLineAt ? head.time : this.lastLineAt;
+    this.lastLineAt = head.time;
+    // Evictions happen as log time passes, line by line, never at a batch's end: where a
+    // batch or an import ends must not change which messages a late line still finds.
+    if (confirmed > this.now) {
+      this.now = confirmed;
+      this.sweep(confirmed, false);
+    }
     if (ev.kind === 'reject') return this.onReject(mta, head, ev, line);
     if (ev.kind === 'notification') return this.onNotification(mta, head, ev, line);
     if (ev.kind === 'arrival' && ev.ndrOf !== undefined) {
@@ -104,7 +159,7 @@ export class Tracker {
       case 'client':
         if (primary && ev.origQid !== undefined && this.isOpenId(head.host, ev.origQid)) {
           // XFORWARD re-injection from a filter: this copy is a hop of the original.
-          const parent = this.index.get(key(head.host, ev.origQid))!;
+          const parent = this.lookup(head.host, ev.origQid)!;
           this.link(parent, head.host, ev.qid, 'hop', head.time);
           this.settle(parent, head.time);
           return;
@@ -188,13 +243,25 @@ export class Tracker {
 
   /** Everything written since the last drain; called once per batch by the writer. */
   drain(): Drained {
-    this.sweep(this.now, false);
+    // Spilled traces whose time ran out while on disk: finished (or dropped) as in memory.
+    for (const t of this.spill?.due(this.now) ?? []) this.finish(this.fromStore(t));
+    const spilled: Drained['spilled'] = [];
+    for (const trace of this.spilling) {
+      const qids = trace.qids.map((q) => q.qid).filter((q) => this.pendingSpill.get(key(trace.host, q)) === trace);
+      const deadline = this.spillDeadline(trace);
+      // Its time ran out since it was spilled: finished now, as the sweep would have in memory.
+      if (deadline <= this.now) this.finish(trace);
+      else spilled.push({ trace, deadline, qids });
+    }
+    this.spilling.clear();
+    this.pendingSpill.clear();
     // A trace that changed and then finished in this batch is written once, as finished.
     const done = new Set(this.done);
     const live = [...this.dirty].filter((t) => !t.merged && !done.has(t));
     this.dirty = new Set();
     const out: Drained = {
       live, done: done.size < this.done.length ? [...done] : this.done, dropped: this.dropped, rejects: this.rejects, learnedDomains: this.localDomains.takeLearned(),
+      clock: { now: this.now, lastLineAt: this.lastLineAt }, spilled,
     };
     this.done = [];
     this.dropped = [];
@@ -205,18 +272,100 @@ export class Tracker {
   /** At the end of a stream that will not continue (tests, one-off reports): close out all. */
   flushAll(): Drained {
     this.sweep(Number.POSITIVE_INFINITY, true);
+    for (const t of [...this.spilling]) this.finish(t);
+    this.pendingSpill.clear();
+    for (const t of this.spill?.due(Number.POSITIVE_INFINITY) ?? []) this.finish(this.fromStore(t));
     return this.drain();
+  }
+
+  /**
+   * The trace holding (host, qid): in memory, or brought back from the spill. One whose time
+   * ran out while spilled is finished as it would have been in memory, and not returned.
+   */
+  private lookup(host: string, qid: string): Trace | undefined {
+    const k = key(host, qid);
+    const t = this.index.get(k);
+    if (t || (this.pendingSpill.size === 0 && (this.spill?.size ?? 0) === 0)) return t;
+    const pending = this.pendingSpill.get(k);
+    if (pending) {
+      for (const q of pending.qids) if (this.pendingSpill.get(key(host, q.qid)) === pending) this.pendingSpill.delete(key(host, q.qid));
+      this.spilling.delete(pending);
+    }
+    const back = pending ?? this.spill?.take(host, qid);
+    if (!back) return undefined;
+    const trace = pending ? back : this.fromStore(back);
+    if (this.spillDeadline(trace) <= this.now) {
+      this.finish(trace);
+      return undefined;
+    }
+    for (const q of trace.qids) this.index.set(key(host, q.qid), trace);
+    this.activity.set(trace, true);
+    this.idle.push(this.deadline(trace), trace);
+    if (trace.closedAt !== undefined) this.closing.push(trace.closedAt + this.graceMs, trace);
+    // Written again at the next commit: its spill rows go then.
+    this.dirty.add(trace);
+    while (this.activity.size > this.maxOpen) this.spillOne();
+    return this.index.get(k);
+  }
+
+  /** A trace read back from the store: its spill rows are deleted when it is next written. */
+  private fromStore(t: Trace): Trace {
+    t.fromSpill = true;
+    return t;
+  }
+
+  /**
+   * The deadline heaps keep an entry for every trace that left memory until it comes up: with
+   * traces spilled that would be forever, holding them all. Drop such entries once they are
+   * more than the traces in memory.
+   */
+  private compact(): void {
+    const live = this.activity.size;
+    if (this.idle.size > 2 * live + 1024) this.idle.retain((t) => this.activity.has(t));
+    if (this.closing.size > 2 * live + 1024) this.closing.retain((t, at) => this.activity.has(t) && t.closedAt !== undefined && t.closedAt + this.graceMs === at);
+  }
+
+  /** A spilled trace whose time ran out: as the sweep would have evicted it in memory. */
+  private finish(t: Trace): void {
+    // Never queued (the client went away) and still open: not a message.
+    this.evict(t, t.closedAt === undefined && !t.queued && !t.probe && !t.rejected);
+  }
+
+  /** When a spilled trace is due: the end of its grace once closed, else its idle deadline. */
+  private spillDeadline(t: Trace): number {
+    return t.closedAt !== undefined ? t.closedAt + this.graceMs : this.deadline(t);
+  }
+
+  /** Moves the least recently active trace out of memory (written at the next commit). */
+  private spillOne(): void {
+    for (const t of this.activity.keys()) {
+      this.activity.delete(t);
+      this.dirty.delete(t);
+      // Only the queue ids that still lead to it: a reused id may belong to a newer message.
+      for (const q of t.qids) {
+        const k = key(t.host, q.qid);
+        if (this.index.get(k) !== t) continue;
+        this.index.delete(k);
+        this.pendingSpill.set(k, t);
+      }
+      this.spilling.add(t);
+      this.compact();
+      return;
+    }
   }
 
   private get(mta: Trace['mta'], head: LineHead, qid: string, starts: boolean, line: string | undefined): Found {
     const k = key(head.host, qid);
-    let trace = this.index.get(k);
+    let trace = this.lookup(head.host, qid);
     let ref = trace?.qids.find((q) => q.qid === qid);
     // A removed queue id that shows up again is a new message: Postfix reuses ids.
     if (!trace || !ref || (ref.removed && starts)) {
       trace = newTrace(mta, head.host, qid, head.time);
       ref = trace.qids[0]!;
       this.index.set(k, trace);
+      this.activity.set(trace, true);
+      this.idle.push(this.deadline(trace), trace);
+      if (this.activity.size > this.maxOpen) this.spillOne();
     }
     ref.seen = true;
     if (line !== undefined) trace.lines.push(line);
@@ -296,7 +445,7 @@ export class Tracker {
   }
 
   private isOpenId(host: string, qid: string): boolean {
-    const t = this.index.get(key(host, qid));
+    const t = this.lookup(host, qid);
     const ref = t?.qids.find((q) => q.qid === qid);
     return ref !== undefined && ref.seen && !ref.removed;
   }
@@ -313,7 +462,7 @@ export class Tracker {
   /** Makes queue id `qid` part of `trace` in `role`, merging what it already had. */
   private link(trace: Trace, host: string, qid: string, role: Role, at: number): void {
     const k = key(host, qid);
-    const other = this.index.get(k);
+    const other = this.lookup(host, qid);
     if (other === trace) return;
     if (other && !other.qids.find((q) => q.qid === qid)?.removed) {
       mergeTrace(trace, other, role);
@@ -341,34 +490,42 @@ export class Tracker {
       t.closedAt = undefined;
     } else if (t.closedAt === undefined) {
       t.closedAt = at;
-      this.closing.push(t);
+      this.closing.push(at + this.graceMs, t);
     }
   }
 
-  /** Evicts closed traces past their grace, stale ones, and abandoned ones. */
+  /** When a trace with no further line is written as it is and forgotten (or dropped, never queued). */
+  private deadline(t: Trace): number {
+    return t.lastAt + (!t.queued && !t.probe ? this.abandonMs : this.staleMs);
+  }
+
+  /** Evicts closed traces past their grace, stale ones, and abandoned ones (all of them at the end). */
   private sweep(now: number, all: boolean): void {
-    while (this.closing.length > 0) {
-      const t = this.closing[0]!;
-      if (t.merged || t.closedAt === undefined) {
-        this.closing.shift();
-        continue;
-      }
-      if (!all && t.closedAt + this.graceMs > now) break;
-      this.closing.shift();
+    for (let top = this.closing.peek(); top && (all || top.at <= now); top = this.closing.peek()) {
+      this.closing.pop();
+      const t = top.value;
+      // Stale entries: merged away, opened again, closed again later, or already gone.
+      if (t.merged || t.closedAt === undefined || t.closedAt + this.graceMs !== top.at || !this.activity.has(t)) continue;
       this.evict(t, false);
     }
-    if (!all && now - this.lastSweep < MINUTE) return;
-    this.lastSweep = now;
-    for (const t of this.activity.keys()) {
-      if (!all && t.lastAt + Math.min(this.staleMs, this.abandonMs) > now) break;
+    for (let top = this.idle.peek(); top && (all || top.at <= now); top = this.idle.peek()) {
+      this.idle.pop();
+      const t = top.value;
+      if (t.merged || !this.activity.has(t)) continue;
+      const due = this.deadline(t);
+      if (!all && due > now) {
+        this.idle.push(due, t);
+        continue;
+      }
       // Never queued: the client went away, or was refused for every recipient.
       const unqueued = !t.queued && !t.probe;
-      if (all || t.lastAt + (unqueued ? this.abandonMs : this.staleMs) <= now) this.evict(t, unqueued && !t.rejected);
+      this.evict(t, unqueued && !t.rejected);
     }
   }
 
   private evict(t: Trace, abandoned: boolean): void {
     this.activity.delete(t);
+    this.spilling.delete(t);
     this.dirty.delete(t);
     for (const q of t.qids) {
       const k = key(t.host, q.qid);

@@ -8,6 +8,9 @@ import { findKnown } from '../store/positions.ts';
 import { FINGERPRINT_BYTES, fingerprintOf, openStream, readHead, readLines } from '../sources/read-lines.ts';
 import type { Ingest } from './ingest.ts';
 
+const BUSY_RETRY_MS = 250;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 export interface ImportOptions {
   year?: number;
   batchLines?: number;
@@ -25,20 +28,32 @@ export async function importFile(db: Db, ingest: Ingest, path: string, opts: Imp
   let refTime = Date.now();
   let skip = 0;
   let source: { fingerprint: string; fpLen: number; previous?: string } | undefined;
+  let yearState: number | undefined;
   if (path !== '-') {
     refTime = (await stat(path)).mtimeMs;
     const head = await readHead(path);
     const known = findKnown(db, head);
     skip = known?.offset ?? 0;
+    yearState = known?.yearState;
     source = { fingerprint: fingerprintOf(head), fpLen: Math.min(head.length, FINGERPRINT_BYTES), previous: known?.fingerprint };
   }
-  const parser = new LineParser({ year: opts.year, refTime: () => refTime });
+  const parser = new LineParser({ year: opts.year, refTime: () => refTime, yearState });
   let lines = 0;
   let pending = 0;
   let offset = skip;
-  const commit = () => {
-    if (source) ingest.commit({ fingerprint: source.fingerprint, fpLen: source.fpLen, path, offset, lines, replaces: source.previous });
-    else ingest.commit();
+  const commit = async () => {
+    let written;
+    if (source) {
+      const at = parser.yearState;
+      written = ingest.commit({ fingerprint: source.fingerprint, fpLen: source.fpLen, path, offset, lines, replaces: source.previous, ...(at !== undefined ? { yearState: at } : {}) });
+    } else {
+      written = ingest.commit();
+    }
+    // Another process (a `report` refreshing the rollups) holds the database: wait for it.
+    while (!written) {
+      await sleep(BUSY_RETRY_MS);
+      written = ingest.retry();
+    }
     pending = 0;
   };
   for await (const chunk of readLines(await openStream(path), skip)) {
@@ -47,10 +62,10 @@ export async function importFile(db: Db, ingest: Ingest, path: string, opts: Imp
     pending += chunk.lines.length;
     offset = chunk.end;
     if (pending >= batch) {
-      commit();
+      await commit();
       opts.onProgress?.(path, lines);
     }
   }
-  commit();
+  await commit();
   return { path, lines, skippedBytes: skip };
 }

@@ -6,16 +6,29 @@ import { LocalDomains } from '../correlate/local-domains.ts';
 import type { Judge } from '../correlate/record.ts';
 import { Tracker, type TrackerOptions } from '../correlate/tracker.ts';
 import type { LineParser } from '../parse/line.ts';
-import type { Db } from '../store/db.ts';
-import { loadLocalDomains, loadOpenTraces, Writer, type LineCounts, type SourcePosition, type Batch } from '../store/writer.ts';
+import { isBusy, type Db } from '../store/db.ts';
+import { DbSpill } from '../store/spill.ts';
+import { loadClock, loadLocalDomains, loadOpenTraces, Writer, type LineCounts, type SourcePosition, type Batch } from '../store/writer.ts';
 
 export interface IngestOptions {
   internalNetworks: string;
   localDomains?: string[];
   tracker?: TrackerOptions;
+  /** Open messages kept in memory at most; more are spilled to the database. */
+  maxOpen?: number;
+  /** The wall clock (injectable for tests): log times far beyond it are not believed. */
+  now?: () => number;
 }
 
 const HOUR = 3_600_000;
+/** About 2.3 KB each: 50,000 open messages cost some 115 MB, whatever a stuck queue holds. */
+export const MAX_OPEN_DEFAULT = 50_000;
+/**
+ * A line dated more than a day past the wall clock has a corrupt or impossible time (a clock
+ * set wrong, a bad byte in the year): it is counted as not understood, and steers nothing
+ * (retention, the dashboard's period, which messages are stale).
+ */
+const FUTURE_MS = 24 * HOUR;
 const SAMPLES_PER_BATCH = 50;
 
 export type Totals = LineCounts;
@@ -23,23 +36,44 @@ export type Totals = LineCounts;
 export class Ingest {
   readonly tracker: Tracker;
   private readonly writer: Writer;
+  private readonly spill: DbSpill;
   private counts = new Map<number, LineCounts>();
   private samples: Batch['unknownSamples'] = [];
   private lastTime: number | null = null;
+  /** A batch that found the database busy (another writer), kept to be written as it is. */
+  private stalled: Batch | undefined;
   private readonly untimed: LineCounts = { total: 0, mail: 0, unknown: 0, other: 0 };
   readonly totals: Totals = { total: 0, mail: 0, unknown: 0, other: 0 };
+  /** Lines whose time was past the wall clock (counted in `unknown` too). */
+  futureLines = 0;
+  private readonly now: () => number;
+  /** Times up to here are believed without asking the clock again. */
+  private horizon = -Infinity;
 
   constructor(db: Db, opts: IngestOptions) {
     const internal = NetworkList.parse(opts.internalNetworks);
     const domains = new LocalDomains(opts.localDomains ?? [], loadLocalDomains(db));
     const judge: Judge = { internal, isLocalDomain: (d) => domains.has(d) };
-    this.tracker = new Tracker(domains, opts.tracker);
-    this.tracker.restore(loadOpenTraces(db));
+    this.spill = new DbSpill(db);
+    this.tracker = new Tracker(domains, { maxOpen: opts.maxOpen ?? MAX_OPEN_DEFAULT, ...opts.tracker, spill: this.spill });
+    const clock = loadClock(db);
+    this.tracker.restore(loadOpenTraces(db), clock?.tracker);
+    // Lines without a time of their own count in the hour of the last timed line, also when
+    // that line was read by an earlier run: where an import stopped must not move them.
+    this.lastTime = clock?.lastTime ?? null;
     this.writer = new Writer(db, judge);
+    this.now = opts.now ?? Date.now;
   }
 
   line(parser: LineParser, line: string): void {
-    const p = parser.parse(line);
+    let p = parser.parse(line);
+    if (p.head && p.head.time > this.horizon) {
+      this.horizon = this.now() + FUTURE_MS;
+      if (p.head.time > this.horizon) {
+        p = { cls: 'unknown' };
+        this.futureLines++;
+      }
+    }
     if (p.head) this.lastTime = p.head.time;
     const time = this.lastTime;
     // A line without a time of its own counts in the hour of the line before it; lines before
@@ -73,13 +107,38 @@ export class Ingest {
     }
   }
 
-  /** Writes everything since the last commit, with the source position it reached. */
-  commit(...sources: SourcePosition[]): void {
+  /** A batch is waiting for the database: write it (retry) before reading further lines. */
+  get isStalled(): boolean {
+    return this.stalled !== undefined;
+  }
+
+  /**
+   * Writes everything since the last commit, with the source position it reached. False when
+   * another writer held the database past the busy timeout: nothing was written, the batch is
+   * kept, and the caller calls `retry` before it feeds more lines.
+   */
+  commit(...sources: SourcePosition[]): boolean {
+    if (this.stalled) throw new Error('a batch is waiting for the database: retry it before committing more');
     // A whole batch without one timed line: count it at hour 0 rather than hold it past the
     // commit of its file position.
     if (this.untimed.total > 0) this.moveUntimed(this.countsAt(0));
-    this.writer.write({ drained: this.tracker.drain(), counts: this.counts, unknownSamples: this.samples, sources });
+    this.stalled = { drained: this.tracker.drain(), counts: this.counts, unknownSamples: this.samples, sources, lastTime: this.lastTime };
     this.counts = new Map();
     this.samples = [];
+    return this.retry();
+  }
+
+  /** Writes the batch that found the database busy; false while it still does. */
+  retry(): boolean {
+    if (!this.stalled) return true;
+    try {
+      this.writer.write(this.stalled);
+    } catch (e) {
+      if (isBusy(e)) return false;
+      throw e;
+    }
+    this.spill.written(this.stalled.drained.spilled.length);
+    this.stalled = undefined;
+    return true;
   }
 }

@@ -13,6 +13,10 @@ export class LineParser {
     this.prefix = new PrefixParser(opts);
   }
 
+  get yearState(): number | undefined {
+    return this.prefix.yearState;
+  }
+
   parse(line: string): ParsedLine {
     const head = this.prefix.parse(line);
     if (!head) return { cls: 'unknown' };

@@ -30,6 +30,21 @@ export interface PrefixOptions {
   refTime?: () => number;
   /** Host name for Exim mainlog lines, which carry none. */
   mainlogHost?: string;
+  /** The year state saved where an earlier import of this file stopped (see YearGuesser). */
+  yearState?: number;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Is this a real calendar time? `Dec 99`, Feb 30 or hour 99 would roll over into another
+ * day with Date's lenient arithmetic; such a line is not understood rather than misdated.
+ * Seconds may be 60 (a leap second); years before 1970 or after 9999 are no log's.
+ */
+export function validTime(year: number, month: number, day: number, hour: number, min: number, sec: number): boolean {
+  if (year < 1970 || year > 9999 || month < 0 || month > 11 || day < 1 || hour > 23 || min > 59 || sec > 60) return false;
+  const leap = month === 1 && ((year % 4 === 0 && year % 100 !== 0) || year % 400 === 0);
+  return day <= DAYS_IN_MONTH[month]! + (leap ? 1 : 0);
 }
 
 function zoneOffsetMs(zone: string | undefined): number {
@@ -37,6 +52,13 @@ function zoneOffsetMs(zone: string | undefined): number {
   const sign = zone[0] === '-' ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');
   return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4))) * 60_000;
+}
+
+/** A zone offset of at most 23:59 (`+9999` is no zone). */
+function validZone(zone: string | undefined): boolean {
+  if (!zone || zone === 'Z') return true;
+  const digits = zone.slice(1).replace(':', '');
+  return Number(digits.slice(0, 2)) <= 23 && Number(digits.slice(2, 4)) <= 59;
 }
 
 function fraction(frac: string | undefined): number {
@@ -56,9 +78,14 @@ export class PrefixParser {
   private hourStart = 0;
 
   constructor(opts: PrefixOptions = {}) {
-    this.years = new YearGuesser(opts.year, opts.refTime);
+    this.years = new YearGuesser(opts.year, opts.refTime, opts.yearState);
     // The mainlog names no host: it is this machine's, unless the caller says otherwise.
     this.mainlogHost = opts.mainlogHost ?? hostname().split('.')[0] ?? 'localhost';
+  }
+
+  /** What a resumed import needs to go on in the same year (undefined when there is nothing to keep). */
+  get yearState(): number | undefined {
+    return this.years.state;
   }
 
   parse(line: string): LineHead | undefined {
@@ -79,20 +106,26 @@ export class PrefixParser {
     const short = line.charCodeAt(5) === 32; // "Nov 3"
     const day = padded ? line.charCodeAt(5) - 48 : short ? line.charCodeAt(4) - 48 : digits2(line, 4);
     const t = short ? 6 : 7;
-    const year = this.years.yearFor(month, day);
     const hour = digits2(line, t);
+    const min = digits2(line, t + 3);
+    const sec = digits2(line, t + 6);
+    // Checked before the year guess, so an impossible date cannot move the guesser's year.
+    if (!validTime(2000, month, day, hour, min, sec)) return undefined;
+    const year = this.years.yearFor(month, day);
+    if (month === 1 && day === 29 && !validTime(year, month, day, hour, min, sec)) return undefined;
     const key = ((year * 12 + month) * 32 + day) * 24 + hour;
     if (key !== this.hourKey) {
       this.hourKey = key;
       this.hourStart = new Date(year, month, day, hour).getTime();
     }
-    const time = this.hourStart + (digits2(line, t + 3) * 60 + digits2(line, t + 6)) * 1000;
+    const time = this.hourStart + (min * 60 + sec) * 1000;
     return { time, host: m[1]!, program: m[2]!, daemon: daemonOf(m[2]!), body: line.slice(m[0].length) };
   }
 
   private rfc3339(line: string): LineHead | undefined {
     const m = RFC3339.exec(line);
     if (!m) return undefined;
+    if (!validTime(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])) || !validZone(m[8])) return undefined;
     const utc = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
     const time = utc + fraction(m[7]) - zoneOffsetMs(m[8]);
     return { time, host: m[9]!, program: m[10]!, daemon: daemonOf(m[10]!), body: line.slice(m[0].length) };
@@ -102,6 +135,7 @@ export class PrefixParser {
     const m = EXIM_MAINLOG.exec(line);
     if (!m) return undefined;
     const y = Number(m[1]), mo = Number(m[2]) - 1, d = Number(m[3]);
+    if (!validTime(y, mo, d, Number(m[4]), Number(m[5]), Number(m[6])) || !validZone(m[8])) return undefined;
     let time: number;
     if (m[8]) {
       time = Date.UTC(y, mo, d, Number(m[4]), Number(m[5]), Number(m[6])) - zoneOffsetMs(m[8]);

@@ -18,12 +18,14 @@ export interface LoopStats {
   lastCommitAt: number | null;
   lastLineAt: number | null;
   pending: number;
+  /** Batches that found the database busy and had to wait. */
+  busyRetries: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class FollowLoop {
-  readonly stats: LoopStats = { lines: 0, commits: 0, lastCommitAt: null, lastLineAt: null, pending: 0 };
+  readonly stats: LoopStats = { lines: 0, commits: 0, lastCommitAt: null, lastLineAt: null, pending: 0, busyRetries: 0 };
   private readonly ingest: Ingest;
   private readonly followers: Follower[];
   /** Positions read but not yet committed, by file fingerprint. */
@@ -34,6 +36,8 @@ export class FollowLoop {
   private readonly live = new Map<string, { at: Position; since: number }>();
   /** Gaps reported since the last commit: written with it, then logged. */
   private gaps: Gap[] = [];
+  /** Gaps of a batch the busy database has not taken yet: logged once it has. */
+  private gapsInStalledBatch: Gap[] = [];
   private firstPendingAt = 0;
   private running = false;
   private done: Promise<void> | undefined;
@@ -54,6 +58,11 @@ export class FollowLoop {
       });
       return f;
     });
+  }
+
+  /** A batch is waiting for the database (another writer holds it). */
+  get waitingForDatabase(): boolean {
+    return this.ingest.isStalled;
   }
 
   get openMessages(): number {
@@ -87,6 +96,12 @@ export class FollowLoop {
       this.commitIfDue(true);
     }
     while (this.running) {
+      if (this.ingest.isStalled) {
+        // The database is busy with another writer: read nothing more until the batch is in.
+        this.commitPending();
+        if (this.ingest.isStalled) await sleep(this.cfg.poll_ms);
+        continue;
+      }
       let progress = false;
       for (const f of this.followers) {
         if (await f.poll()) progress = true;
@@ -104,6 +119,9 @@ export class FollowLoop {
     // Closing hands over the complete lines still unread in open files: committed with the rest.
     for (const f of this.followers) await f.close();
     this.commitPending();
+    if (this.ingest.isStalled) {
+      this.log.warn('stopping with a batch the busy database did not take: its lines are read again at the next start');
+    }
   }
 
   private take(parser: LineParser, f: Follower, lines: string[], at: Position): void {
@@ -139,7 +157,7 @@ export class FollowLoop {
       if (i >= 0) out[i] = { ...out[i]!, checkpoint };
       else out.push({ ...at, checkpoint });
     }
-    if (this.gaps.length > 0 && out.length > 0) out[0] = { ...out[0]!, gaps: this.gaps };
+    if (this.gaps.length > 0 && out.length > 0) out[0] = { ...out[0]!, gaps: [...this.gaps] };
     return out;
   }
 
@@ -152,13 +170,29 @@ export class FollowLoop {
   }
 
   private commitPending(): void {
+    if (this.ingest.isStalled) {
+      if (!this.ingest.retry()) return;
+      this.logGaps(this.gapsInStalledBatch.splice(0));
+      this.log.info({ busy_retries: this.stats.busyRetries }, 'database free again: the waiting batch is written');
+      this.stats.commits++;
+      this.stats.lastCommitAt = Date.now();
+    }
     if (this.stats.pending === 0 && this.positions.size === 0 && this.live.size === 0) return;
     const sources = this.toCommit();
     const gaps = sources.some((p) => p.gaps) ? this.gaps.splice(0) : [];
-    this.ingest.commit(...sources);
+    const written = this.ingest.commit(...sources);
     this.positions.clear();
     this.live.clear();
-    this.logGaps(gaps);
+    if (written) this.logGaps(gaps);
+    else this.gapsInStalledBatch.push(...gaps);
+    if (!written) {
+      // Nothing is lost: neither the rows nor the positions were written, and the batch is
+      // kept in memory; a stop now means those lines are read again at the next start.
+      this.stats.busyRetries++;
+      this.log.warn({ lines: this.stats.pending }, 'database busy (another process is writing): the batch waits and is retried');
+      this.stats.pending = 0;
+      return;
+    }
     this.stats.pending = 0;
     this.stats.commits++;
     this.stats.lastCommitAt = Date.now();

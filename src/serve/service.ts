@@ -5,15 +5,22 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.ts';
 import { createApp } from '../server/app.ts';
 import { resolveListen, type ListenAt } from '../server/listen.ts';
-import { openDb } from '../store/db.ts';
+import { isBusy, openDb } from '../store/db.ts';
 import { countGaps } from '../store/positions.ts';
+import { lockDatabase } from '../store/writer-lock.ts';
 import { fillDemo, DEMO_LOGS } from './demo.ts';
 import { FollowLoop } from './follow-loop.ts';
-import { lockDatabase } from './lock.ts';
 import type { Logger } from './logger.ts';
 import { applyRetention } from './retention.ts';
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
+/**
+ * How long one write waits for another writer (an `advise` or `report` refreshing the
+ * rollups) before serve gives up that try and retries later: short, as the wait blocks the web
+ * server too.
+ */
+const SERVE_BUSY_MS = 500;
 
 export interface ServeOptions {
   /** No log was configured anywhere and none of the usual ones exist: serve the demo. */
@@ -43,8 +50,11 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
     log.warn({ looked_at: '/var/log/mail.log, /var/log/maillog, /var/log/exim4/mainlog, /var/log/exim/main.log', demo_db: dbPath },
       'no readable mail log and no configuration: serving a demo database built from the project\'s own test logs; give --log PATH (or "logs" in a config file) to follow your server');
   }
-  const unlock = lockDatabase(dbPath);
-  const db = openDb(dbPath);
+  // An import into the same database is waited for: it ends by itself. Another serve is refused.
+  const lock = await lockDatabase(dbPath, { role: 'serve', waitFor: ['import'], onWait: (holder, msg) => log.warn({ holder }, msg) });
+  if (lock.tookOver) log.warn({ previous: lock.tookOver }, 'took over the database lock of a process that is gone (it crashed or was killed)');
+  const unlock = lock.release;
+  const db = openDb(dbPath, { busyMs: SERVE_BUSY_MS });
   if (opts.demo && (db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n === 0) {
     const lines = await fillDemo(db, new Date().getFullYear());
     log.info({ lines, files: DEMO_LOGS }, 'demo database filled');
@@ -69,6 +79,9 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
       lines_pending: loop.stats.pending,
       commits: loop.stats.commits,
       open_messages: loop.openMessages,
+      waiting_for_database: loop.waitingForDatabase,
+      busy_retries: loop.stats.busyRetries,
+      lock_taken_over_from: lock.tookOver ?? null,
       seconds_since_commit: loop.stats.lastCommitAt === null ? null : (Date.now() - loop.stats.lastCommitAt) / 1000,
       files: loop.files,
       follower_gaps: Object.values(countGaps(db)).reduce((a, n) => a + n, 0),
@@ -78,8 +91,14 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
   log.info({ listen: cfg.listen, address: shown(server), db: dbPath, logs: opts.demo ? [] : cfg.logs }, 'bouncewatch serving');
 
   const retention = () => {
-    const r = applyRetention(db, cfg.retention_days);
-    if (r.messages + r.rejects > 0) log.info({ ...r, days: cfg.retention_days }, 'retention: deleted old data');
+    try {
+      const r = applyRetention(db, cfg.retention_days);
+      if (r.messages + r.rejects > 0) log.info({ ...r, days: cfg.retention_days }, 'retention: deleted old data');
+    } catch (e) {
+      if (!isBusy(e)) throw e;
+      log.warn('retention: the database is busy (another process is writing); trying again in an hour');
+      setTimeout(retention, HOUR).unref();
+    }
   };
   retention();
   const daily = setInterval(retention, DAY);

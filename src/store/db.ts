@@ -11,7 +11,14 @@ export function defaultDbPath(): string {
   return process.env.BOUNCEWATCH_DB || './bouncewatch.db';
 }
 
-export function openDb(path: string, opts: { readonly?: boolean } = {}): Db {
+/** Is this SQLite's "another connection is writing" (after the busy timeout ran out)? */
+export function isBusy(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED';
+}
+
+/** `busyMs`: how long a statement waits for another writer before it fails as busy. */
+export function openDb(path: string, opts: { readonly?: boolean; busyMs?: number } = {}): Db {
   let db: Db;
   try {
     db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
@@ -22,7 +29,7 @@ export function openDb(path: string, opts: { readonly?: boolean } = {}): Db {
     if (!opts.readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
-      db.pragma('busy_timeout = 5000');
+      db.pragma(`busy_timeout = ${opts.busyMs ?? 5000}`);
       db.pragma('foreign_keys = ON');
       migrate(db);
     }

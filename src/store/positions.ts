@@ -10,11 +10,12 @@ export type { Known } from '../sources/position.ts';
 /** The saved position of the file that starts with `head`, if any. */
 export function findKnown(db: Db, head: Buffer): Known | undefined {
   // Rows of files that had no bytes (fp_len 0) are found by inode, never by content.
-  const rows = db.prepare('SELECT fingerprint, fp_len, offset, lines FROM sources WHERE fp_len > 0').all() as {
+  const rows = db.prepare('SELECT fingerprint, fp_len, offset, lines, year_state FROM sources WHERE fp_len > 0').all() as {
     fingerprint: string;
     fp_len: number;
     offset: number;
     lines: number;
+    year_state: number | null;
   }[];
   // The longest matching prefix: a short file that grew is still the same file.
   let best: (typeof rows)[number] | undefined;
@@ -22,7 +23,8 @@ export function findKnown(db: Db, head: Buffer): Known | undefined {
     if (r.fp_len > head.length || (best && best.fp_len >= r.fp_len)) continue;
     if (fingerprintOf(head.subarray(0, r.fp_len)) === r.fingerprint) best = r;
   }
-  return best ? { fingerprint: best.fingerprint, offset: best.offset, fpLen: best.fp_len, lines: best.lines } : undefined;
+  if (!best) return undefined;
+  return { fingerprint: best.fingerprint, offset: best.offset, fpLen: best.fp_len, lines: best.lines, ...(best.year_state !== null ? { yearState: best.year_state } : {}) };
 }
 
 /** The checkpoint the last run of `serve` committed for a followed path; none on a first start. */

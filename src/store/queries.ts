@@ -8,7 +8,11 @@ export interface Period {
   to: number;
 }
 
-/** The period the data covers, narrowed by what the caller gave. */
+/**
+ * The period the data covers, narrowed by what the caller gave. It ends no later than a day
+ * past the wall clock: rows dated further ahead (written before such times were refused at
+ * import) must not stretch every default view into the future.
+ */
 export function resolvePeriod(db: Db, from?: number, to?: number): Period {
   const r = db
     .prepare(`SELECT min(t) AS lo, max(t) AS hi FROM (
@@ -16,7 +20,7 @@ export function resolvePeriod(db: Db, from?: number, to?: number): Period {
       UNION ALL SELECT min(time) FROM smtp_rejects UNION ALL SELECT max(time) FROM smtp_rejects
       UNION ALL SELECT min(hour) FROM line_counts WHERE hour > 0 UNION ALL SELECT max(hour) + 3599999 FROM line_counts)`)
     .get() as { lo: number | null; hi: number | null };
-  return { from: from ?? r.lo ?? 0, to: to ?? (r.hi === null ? 0 : r.hi + 1) };
+  return { from: from ?? r.lo ?? 0, to: to ?? (r.hi === null ? 0 : Math.min(r.hi + 1, Date.now() + 86_400_000)) };
 }
 
 export function lineTotals(db: Db, p: Period) {

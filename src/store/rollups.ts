@@ -2,7 +2,7 @@
 // million messages. Triggers (migrations/0004) only mark the hours whose rows changed; before a
 // read, those hours are recomputed here from the raw rows with the same SELECT that a query
 // uses for the partial hours at a period's edges. So a rollup always equals the raw query.
-import type { Db } from './db.ts';
+import { isBusy, type Db } from './db.ts';
 import type { Period } from './queries.ts';
 
 export const HOUR = 3_600_000;
@@ -189,8 +189,13 @@ export function rollupsReady(db: Db): boolean {
   }
   if (!exists) return false;
   if (!db.readonly) {
-    refreshRollups(db);
-    return true;
+    try {
+      refreshRollups(db);
+      return true;
+    } catch (e) {
+      // Another process is writing (an import): read the raw rows rather than fail.
+      if (!isBusy(e)) throw e;
+    }
   }
   return db.prepare('SELECT 1 FROM rollup_dirty LIMIT 1').get() === undefined;
 }

@@ -3,7 +3,7 @@
 // domains and the read position of the source. All of it commits together or not at all.
 import { classify } from '../correlate/causes.ts';
 import { domainOf, toRecord, type Judge } from '../correlate/record.ts';
-import type { Drained } from '../correlate/tracker.ts';
+import type { Clock, Drained } from '../correlate/tracker.ts';
 import type { Trace } from '../correlate/trace.ts';
 import type { Gap, Position } from '../sources/position.ts';
 import type { Db } from './db.ts';
@@ -21,6 +21,8 @@ export interface SourcePosition extends Omit<Position, 'live' | 'absent'> {
   checkpoint?: { path: string; since: number; absent?: boolean };
   /** serve: lines a follower could not read, recorded with this position. */
   gaps?: Gap[];
+  /** The year guesser's state at this position (classic lines with --year), for a resumed import. */
+  yearState?: number;
 }
 
 export interface Batch {
@@ -30,6 +32,8 @@ export interface Batch {
   unknownSamples: { program: string | null; line: string; at: number | null }[];
   /** Read positions reached by this batch, committed with its rows. */
   sources: SourcePosition[];
+  /** The last timed line's time (the hour a following line without a time is counted in). */
+  lastTime: number | null;
 }
 
 const MAX_SAMPLES = 1000;
@@ -42,7 +46,7 @@ const MESSAGE_COLUMNS = [
 
 /** Correlator state to save: everything but what is written elsewhere. */
 function stateJson(t: Trace): string {
-  return JSON.stringify(t, (k, v) => (k === 'lines' || k === 'row' || k === 'absorbed' ? undefined : v));
+  return JSON.stringify(t, (k, v) => (k === 'lines' || k === 'row' || k === 'absorbed' || k === 'fromSpill' ? undefined : v));
 }
 
 export class Writer {
@@ -72,28 +76,45 @@ export class Writer {
       sample: db.prepare('INSERT INTO unknown_samples (program, line, seen_at) VALUES (?, ?, ?)'),
       domain: db.prepare("INSERT OR IGNORE INTO local_domains (domain, source) VALUES (?, 'learnt')"),
       unflag: db.prepare('UPDATE messages SET backscatter = 0 WHERE sender_domain = ? AND backscatter = 1'),
+      spill: db.prepare('INSERT INTO spilled_messages (message, deadline) VALUES (?, ?)'),
+      // A queue id reused by a newer message (Postfix reuses them) points at the newer one.
+      spillQid: db.prepare('INSERT OR REPLACE INTO spilled_queue_ids (host, queue_id, message) VALUES (?, ?, ?)'),
+      unspill: db.prepare('DELETE FROM spilled_messages WHERE message = ?'),
       delSource: db.prepare('DELETE FROM sources WHERE fingerprint = ?'),
-      source: db.prepare(`INSERT INTO sources (fingerprint, fp_len, path, offset, lines, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+      source: db.prepare(`INSERT INTO sources (fingerprint, fp_len, path, offset, lines, updated_at, year_state) VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (fingerprint) DO UPDATE SET fp_len = excluded.fp_len, path = excluded.path, offset = excluded.offset,
-        lines = excluded.lines, updated_at = excluded.updated_at`),
+        lines = excluded.lines, updated_at = excluded.updated_at, year_state = excluded.year_state`),
       identity: db.prepare(`UPDATE sources SET dev = ?, ino = ?, birth_ms = ?, size = ? WHERE fingerprint = ?`),
       checkpoint: db.prepare(`INSERT INTO follow_checkpoints (path, source, since, looked_at) VALUES (?, ?, ?, ?)
         ON CONFLICT (path) DO UPDATE SET source = excluded.source, looked_at = excluded.looked_at`),
       gap: db.prepare('INSERT INTO follower_gaps (at, path, file, reason, bytes, lines_read, did) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      clock: db.prepare(`INSERT INTO ingest_clock (id, now, last_line_at, last_time) VALUES (1, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET now = excluded.now, last_line_at = excluded.last_line_at, last_time = excluded.last_time`),
     };
     this.samples = (db.prepare('SELECT count(*) AS n FROM unknown_samples').get() as { n: number }).n;
   }
 
-  /** Writes a batch atomically. */
+  /**
+   * Writes a batch atomically. BEGIN IMMEDIATE takes the write lock before any statement runs,
+   * so when another writer holds it the batch fails as busy before a trace was touched, and the
+   * same batch can be written again later.
+   */
   write(batch: Batch): void {
-    this.db.transaction(() => this.writeInTx(batch))();
+    this.db.transaction(() => this.writeInTx(batch)).immediate();
   }
 
   private writeInTx(b: Batch): void {
     const s = this.stmts;
     for (const t of b.drained.live) this.writeTrace(t, true);
     for (const t of b.drained.done) this.writeTrace(t, false);
+    for (const { trace: t, deadline, qids } of b.drained.spilled) {
+      this.writeTrace(t, true);
+      s.unspill.run(t.row);
+      s.spill.run(t.row, deadline);
+      for (const q of qids) s.spillQid.run(t.host, q, t.row);
+    }
     for (const t of b.drained.dropped) {
+      if (t.fromSpill && t.row !== undefined) s.unspill.run(t.row);
       if (t.row !== undefined) {
         s.delLines.run(t.row);
         s.delMessage.run(t.row);
@@ -117,16 +138,22 @@ export class Writer {
     for (const p of b.sources) {
       if (!p.checkpoint?.absent) {
         if (p.replaces !== undefined && p.replaces !== p.fingerprint) s.delSource.run(p.replaces);
-        s.source.run(p.fingerprint, p.fpLen, p.path, p.offset, p.lines, Date.now());
+        s.source.run(p.fingerprint, p.fpLen, p.path, p.offset, p.lines, Date.now(), p.yearState ?? null);
         if (p.ino !== undefined) s.identity.run(p.dev ?? null, p.ino, p.birthMs ?? null, p.size ?? null, p.fingerprint);
       }
       if (p.checkpoint) s.checkpoint.run(p.checkpoint.path, p.checkpoint.absent ? null : p.fingerprint, p.checkpoint.since, Date.now());
       for (const g of p.gaps ?? []) s.gap.run(Date.now(), g.path, g.file, g.reason, g.bytes, g.linesRead, g.did);
     }
+    s.clock.run(b.drained.clock.now, b.drained.clock.lastLineAt, b.lastTime);
   }
 
   private writeTrace(t: Trace, keepState: boolean): void {
     const s = this.stmts;
+    // Back from the spill (in memory again, or finished): its spill rows go.
+    if (t.fromSpill) {
+      if (t.row !== undefined) s.unspill.run(t.row);
+      t.fromSpill = undefined;
+    }
     const rec = toRecord(t, this.judge);
     const values = [
       rec.mta, rec.host, rec.queue_id, JSON.stringify(rec.queue_ids), rec.message_id, rec.origin, t.firstAt, t.lastAt,
@@ -159,11 +186,21 @@ export class Writer {
 
 /** Traces saved by an earlier run, to continue correlating where it stopped. */
 export function loadOpenTraces(db: Db): Trace[] {
-  const rows = db.prepare('SELECT id, state FROM messages WHERE state IS NOT NULL ORDER BY id').all() as {
+  // Spilled ones stay on disk until a line asks for them (see Tracker's maxOpen).
+  const rows = db.prepare(`SELECT id, state FROM messages WHERE state IS NOT NULL
+    AND id NOT IN (SELECT message FROM spilled_messages) ORDER BY id`).all() as {
     id: number;
     state: string;
   }[];
   return rows.map((r) => ({ ...(JSON.parse(r.state) as Trace), row: r.id, lines: [] }));
+}
+
+/** The clocks as the last batch left them (none in a new database). */
+export function loadClock(db: Db): { tracker: Clock; lastTime: number | null } | undefined {
+  const r = db.prepare('SELECT now, last_line_at, last_time FROM ingest_clock WHERE id = 1').get() as
+    | { now: number; last_line_at: number; last_time: number | null }
+    | undefined;
+  return r ? { tracker: { now: r.now, lastLineAt: r.last_line_at }, lastTime: r.last_time } : undefined;
 }
 
 export function loadLocalDomains(db: Db): string[] {

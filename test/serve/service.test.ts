@@ -41,7 +41,7 @@ describe('bouncewatch serve', () => {
 
     const second = cli(['serve', '--db', db, '--log', log, '--listen', `127.0.0.1:${port + 1}`]);
     expect(second.status).not.toBe(0);
-    expect(second.stderr).toMatch(/another bouncewatch serve \(pid \d+\) is already following into .*bw\.db/);
+    expect(second.stderr).toMatch(/bouncewatch serve \(pid \d+\) is writing to .*bw\.db/);
 
     appendFileSync(log, lines.slice(100).map((l) => `${l}\n`).join(''));
     let health: { status: string; lines_read: number } = { status: '', lines_read: 0 };

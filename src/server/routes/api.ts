@@ -23,7 +23,9 @@ export function apiRouter(db: Db, recommendations: (from: number, to: number) =>
     const asked = period(req, db);
     const data = resolvePeriod(db);
     const p = { from: Math.max(asked.from, data.from), to: Math.max(Math.min(asked.to, data.to), Math.max(asked.from, data.from)) };
-    const bucket = oneOf<Bucket>(req, 'bucket', ['hour', 'day'], 'hour');
+    // Hours unless asked otherwise; days when the period has too many hours for one chart.
+    const hours = (p.to - p.from) / BUCKETS.hour;
+    const bucket = oneOf<Bucket>(req, 'bucket', ['hour', 'day'], hours > MAX_POINTS ? 'day' : 'hour');
     if ((p.to - p.from) / BUCKETS[bucket] > MAX_POINTS) throw badParam('bucket', `the period has more than ${MAX_POINTS} ${bucket}s; use a larger bucket or a shorter period`);
     res.json({ bucket, points: timeseries(db, p, bucket) });
   });
