@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { isLoopbackAddress } from '../server/addresses.ts';
 import { splitListen } from '../server/listen.ts';
 import { BOOLEAN_KEYS, ConfigSchema, DEFAULT_LOGS, KEYS, LIST_KEYS, NUMBER_KEYS, type Config, type ConfigKey } from './schema.ts';
+import { MAX_OPEN_DEFAULT } from '../correlate/tracker.ts';
 
 export class ConfigError extends Error {}
 
@@ -39,6 +40,7 @@ export function defaults(env: NodeJS.ProcessEnv = process.env): Config {
     retention_days: 90,
     stale_after_hours: 168,
     grace_seconds: 600,
+    max_open_messages: MAX_OPEN_DEFAULT,
     batch_lines: 5000,
     // A line is in the API within poll_ms + batch_ms + a commit: at 500 ms the p99 at 10k
     // lines/s was 0.9 s, at 250 ms it keeps clear of issue 8's 1 s (npm run bench:follow).

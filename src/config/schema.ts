@@ -41,6 +41,7 @@ export const ConfigSchema = z
     retention_days: z.number().int().min(1).max(3650).describe('delete data older than this many days (of log time), checked daily'),
     stale_after_hours: z.number().int().min(1).max(24 * 60).describe('an open message with no line for this long is written as pending'),
     grace_seconds: z.number().int().min(0).max(86_400).describe('a finished message stays in memory this long for late lines'),
+    max_open_messages: z.number().int().min(1).max(10_000_000).describe('messages kept in memory at most; more are kept in the database and read back when their next line comes'),
     batch_lines: z.number().int().min(1).max(1_000_000).describe('lines per write transaction at most'),
     batch_ms: z.number().int().min(10).max(60_000).describe('longest wait before pending lines are written'),
     poll_ms: z.number().int().min(10).max(60_000).describe('how often followed files are checked for growth and rotation'),
@@ -57,7 +58,7 @@ export const KEYS = Object.keys(ConfigSchema.shape) as ConfigKey[];
 export const LIST_KEYS: ReadonlySet<ConfigKey> = new Set(['logs', 'hostnames', 'local_domains']);
 export const BOOLEAN_KEYS: ReadonlySet<ConfigKey> = new Set(['public_health']);
 export const NUMBER_KEYS: ReadonlySet<ConfigKey> = new Set([
-  'retention_days', 'stale_after_hours', 'grace_seconds', 'batch_lines', 'batch_ms', 'poll_ms',
+  'retention_days', 'stale_after_hours', 'grace_seconds', 'max_open_messages', 'batch_lines', 'batch_ms', 'poll_ms',
 ]);
 
 export const DEFAULT_LOGS = ['/var/log/mail.log', '/var/log/maillog', '/var/log/exim4/mainlog', '/var/log/exim/main.log'];

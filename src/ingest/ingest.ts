@@ -21,8 +21,6 @@ export interface IngestOptions {
 }
 
 const HOUR = 3_600_000;
-/** About 2.3 KB each: 50,000 open messages cost some 115 MB, whatever a stuck queue holds. */
-export const MAX_OPEN_DEFAULT = 50_000;
 /**
  * A line dated more than a day past the wall clock has a corrupt or impossible time (a clock
  * set wrong, a bad byte in the year): it is counted as not understood, and steers nothing
@@ -55,7 +53,7 @@ export class Ingest {
     const domains = new LocalDomains(opts.localDomains ?? [], loadLocalDomains(db));
     const judge: Judge = { internal, isLocalDomain: (d) => domains.has(d) };
     this.spill = new DbSpill(db);
-    this.tracker = new Tracker(domains, { maxOpen: opts.maxOpen ?? MAX_OPEN_DEFAULT, ...opts.tracker, spill: this.spill });
+    this.tracker = new Tracker(domains, { ...(opts.maxOpen !== undefined ? { maxOpen: opts.maxOpen } : {}), ...opts.tracker, spill: this.spill });
     const clock = loadClock(db);
     this.tracker.restore(loadOpenTraces(db), clock?.tracker);
     // Lines without a time of their own count in the hour of the last timed line, also when
@@ -137,7 +135,7 @@ export class Ingest {
       if (isBusy(e)) return false;
       throw e;
     }
-    this.spill.written(this.stalled.drained.spilled.length);
+    this.spill.written(this.stalled.drained.spilled);
     this.stalled = undefined;
     return true;
   }

@@ -47,6 +47,7 @@ export class FollowLoop {
     this.ingest = new Ingest(db, {
       internalNetworks: cfg.internal_networks,
       localDomains: cfg.local_domains,
+      maxOpen: cfg.max_open_messages,
       tracker: { graceMs: cfg.grace_seconds * 1000, staleMs: cfg.stale_after_hours * 3_600_000 },
     });
     this.followers = cfg.logs.map((path) => {

@@ -1,15 +1,53 @@
 // The correlator's spill on disk: open traces moved out of memory keep their state in
 // messages.state and are found again here by any of their queue ids, or by deadline. Reads
-// only; the writer adds and removes the rows in the batch transaction.
+// only; the writer adds and removes the rows in the batch transaction. A Bloom filter of the
+// spilled queue ids answers "not spilled" for a new message without asking SQLite.
 import type { SpillStore } from '../correlate/tracker.ts';
 import type { Trace } from '../correlate/trace.ts';
 import type { Db } from './db.ts';
+
+/** Bits per spilled queue id: with three hashes, about 3% of new ids still ask SQLite. */
+const BITS_PER_KEY = 8;
+const MIN_BITS = 1 << 20;
+
+/** Three 32-bit hashes of a string (FNV-1a and two derived), enough to spread a Bloom filter. */
+function hashes(s: string): [number, number, number] {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  const g = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  return [h >>> 0, g >>> 0, (h + 2 * g) >>> 0];
+}
+
+class Bloom {
+  private readonly bits: Uint32Array;
+  private readonly mask: number;
+  /** Keys added since it was built: past a size, it is built again from the database. */
+  added = 0;
+
+  constructor(readonly capacity: number) {
+    let n = MIN_BITS;
+    while (n < capacity * BITS_PER_KEY) n *= 2;
+    this.bits = new Uint32Array(n >>> 5);
+    this.mask = n - 1;
+  }
+
+  add(key: string): void {
+    for (const h of hashes(key)) this.bits[(h & this.mask) >>> 5]! |= 1 << (h & 31);
+    this.added++;
+  }
+
+  mayHave(key: string): boolean {
+    for (const h of hashes(key)) if ((this.bits[(h & this.mask) >>> 5]! & (1 << (h & 31))) === 0) return false;
+    return true;
+  }
+}
 
 export class DbSpill implements SpillStore {
   private count: number;
   /** Handed back to the correlator and not yet written again: not to be handed out twice. */
   private readonly taken = new Set<number>();
   private readonly stmts;
+  private bloom: Bloom;
 
   constructor(db: Db) {
     this.count = (db.prepare('SELECT count(*) AS n FROM spilled_messages').get() as { n: number }).n;
@@ -18,7 +56,9 @@ export class DbSpill implements SpillStore {
         WHERE s.host = ? AND s.queue_id = ?`),
       due: db.prepare(`SELECT m.id, m.state FROM spilled_messages s JOIN messages m ON m.id = s.message
         WHERE s.deadline <= ? ORDER BY s.deadline, s.message`),
+      keys: db.prepare('SELECT host, queue_id FROM spilled_queue_ids'),
     };
+    this.bloom = this.build();
   }
 
   get size(): number {
@@ -26,6 +66,7 @@ export class DbSpill implements SpillStore {
   }
 
   take(host: string, qid: string): Trace | undefined {
+    if (!this.bloom.mayHave(`${host} ${qid}`)) return undefined;
     const r = this.stmts.byQueueId.get(host, qid) as { id: number; state: string } | undefined;
     return r && !this.taken.has(r.id) ? this.hand(r) : undefined;
   }
@@ -37,10 +78,20 @@ export class DbSpill implements SpillStore {
     return rows.filter((r) => !this.taken.has(r.id)).map((r) => this.hand(r));
   }
 
-  /** After a batch is written: what it spilled is counted, what it took back is gone from disk. */
-  written(spilled: number): void {
-    this.count += spilled;
+  /** After a batch is written: what it spilled is counted and known by its queue ids. */
+  written(spilled: { trace: Trace; qids: string[] }[]): void {
+    this.count += spilled.length;
     this.taken.clear();
+    for (const s of spilled) for (const q of s.qids) this.bloom.add(`${s.trace.host} ${q}`);
+    // Taken-back ids stay set in the filter: rebuilt once it holds twice what it was sized for.
+    if (this.bloom.added > 2 * this.bloom.capacity) this.bloom = this.build();
+  }
+
+  private build(): Bloom {
+    const bloom = new Bloom(Math.max(this.count * 2, 1 << 16));
+    for (const r of this.stmts.keys.iterate() as Iterable<{ host: string; queue_id: string }>) bloom.add(`${r.host} ${r.queue_id}`);
+    bloom.added = 0;
+    return bloom;
   }
 
   private hand(r: { id: number; state: string }): Trace {

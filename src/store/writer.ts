@@ -107,8 +107,8 @@ export class Writer {
     const s = this.stmts;
     for (const t of b.drained.live) this.writeTrace(t, true);
     for (const t of b.drained.done) this.writeTrace(t, false);
-    for (const { trace: t, deadline, qids } of b.drained.spilled) {
-      this.writeTrace(t, true);
+    for (const { trace: t, deadline, qids, clean } of b.drained.spilled) {
+      if (!clean) this.writeTrace(t, true);
       s.unspill.run(t.row);
       s.spill.run(t.row, deadline);
       for (const q of qids) s.spillQid.run(t.host, q, t.row);

@@ -14,7 +14,7 @@ import { importFile } from '../../src/ingest/import-files.ts';
 import { PrefixParser } from '../../src/parse/prefix.ts';
 import { openDb } from '../../src/store/db.ts';
 import { listMessages, resolvePeriod } from '../../src/store/queries.ts';
-import { cliOk, messagesJson } from '../cli/run-cli.ts';
+import { cli, cliOk, messagesJson } from '../cli/run-cli.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/bouncewatch.js', import.meta.url));
 const GENERATE = fileURLToPath(new URL('../../bench/generate.ts', import.meta.url));
@@ -46,6 +46,16 @@ describe('log times', () => {
     expect(p.parse('Feb 29 10:00:00 mx1 postfix/smtpd[1]: x')?.time).toBe(new Date(2024, 1, 29, 10).getTime());
     expect(new PrefixParser({ year: 2026 }).parse('Feb 29 10:00:00 mx1 postfix/smtpd[1]: x')).toBeUndefined();
     expect(new PrefixParser().parse('2026-11-30T23:59:60Z mx1 postfix/smtpd[1]: x')?.time).toBe(Date.UTC(2026, 11, 1));
+  });
+
+  it('refuses impossible dates on the command line, as the API does', () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'bw-times-')), 'bw.db');
+    for (const since of ['2026-02-30', '0000-01-01', '2026-11-27T24:00:00Z']) {
+      const r = cli(['report', '--db', db, '--since', since]);
+      expect(r.status, since).not.toBe(0);
+      expect(r.stderr).toContain(`--since: "${since}" is neither an ISO 8601 time (a real date`);
+    }
+    expect(cli(['report', '--db', db, '--since', '2024-02-29T10:00:00Z']).status).toBe(0);
   });
 
   it('a line dated years ahead neither deletes the database nor breaks the chart', async () => {
