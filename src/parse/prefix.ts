@@ -5,8 +5,9 @@ import type { LineHead } from './events.ts';
 import { YearGuesser } from './year.ts';
 
 // Each body is the rest of the line after the match: capturing it with (.*)$ cost a third of
-// the prefix's time (a scan of every body for line terminators).
-const CLASSIC = /^[A-Z][a-z]{2} (?: \d|\d{1,2}) \d\d:\d\d:\d\d(?:\.\d+)? (\S+) ([^\s[:]+)(?:\[\d+\])?: ?/;
+// the prefix's time (a scan of every body for line terminators). Solaris and other old
+// syslogds put a message tag `[ID 197553 mail.info] ` after the program: part of the prefix.
+const CLASSIC = /^[A-Z][a-z]{2} (?: \d|\d{1,2}) \d\d:\d\d:\d\d(?:\.\d+)? (\S+) ([^\s[:]+)(?:\[\d+\])?: ?(?:\[ID \d+ [a-z0-9]+\.[a-z]+\] )?/;
 const MONTH_BY_CODES = new Map(
   ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].map((name, i) => [
     (name.charCodeAt(0) << 16) | (name.charCodeAt(1) << 8) | name.charCodeAt(2),
@@ -19,7 +20,7 @@ function digits2(line: string, at: number): number {
   return (line.charCodeAt(at) - 48) * 10 + line.charCodeAt(at + 1) - 48;
 }
 const RFC3339 =
-  /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-]\d\d:?\d\d)? (\S+) ([^\s[:]+)(?:\[\d+\])?: ?/;
+  /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-]\d\d:?\d\d)? (\S+) ([^\s[:]+)(?:\[\d+\])?: ?(?:\[ID \d+ [a-z0-9]+\.[a-z]+\] )?/;
 /** Exim mainlog: `2026-11-27 18:03:34[.123] [+0100] [[pid]] body`. */
 const EXIM_MAINLOG = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(\.\d+)?(?: ([+-]\d{4}))?(?: \[\d+\])? /;
 
