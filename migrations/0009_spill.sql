@@ -1,10 +1,11 @@
 -- Open messages moved out of memory (spilled) when more are open than max_open_messages: a
--- stuck queue or a flood then costs disk, not memory. Their correlator state stays in
--- messages.state; these tables find them again by queue id (any of theirs) and by the time at
--- which they are due (grace over, or stale), and are not loaded at start-up.
+-- stuck queue or a flood then costs disk, not memory. Their correlator state moves here from
+-- messages.state (so start-up loads only what was in memory); these tables find them again by
+-- queue id (any of theirs) and by the time at which they are due (grace over, or stale).
 CREATE TABLE spilled_messages (
   message  INTEGER PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
-  deadline INTEGER NOT NULL              -- ms since epoch (log time): finished or dropped then
+  deadline INTEGER NOT NULL,             -- ms since epoch (log time): finished or dropped then
+  state    TEXT NOT NULL                 -- the correlator's state, as messages.state holds it
 );
 CREATE INDEX spilled_deadline ON spilled_messages (deadline);
 

@@ -23,9 +23,11 @@ export function applyRetention(db: Db, days: number, now = Date.now()): { messag
   if (newest === null) return { messages: 0, rejects: 0 };
   const cutoff = newest - days * DAY;
   return db.transaction(() => {
-    const doomed = 'SELECT id FROM messages WHERE last_at < ? AND state IS NULL';
+    // Open messages are kept: in memory (state) or spilled (their state in spilled_messages).
+    const open = 'state IS NULL AND id NOT IN (SELECT message FROM spilled_messages)';
+    const doomed = `SELECT id FROM messages WHERE last_at < ? AND ${open}`;
     db.prepare(`DELETE FROM message_lines WHERE message IN (${doomed})`).run(cutoff);
-    const messages = db.prepare('DELETE FROM messages WHERE last_at < ? AND state IS NULL').run(cutoff).changes;
+    const messages = db.prepare(`DELETE FROM messages WHERE last_at < ? AND ${open}`).run(cutoff).changes;
     const rejects = db.prepare('DELETE FROM smtp_rejects WHERE time < ?').run(cutoff).changes;
     db.prepare('DELETE FROM line_counts WHERE hour < ?').run(cutoff);
     return { messages, rejects };

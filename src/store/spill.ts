@@ -47,18 +47,17 @@ export class DbSpill implements SpillStore {
   /** Handed back to the correlator and not yet written again: not to be handed out twice. */
   private readonly taken = new Set<number>();
   private readonly stmts;
-  private bloom: Bloom;
+  /** Built at the first look-up, not at start-up: reading every spilled id takes seconds. */
+  private bloom: Bloom | undefined;
 
   constructor(db: Db) {
     this.count = (db.prepare('SELECT count(*) AS n FROM spilled_messages').get() as { n: number }).n;
     this.stmts = {
-      byQueueId: db.prepare(`SELECT m.id, m.state FROM spilled_queue_ids s JOIN messages m ON m.id = s.message
+      byQueueId: db.prepare(`SELECT m.message AS id, m.state FROM spilled_queue_ids s JOIN spilled_messages m ON m.message = s.message
         WHERE s.host = ? AND s.queue_id = ?`),
-      due: db.prepare(`SELECT m.id, m.state FROM spilled_messages s JOIN messages m ON m.id = s.message
-        WHERE s.deadline <= ? ORDER BY s.deadline, s.message`),
+      due: db.prepare('SELECT message AS id, state FROM spilled_messages WHERE deadline <= ? ORDER BY deadline, message'),
       keys: db.prepare('SELECT host, queue_id FROM spilled_queue_ids'),
     };
-    this.bloom = this.build();
   }
 
   get size(): number {
@@ -66,6 +65,7 @@ export class DbSpill implements SpillStore {
   }
 
   take(host: string, qid: string): Trace | undefined {
+    this.bloom ??= this.build();
     if (!this.bloom.mayHave(`${host} ${qid}`)) return undefined;
     const r = this.stmts.byQueueId.get(host, qid) as { id: number; state: string } | undefined;
     return r && !this.taken.has(r.id) ? this.hand(r) : undefined;
@@ -82,6 +82,7 @@ export class DbSpill implements SpillStore {
   written(spilled: { trace: Trace; qids: string[] }[]): void {
     this.count += spilled.length;
     this.taken.clear();
+    if (!this.bloom) return; // built from the database when first needed
     for (const s of spilled) for (const q of s.qids) this.bloom.add(`${s.trace.host} ${q}`);
     // Taken-back ids stay set in the filter: rebuilt once it holds twice what it was sized for.
     if (this.bloom.added > 2 * this.bloom.capacity) this.bloom = this.build();

@@ -76,7 +76,8 @@ export class Writer {
       sample: db.prepare('INSERT INTO unknown_samples (program, line, seen_at) VALUES (?, ?, ?)'),
       domain: db.prepare("INSERT OR IGNORE INTO local_domains (domain, source) VALUES (?, 'learnt')"),
       unflag: db.prepare('UPDATE messages SET backscatter = 0 WHERE sender_domain = ? AND backscatter = 1'),
-      spill: db.prepare('INSERT INTO spilled_messages (message, deadline) VALUES (?, ?)'),
+      spill: db.prepare('INSERT INTO spilled_messages (message, deadline, state) VALUES (?, ?, ?)'),
+      dropState: db.prepare('UPDATE messages SET state = NULL WHERE id = ?'),
       // A queue id reused by a newer message (Postfix reuses them) points at the newer one.
       spillQid: db.prepare('INSERT OR REPLACE INTO spilled_queue_ids (host, queue_id, message) VALUES (?, ?, ?)'),
       unspill: db.prepare('DELETE FROM spilled_messages WHERE message = ?'),
@@ -108,9 +109,11 @@ export class Writer {
     for (const t of b.drained.live) this.writeTrace(t, true);
     for (const t of b.drained.done) this.writeTrace(t, false);
     for (const { trace: t, deadline, qids, clean } of b.drained.spilled) {
-      if (!clean) this.writeTrace(t, true);
+      // Its row as it is now; the state moves to the spill, out of what start-up loads.
+      if (!clean) this.writeTrace(t, false);
+      else s.dropState.run(t.row);
       s.unspill.run(t.row);
-      s.spill.run(t.row, deadline);
+      s.spill.run(t.row, deadline, stateJson(t));
       for (const q of qids) s.spillQid.run(t.host, q, t.row);
     }
     for (const t of b.drained.dropped) {
@@ -186,9 +189,8 @@ export class Writer {
 
 /** Traces saved by an earlier run, to continue correlating where it stopped. */
 export function loadOpenTraces(db: Db): Trace[] {
-  // Spilled ones stay on disk until a line asks for them (see Tracker's maxOpen).
-  const rows = db.prepare(`SELECT id, state FROM messages WHERE state IS NOT NULL
-    AND id NOT IN (SELECT message FROM spilled_messages) ORDER BY id`).all() as {
+  // Spilled ones (their state is in spilled_messages) stay on disk until a line asks for them.
+  const rows = db.prepare('SELECT id, state FROM messages WHERE state IS NOT NULL ORDER BY id').all() as {
     id: number;
     state: string;
   }[];
