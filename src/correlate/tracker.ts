@@ -6,6 +6,7 @@ import { LocalDomains } from './local-domains.ts';
 import { applyChildRcpt, applyOriginRcpt, mergeTrace } from './merge.ts';
 import { classify } from './causes.ts';
 import { Deadlines } from './deadlines.ts';
+import { PipeFilterPairs } from './pipe-filter.ts';
 import { findRcpt, isOpen, newTrace, type QueueRef, type Rcpt, type Role, type Trace } from './trace.ts';
 
 export interface TrackerOptions {
@@ -104,6 +105,8 @@ export class Tracker {
   private readonly abandonMs: number;
   private readonly maxOpen: number;
   private readonly spill: SpillStore | undefined;
+  /** FILTER_README's simple content filter: pipe hand-offs and pickup copies waiting for their pair. */
+  private readonly pipeFilter = new PipeFilterPairs();
   /** Spilled since the last drain, not written yet: found here by queue id. */
   private readonly pendingSpill = new Map<string, Trace>();
   /** Spilled since the last drain and not taken back: written at the next commit (true: its row is up to date). */
@@ -138,6 +141,7 @@ export class Tracker {
       this.activity.set(t, true);
       this.idle.push(this.deadline(t), t);
       if (t.closedAt !== undefined) this.closing.push(t.closedAt + this.graceMs, t);
+      this.rewaitPipeFilter(t);
       // A database from before the clock was saved: the newest trace is the best guess.
       if (!clock) this.now = this.lastLineAt = Math.max(this.now, t.lastAt);
     }
@@ -188,6 +192,7 @@ export class Tracker {
         break;
       case 'message_id':
         if (primary && trace.messageId === undefined) trace.messageId = ev.messageId;
+        if (primary && trace.origin === 'local' && this.pickedUp(trace, ev.qid, head.time)) return;
         break;
       case 'envelope':
         trace.queued = true;
@@ -220,6 +225,7 @@ export class Tracker {
         break;
       case 'delivery':
         this.onDelivery(trace, ref, ev, head.time, head.host);
+        if (ev.agent === 'pipe' && ev.status === 'sent' && (primary || ref.role === 'hop')) this.handedOff(trace, ev.qid, head.time);
         break;
       case 'removed':
         ref.removed = true;
@@ -452,6 +458,47 @@ export class Tracker {
     r.status = 'bounced';
     r.reason = `${before.reason} (Exim gave up retrying)`;
     if (before.dsn !== undefined) r.dsn = before.dsn;
+  }
+
+  /** A pickup copy with its Message-ID: a hop of a message just handed to a pipe filter? (true: merged away) */
+  private pickedUp(copy: Trace, qid: string, at: number): boolean {
+    if (copy.messageId === undefined || copy.sender === undefined) return false;
+    const parentQid = this.pipeFilter.pickedUp(copy.host, copy.messageId, copy.sender, qid, at);
+    const parent = parentQid === undefined ? undefined : this.lookup(copy.host, parentQid);
+    if (!parent || parent === copy || parent.merged) return false;
+    this.pipeFilterHop(parent, copy, at);
+    return true;
+  }
+
+  /** A restored trace waits for its pipe filter pair again: the waiting lists are not saved. */
+  private rewaitPipeFilter(t: Trace): void {
+    if (t.merged) return;
+    if (t.rcpts.some((r) => r.agent === 'pipe' && r.status === 'sent')) this.handedOff(t, t.qids[0]!.qid, t.lastAt);
+    else if (t.origin === 'local') this.pickedUp(t, t.qids[0]!.qid, t.firstAt);
+  }
+
+  /** A message handed to a pipe transport: its pickup copy may already be here. */
+  private handedOff(trace: Trace, qid: string, at: number): void {
+    if (trace.messageId === undefined || trace.sender === undefined) return;
+    const copyQid = this.pipeFilter.handedOff(trace.host, trace.messageId, trace.sender, qid, at);
+    const copy = copyQid === undefined ? undefined : this.lookup(trace.host, copyQid);
+    if (copy && copy !== trace && !copy.merged && copy.origin === 'local') this.pipeFilterHop(trace, copy, at);
+  }
+
+  /**
+   * The filter's hand-off is not the recipients' fate: the pickup copy's result is (a hop).
+   * Merged whole even when the copy is already removed: the script's sendmail returns before
+   * pipe logs `sent`, so the copy's whole life may come first. The pair was matched by
+   * Message-ID and sender, not by a queue id, so no reused id can be mistaken for it.
+   */
+  private pipeFilterHop(parent: Trace, copy: Trace, at: number): void {
+    for (const r of parent.rcpts) if (r.agent === 'pipe' && r.status === 'sent') r.status = 'hop';
+    mergeTrace(parent, copy, 'hop');
+    for (const q of copy.qids) this.index.set(key(parent.host, q.qid), parent);
+    this.activity.delete(copy);
+    this.dirty.delete(copy);
+    parent.lastAt = Math.max(parent.lastAt, at);
+    this.settle(parent, at);
   }
 
   private isOpenId(host: string, qid: string): boolean {

@@ -1,6 +1,6 @@
 // The truth file's shape: what the harness sent and what each scenario is designed to produce.
 // Written from the scenario definitions (never from the log) and read by check-truth.ts.
-export type Listener = 'open' | 'strict' | 'filtered' | 'pickup';
+export type Listener = 'open' | 'strict' | 'filtered' | 'simplefilter' | 'pickup';
 export type RcptStatus = 'sent' | 'bounced' | 'deferred' | 'expired';
 export type Cause =
   | 'unknown_recipient'

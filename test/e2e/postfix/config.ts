@@ -1,5 +1,6 @@
 // Writes a throwaway Postfix instance into a temp dir: main.cf, master.cf (three smtpd
-// listeners: open, strict twin, content-filtered; plus the re-injection port) and the maps.
+// listeners: open, strict twin, content-filtered, pipe-filtered; plus the re-injection port)
+// and the maps.
 // Everything is routed to loopback peers; an unrouted domain hits the error transport.
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -15,7 +16,7 @@ export interface PostfixDirs {
 }
 
 export type Params = [string, string][];
-export type ListenerName = 'open' | 'strict' | 'filtered';
+export type ListenerName = 'open' | 'strict' | 'filtered' | 'simplefilter';
 
 const bracket = (p: { ip: string; port: number }): string => `[${p.ip}]:${p.port}`;
 
@@ -91,6 +92,9 @@ export function listenerOverrides(name: ListenerName): Params {
         ['content_filter', `amavisfeed:${bracket(PEERS.amavis)}`],
         ['receive_override_options', 'no_address_mappings'],
       ];
+    case 'simplefilter':
+      // FILTER_README "simple content filter": every message goes to the pipe(8) script.
+      return [...OPEN_OVERRIDES, ['content_filter', 'simplefilter:dummy']];
   }
 }
 
@@ -123,6 +127,7 @@ export function masterCf(d: PostfixDirs): string {
     service(`${l.open.ip}:smtp inet n - n - - smtpd`, listenerOverrides('open')),
     service(`${l.strict.ip}:smtp inet n - n - - smtpd`, listenerOverrides('strict')),
     service(`${l.filtered.ip}:smtp inet n - n - - smtpd`, listenerOverrides('filtered')),
+    service(`${l.simplefilter.ip}:smtp inet n - n - - smtpd`, listenerOverrides('simplefilter')),
     service(`${l.reinject.ip}:${l.reinject.port} inet n - n - - smtpd`, REINJECT_OVERRIDES),
     service('amavisfeed unix - - n - 2 smtp', [['smtp_send_xforward_command', 'yes'], ['smtp_data_done_timeout', '1200s']]),
     'pickup    unix  n - n 60 1 pickup',
@@ -152,6 +157,8 @@ export function masterCf(d: PostfixDirs): string {
     // A local delivery agent whose every mailbox is over quota: pipe(8) takes the leading
     // "5.2.2" of the command's output as the DSN of the bounce.
     `quota-lda unix  - n n - - pipe flags=q user=nobody argv=/bin/sh ${d.config}/quota-lda.sh \${recipient}`,
+    // FILTER_README's simple content filter, as a non-root, non-postfix user (nobody, as quota-lda).
+    `simplefilter unix - n n - 10 pipe flags=Rq user=nobody null_sender= argv=/bin/sh ${d.config}/simple-filter.sh -f \${sender} -- \${recipient}`,
     '',
   ].join('\n');
 }
@@ -214,6 +221,15 @@ export async function writePostfixConfig(root: string): Promise<PostfixDirs> {
     'cat >/dev/null',
     'echo "5.2.2 Mailbox full: quota exceeded for $1"',
     'exit 73 # EX_CANTCREAT: permanent',
+    '',
+  ].join('\n'), { mode: 0o755 });
+  await writeFile(path.join(d.config, 'simple-filter.sh'), [
+    '#!/bin/sh',
+    '# FILTER_README "simple content filter": inspect nothing, re-inject with Postfix\'s sendmail.',
+    '# -G: not a submission (no address rewriting); -i: a lone dot is not the end.',
+    '# Exit 75 (EX_TEMPFAIL) defers; any sendmail failure is passed on.',
+    `/usr/sbin/sendmail -C ${d.config} -G -i "$@" || exit 75`,
+    'exit 0',
     '',
   ].join('\n'), { mode: 0o755 });
   return d;

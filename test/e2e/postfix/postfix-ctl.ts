@@ -1,7 +1,7 @@
 // Controls the throwaway Postfix instance: prepare its directories and maps, run it with
 // `postfix start-fg`, submit through sendmail(1), tell when the queue is empty, and stop it.
 import { readFileSync } from 'node:fs';
-import { chown } from 'node:fs/promises';
+import { chown, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { awaitExit, run, runOk, startDaemon, type Daemon } from '../lib/processes.ts';
 import type { PostfixDirs } from './config.ts';
@@ -18,6 +18,23 @@ export async function preparePostfix(d: PostfixDirs): Promise<void> {
   await chown(d.data, pf.uid, pf.gid);
   // `postfix check` creates the queue directories with their owners and modes.
   await runOk('/usr/sbin/postfix', ['-c', d.config, 'check']);
+}
+
+const DEFAULT_MAIN_CF = '/etc/postfix/main.cf';
+
+/**
+ * An unprivileged sendmail (the simple content filter's script, run by pipe(8) as nobody) may
+ * use `-C dir` only when the default main.cf lists dir in alternate_config_directories. Adds
+ * it there and gives back what undoes that (the file's old content, or no file).
+ */
+export async function allowAlternateConfig(d: PostfixDirs): Promise<() => Promise<void>> {
+  const before = await readFile(DEFAULT_MAIN_CF, 'utf8').catch(() => null);
+  const kept = (before ?? '').split('\n').filter((l) => !/^alternate_config_directories\s*=/.test(l) && l !== '').join('\n');
+  await writeFile(DEFAULT_MAIN_CF, `${kept ? `${kept}\n` : ''}# bw-e2e (removed when the harness stops)\nalternate_config_directories = ${d.config}\n`);
+  return async () => {
+    if (before === null) await rm(DEFAULT_MAIN_CF, { force: true });
+    else await writeFile(DEFAULT_MAIN_CF, before);
+  };
 }
 
 export function startPostfix(d: PostfixDirs): Daemon {

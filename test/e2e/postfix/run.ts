@@ -12,7 +12,7 @@ import { processesMentioning, stopDaemon, type Daemon } from '../lib/processes.t
 import type { Truth } from '../lib/truth.ts';
 import { effectiveMainCf, writePostfixConfig, type PostfixDirs } from './config.ts';
 import { startPeers, type Peers } from './peers.ts';
-import { flushQueue, preparePostfix, queueEmpty, queueListing, startPostfix, stopPostfix } from './postfix-ctl.ts';
+import { allowAlternateConfig, flushQueue, preparePostfix, queueEmpty, queueListing, startPostfix, stopPostfix } from './postfix-ctl.ts';
 import { postfixScenarios } from './scenarios.ts';
 import { sendAll } from './send.ts';
 import { HOSTNAME, LISTEN, LOCAL_DOMAIN, PEERS, SYSLOG_HOST } from './topology.ts';
@@ -73,7 +73,7 @@ async function writeOutputs(outDir: string, d: PostfixDirs, rs: Rsyslog, truth: 
   await copyFile(rs.rfc3339Log, path.join(outDir, 'mail-rfc3339.log'));
   await copyFile(path.join(d.config, 'main.cf'), path.join(outDir, 'postfix.main.cf'));
   await copyFile(path.join(d.config, 'master.cf'), path.join(outDir, 'postfix.master.cf'));
-  for (const l of ['open', 'strict', 'filtered'] as const) {
+  for (const l of ['open', 'strict', 'filtered', 'simplefilter'] as const) {
     await writeFile(path.join(outDir, `postfix-${l}.main.cf`), effectiveMainCf(d, l));
   }
   await writeFile(path.join(outDir, 'truth.json'), `${JSON.stringify(truth, null, 2)}\n`);
@@ -88,8 +88,10 @@ export async function runPostfixHarness(outDir: string): Promise<Truth> {
   let rs: Rsyslog | null = null;
   let postfix: Daemon | null = null;
   let failed = true;
+  let undoAltConfig: (() => Promise<void>) | null = null;
   try {
     d = await writePostfixConfig(root);
+    undoAltConfig = await allowAlternateConfig(d);
     await preparePostfix(d);
     step('postfix config written and checked');
     peers = await startPeers();
@@ -130,6 +132,7 @@ export async function runPostfixHarness(outDir: string): Promise<Truth> {
     if (postfix && d) await stopPostfix(d, postfix).catch(() => undefined);
     if (rs) await stopDaemon(rs.daemon);
     if (peers) await Promise.all(peers.all.map((p) => p.close()));
+    if (undoAltConfig) await undoAltConfig();
     if (process.env.BW_E2E_KEEP === '1' || failed) {
       console.warn(`postfix harness: work dir kept at ${root}`);
     } else {

@@ -210,5 +210,13 @@ export function postfixScenarios(): ScenarioMessage[] {
       { listener: 'open', sender: '"x>y, z\\"w"@shop192.victims.test', recipients: [bounced('nobody192@pfx.test', 'unknown_recipient')], ndr: 'delivered',
         design: 'quoted local part holding ">", ", " and an escaped quote, which end an unquoted address in a log field' },
     ]),
+    // FILTER_README's simple content filter (issue 13, item 1): pipe(8) hands the message to a
+    // script that re-injects it with sendmail -G -i -f sender; the copy arrives through pickup.
+    ...scenario(20, 'simple-filter', [
+      { listener: 'simplefilter', sender: 'ghost201@shop201.victims.test', recipients: [bounced('nobody201@pfx.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'pipe filter re-injects through pickup (same Message-ID and sender); local(8) bounces the unknown user: backscatter of the SMTP message' },
+      { listener: 'simplefilter', sender: 'news202@ext.test', recipients: [sent('alice@pfx.test')],
+        design: 'clean: pipe filter, re-injected through pickup, then local delivery' },
+    ]),
   ];
 }

@@ -13,6 +13,8 @@ export const LISTEN = {
   open: { ip: '127.0.0.11', port: 25 },
   strict: { ip: '127.0.0.12', port: 25 },
   filtered: { ip: '127.0.0.13', port: 25 },
+  // FILTER_README's "simple content filter": a pipe(8) script that re-injects with sendmail.
+  simplefilter: { ip: '127.0.0.14', port: 25 },
   reinject: { ip: '127.0.0.1', port: 10025 },
 } as const;
 
