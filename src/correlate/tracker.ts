@@ -141,7 +141,8 @@ export class Tracker {
       this.activity.set(t, true);
       this.idle.push(this.deadline(t), t);
       if (t.closedAt !== undefined) this.closing.push(t.closedAt + this.graceMs, t);
-      this.rewaitPipeFilter(t);
+      // The pipe filter's waiting lists are not saved: a restored trace waits again.
+      this.pairPipeFilter(t, t.qids[0]!.qid, t.lastAt);
       // A database from before the clock was saved: the newest trace is the best guess.
       if (!clock) this.now = this.lastLineAt = Math.max(this.now, t.lastAt);
     }
@@ -188,11 +189,12 @@ export class Tracker {
         if (primary) {
           trace.origin = 'local';
           if (ev.sender !== undefined) trace.sender ??= ev.sender;
+          if (this.pairPipeFilter(trace, ev.qid, head.time)) return;
         }
         break;
       case 'message_id':
         if (primary && trace.messageId === undefined) trace.messageId = ev.messageId;
-        if (primary && trace.origin === 'local' && this.pickedUp(trace, ev.qid, head.time)) return;
+        if (primary && this.pairPipeFilter(trace, ev.qid, head.time)) return;
         break;
       case 'envelope':
         trace.queued = true;
@@ -203,6 +205,7 @@ export class Tracker {
         if (primary) trace.sender = ev.sender;
         else if (ref.role === 'hop') trace.sender ??= ev.sender;
         if (primary && ev.nrcpt !== undefined) trace.nrcpt = ev.nrcpt;
+        if (primary && this.pairPipeFilter(trace, ev.qid, head.time)) return;
         break;
       case 'expired':
         trace.queued = true;
@@ -225,7 +228,7 @@ export class Tracker {
         break;
       case 'delivery':
         this.onDelivery(trace, ref, ev, head.time, head.host);
-        if (ev.agent === 'pipe' && ev.status === 'sent' && (primary || ref.role === 'hop')) this.handedOff(trace, ev.qid, head.time);
+        if (ev.agent === 'pipe' && ev.status === 'sent' && (primary || ref.role === 'hop')) this.pairPipeFilter(trace, ev.qid, head.time);
         break;
       case 'removed':
         ref.removed = true;
@@ -460,29 +463,26 @@ export class Tracker {
     if (before.dsn !== undefined) r.dsn = before.dsn;
   }
 
-  /** A pickup copy with its Message-ID: a hop of a message just handed to a pipe filter? (true: merged away) */
-  private pickedUp(copy: Trace, qid: string, at: number): boolean {
-    if (copy.messageId === undefined || copy.sender === undefined) return false;
-    const parentQid = this.pipeFilter.pickedUp(copy.host, copy.messageId, copy.sender, qid, at);
-    const parent = parentQid === undefined ? undefined : this.lookup(copy.host, parentQid);
-    if (!parent || parent === copy || parent.merged) return false;
-    this.pipeFilterHop(parent, copy, at);
+  /**
+   * FILTER_README's simple content filter: pairs a message handed to a pipe transport with the
+   * pickup copy its script re-injected. Tried whenever a line completes either side (Message-ID,
+   * sender, pickup, the pipe's `sent`): lines of different processes come in any order.
+   * True when `trace` (the copy) was merged away.
+   */
+  private pairPipeFilter(trace: Trace, qid: string, at: number): boolean {
+    if (trace.merged || trace.messageId === undefined || trace.sender === undefined) return false;
+    if (trace.rcpts.some((r) => r.agent === 'pipe' && r.status === 'sent')) {
+      const copyQid = this.pipeFilter.handedOff(trace.host, trace.messageId, trace.sender, qid, at);
+      const copy = copyQid === undefined ? undefined : this.lookup(trace.host, copyQid);
+      if (copy && copy !== trace && !copy.merged && copy.origin === 'local') this.pipeFilterHop(trace, copy, at);
+      return false;
+    }
+    if (trace.origin !== 'local') return false;
+    const parentQid = this.pipeFilter.pickedUp(trace.host, trace.messageId, trace.sender, qid, at);
+    const parent = parentQid === undefined ? undefined : this.lookup(trace.host, parentQid);
+    if (!parent || parent === trace || parent.merged) return false;
+    this.pipeFilterHop(parent, trace, at);
     return true;
-  }
-
-  /** A restored trace waits for its pipe filter pair again: the waiting lists are not saved. */
-  private rewaitPipeFilter(t: Trace): void {
-    if (t.merged) return;
-    if (t.rcpts.some((r) => r.agent === 'pipe' && r.status === 'sent')) this.handedOff(t, t.qids[0]!.qid, t.lastAt);
-    else if (t.origin === 'local') this.pickedUp(t, t.qids[0]!.qid, t.firstAt);
-  }
-
-  /** A message handed to a pipe transport: its pickup copy may already be here. */
-  private handedOff(trace: Trace, qid: string, at: number): void {
-    if (trace.messageId === undefined || trace.sender === undefined) return;
-    const copyQid = this.pipeFilter.handedOff(trace.host, trace.messageId, trace.sender, qid, at);
-    const copy = copyQid === undefined ? undefined : this.lookup(trace.host, copyQid);
-    if (copy && copy !== trace && !copy.merged && copy.origin === 'local') this.pipeFilterHop(trace, copy, at);
   }
 
   /**

@@ -62,6 +62,13 @@ describe('pipe content filter re-injected through pickup', () => {
     expect(msgs[0]).toMatchObject(oneMessage);
   }, 30_000);
 
+  it('lines of different processes in any order: the copy\'s pickup line after its cleanup line, the pipe line between', async () => {
+    const [pickup, cleanup, ...rest] = copy('ghost201@shop201.victims.test');
+    const msgs = await read([...first, cleanup!, ...handOff, pickup!, ...rest, ...ndrSent]);
+    expect(msgs).toHaveLength(1);
+    expect(msgs[0]).toMatchObject(oneMessage);
+  }, 30_000);
+
   it('a copy with another sender is not linked: a local submission of its own', async () => {
     const msgs = await read([...first, ...handOff, ...copy('other@shop201.victims.test'), ...ndrSent]);
     expect(msgs.map((m) => [m.queue_id, m.origin, m.outcome]).sort()).toEqual([
