@@ -20,7 +20,8 @@ export function serveBuild(): string {
   return existsSync(bundle) && statSync(bundle).mtimeMs >= newest(`${ROOT}src`) ? 'dist/cli.mjs bundle' : 'src/ through tsx';
 }
 
-function freePort(): Promise<number> {
+/** A loopback port nothing listens on now (the serve tests use it too). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);

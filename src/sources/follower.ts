@@ -3,10 +3,11 @@
 // first), copytruncate (reads the unread rest from the copy, wherever rotation has moved it),
 // delete-and-recreate, and a restart after rotations (start-up.ts). What it cannot read, it reports.
 import { stat } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
 import { CLOCK_SLACK_MS, idOf, listGenerations, sameFile, startsWith, type Generation } from './generations.ts';
 import { OpenFile, openFile, type FileEvents } from './open-file.ts';
 import type { Checkpoint, Gap, Known, Position } from './position.ts';
-import { FINGERPRINT_BYTES, fingerprintOf, openStream, readLines } from './read-lines.ts';
+import { FINGERPRINT_BYTES, fingerprintOf, readLines } from './read-lines.ts';
 import { legacyStart, startFromCheckpoint } from './start-up.ts';
 
 export type { Position } from './position.ts';
@@ -40,6 +41,8 @@ interface Draining {
 
 /** How many files read in this run are remembered (their positions may not be committed yet). */
 const SEEN_MAX = 256;
+/** How many times the generations are listed again when rotation moves a file while we read them. */
+export const LOOKS = 5;
 
 export class Follower {
   /** When serve first followed this path: generations written since then are ours to read. */
@@ -61,10 +64,11 @@ export class Follower {
 
   /** Catch up with what was written while we were stopped (start-up.ts), then open the live file. */
   async start(): Promise<void> {
-    const files = await listGenerations(this.path, true);
-    if (this.opts.checkpoint) await startFromCheckpoint(this, files, this.opts.checkpoint);
-    else await legacyStart(this, files);
-    await this.openLive(false);
+    const list = () => listGenerations(this.path, true);
+    let expected: Known | undefined;
+    if (this.opts.checkpoint) expected = await startFromCheckpoint(this, list, this.opts.checkpoint);
+    else await legacyStart(this, list);
+    await this.openLive(false, expected);
   }
 
   /** One look at the file: read what is new, handle rotation. True when lines were read. */
@@ -85,13 +89,12 @@ export class Follower {
     const st = await stat(this.path).catch(() => undefined);
     const grew = size > o.readTo;
     if (grew && !(await o.read(size, false))) return this.truncated();
-    if (st && !sameFile(idOf(st), o.id)) {
-      // Renamed away (or deleted and recreated): switch once the old file has stopped growing
-      // for a poll, but keep reading it for a while: syslog writes to it until its HUP.
-      if (!grew && size === o.lastSize) {
-        await this.switchAfterRename(o);
-        return true;
-      }
+    // Renamed away, deleted and recreated, or deleted for good: switch once the old file has
+    // stopped growing for a poll, but keep reading it for a while: syslog writes to it until its HUP.
+    const away = st ? !sameFile(idOf(st), o.id) : (await o.fh.stat()).nlink === 0;
+    if (away && !grew && size === o.lastSize) {
+      await this.switchAfterRename(o);
+      return true;
     }
     o.lastSize = size;
     return grew || drained;
@@ -136,37 +139,42 @@ export class Follower {
   }
 
   /**
-   * Reads a rotated generation from a saved position (or its start); returns the lines read. A
-   * plain one is kept open and drained like a renamed file, for late lines.
+   * Reads a rotated generation from a saved position (or its start); returns the lines read, or
+   * undefined when rotation has moved it since it was listed (list again). A plain one is kept
+   * open and drained like a renamed file, for late lines.
    */
-  async readRotated(g: Generation, from: Known | undefined): Promise<number> {
+  async readRotated(g: Generation, from: Known | undefined): Promise<number | undefined> {
+    const o = await openFile(g.path, g);
+    if (!o) return undefined;
     const offset = from?.offset ?? 0;
+    const before = from?.lines ?? 0;
     if (!g.gz) {
-      const o = await openFile(g.path);
-      if (!o || !sameFile(o.id, g)) return (await o?.fh.close(), 0); // rotated on meanwhile: the next look finds it
-      if (o.size < offset) this.shorter(g.path, offset, o.size, from?.lines ?? 0);
-      const f = OpenFile.of(o, g.path, { offset: Math.min(offset, o.size), lines: from?.lines ?? 0, previous: from?.fingerprint }, this.limits, this.fileEvents);
+      if (o.size < offset) this.shorter(g.path, offset, o.size, before);
+      const f = OpenFile.of(o, g.path, { offset: Math.min(offset, o.size), lines: before, previous: from?.fingerprint }, this.limits, this.fileEvents);
       await f.read(o.size, false);
       this.draining.push({ file: f, until: Date.now() + this.drainMs });
-      return f.lines - (from?.lines ?? 0);
+      return f.lines - before;
     }
     const fp = { fingerprint: fingerprintOf(g.head), fpLen: Math.min(g.head.length, FINGERPRINT_BYTES) };
     const replaces = from && from.fingerprint !== fp.fingerprint ? { replaces: from.fingerprint } : {};
     const length = { bytes: 0 };
-    let n = from?.lines ?? 0;
+    const raw = o.fh.createReadStream({ start: 0 });
+    let n = before;
     try {
-      for await (const chunk of readLines(await openStream(g.path), offset, length)) {
+      for await (const chunk of readLines(raw.pipe(createGunzip()), offset, length)) {
         n += chunk.lines.length;
         this.emit(chunk.lines, { ...fp, path: g.path, offset: chunk.end, lines: n, ...replaces });
       }
     } catch (e) {
       // A .gz still being written: the lines before the damage are in; its plain twin or the next look has the rest.
       this.note('warn', 'could not read a compressed generation to its end', { file: g.path, error: (e as Error).message });
-      return n - (from?.lines ?? 0);
+      return n - before;
+    } finally {
+      raw.destroy();
     }
-    if (length.bytes < offset) this.shorter(g.path, offset, length.bytes, from?.lines ?? 0);
-    if (n > (from?.lines ?? 0)) this.note('info', 'caught up from a rotated generation', { file: g.path, lines: n - (from?.lines ?? 0) });
-    return n - (from?.lines ?? 0);
+    if (length.bytes < offset) this.shorter(g.path, offset, length.bytes, before);
+    if (n > before) this.note('info', 'caught up from a rotated generation', { file: g.path, lines: n - before });
+    return n - before;
   }
 
   private shorter(file: string, offset: number, size: number, linesRead: number): void {
@@ -174,24 +182,40 @@ export class Follower {
   }
 
   /**
-   * Reads the rotated generations this run has no record of and that were written since serve
-   * first followed the path: files rotated past us between two looks. Open files are skipped.
+   * Reads the rotated generations rotated past us between two looks: those this run has no record
+   * of and that were written since serve first followed the path, from their start, and plain ones
+   * that grew past their saved position, from there. Open files (and `opening`) are skipped.
    */
-  private async catchUp(): Promise<void> {
-    for (const g of await listGenerations(this.path, false)) {
-      if (g.head.length === 0 || g.mtimeMs < this.since - CLOCK_SLACK_MS || this.isOpen(g) || this.known(g.head)) continue;
-      await this.readRotated(g, undefined);
+  private async catchUp(opening?: OpenFile, expected?: Known): Promise<void> {
+    for (let pass = 0; pass < LOOKS; pass++) {
+      if (await this.catchUpOnce(opening, expected)) return;
     }
   }
 
+  /** One pass of catchUp; false when a file moved under it (what was read is known now: look again). */
+  private async catchUpOnce(opening?: OpenFile, expected?: Known): Promise<boolean> {
+    for (const g of await listGenerations(this.path, false)) {
+      if (g.head.length === 0 || this.isOpen(g, opening)) continue;
+      const k = this.known(g.head);
+      // `expected`: the live file of the checkpoint, rotated away (even compressed) before it was opened.
+      const mine = expected !== undefined && startsWith(g.head, expected.fingerprint, expected.fpLen ?? 0);
+      const read = k ? mine || (!g.gz && g.size > k.offset) : g.mtimeMs >= this.since - CLOCK_SLACK_MS;
+      if (read && (await this.readRotated(g, k)) === undefined) return false;
+    }
+    return true;
+  }
+
   /** A file we are reading through a descriptor, or a compressed copy of one. */
-  private isOpen(g: Generation): boolean {
-    const open = [...(this.cur ? [this.cur] : []), ...this.draining.map((d) => d.file)];
+  private isOpen(g: Generation, opening?: OpenFile): boolean {
+    const open = [...(this.cur ? [this.cur] : []), ...this.draining.map((d) => d.file), ...(opening ? [opening] : [])];
     return open.some((f) => (!g.gz && sameFile(g, f.id)) || startsWith(g.head, f.fingerprint, f.fpLen));
   }
 
   /** The old file goes to the draining list; the new one is opened (after what was rotated between). */
   private async switchAfterRename(old: OpenFile): Promise<void> {
+    // Lines syslog wrote to the old file before its HUP come before the new file's first line,
+    // also those that landed between our look at its size and our look at the path.
+    await old.read(await old.size(), false);
     this.draining.push({ file: old, until: Date.now() + this.drainMs });
     this.cur = undefined;
     await this.openLive(true);
@@ -218,8 +242,11 @@ export class Follower {
     return read;
   }
 
-  /** Opens the live file at its saved position (or its start) and names it in the checkpoint. */
-  private async openLive(rotated: boolean): Promise<void> {
+  /**
+   * Opens the live file at its saved position (or its start) and names it in the checkpoint.
+   * `expected`: the file start-up left to be opened here, from its saved position.
+   */
+  private async openLive(rotated: boolean, expected?: Known): Promise<void> {
     const o = await openFile(this.path);
     if (!o) {
       // Not there (yet): the checkpoint says so once; the next poll looks again.
@@ -229,11 +256,15 @@ export class Follower {
     }
     this.absentSaid = false;
     const k = this.known(o.head);
-    // A file we know nothing of: whatever was rotated away before it is older, and read first.
-    if (!k) await this.catchUp();
     if (k && k.offset > o.size) this.shorter(this.path, k.offset, o.size, k.lines ?? 0);
     const at = { offset: Math.min(k?.offset ?? 0, o.size), lines: k?.lines ?? 0, previous: k?.fingerprint };
-    const f = (this.cur = OpenFile.of(o, this.path, at, this.limits, this.fileEvents));
+    const f = OpenFile.of(o, this.path, at, this.limits, this.fileEvents);
+    // A file we know nothing of: whatever was rotated away before it is older, and read first
+    // (not this file itself, if a rename just made it a generation too).
+    if (!k || (expected && k.fingerprint !== expected.fingerprint && !startsWith(o.head, expected.fingerprint, expected.fpLen ?? 0))) {
+      await this.catchUp(f, expected);
+    }
+    this.cur = f;
     if (rotated) this.note('info', 'following the new file after rotation', { file: this.path });
     this.emit([], this.positionOf(f));
     if (o.size > f.offset && !(await f.read(o.size, false))) await this.truncated();
@@ -247,24 +278,24 @@ export class Follower {
   private async truncated(): Promise<boolean> {
     const o = this.cur!;
     this.cur = undefined;
-    let recovered = -1;
-    for (const g of await listGenerations(this.path, false)) {
-      if (!startsWith(g.head, o.fingerprint, o.fpLen) || this.isOpen(g)) continue;
-      recovered = await this.readCopy(o, g);
-      break;
+    let recovered: number | undefined;
+    for (let pass = 0; pass < LOOKS && recovered === undefined; pass++) {
+      const copy = (await listGenerations(this.path, false)).find((g) => startsWith(g.head, o.fingerprint, o.fpLen) && !this.isOpen(g));
+      if (!copy) break;
+      recovered = await this.readCopy(o, copy);
     }
     await o.close();
-    if (recovered >= 0) this.note('info', 'file was truncated (copytruncate)', { file: this.path, recoveredFromCopy: recovered });
+    if (recovered !== undefined) this.note('info', 'file was truncated (copytruncate)', { file: this.path, recoveredFromCopy: recovered });
     else this.gap({ file: this.path, reason: 'truncated', bytes: Math.max(0, o.lastSize - o.offset), linesRead: o.lines, did: 'read the file again from its start' });
     await this.openLive(true);
     return true;
   }
 
   /** The rest of a truncated file's content, from the copy a copytruncate made of it. */
-  private async readCopy(o: OpenFile, g: Generation): Promise<number> {
+  private async readCopy(o: OpenFile, g: Generation): Promise<number | undefined> {
     if (g.gz) return this.readRotated(g, { fingerprint: o.key, offset: o.offset, fpLen: o.fpLen, lines: o.lines });
-    const c = await openFile(g.path);
-    if (!c) return 0;
+    const c = await openFile(g.path, g);
+    if (!c) return undefined;
     const copy = o.continueIn(c, g.path);
     await copy.read(c.size, true);
     await copy.close();

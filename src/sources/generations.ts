@@ -2,8 +2,9 @@
 // `mail.log.1`, ...) and the live file, each with what identifies it: the inode and birth time of
 // a plain file, and for every file the first bytes of its (decompressed) content.
 import { existsSync, type Stats } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { fingerprintOf, isGzip, readHead } from './read-lines.ts';
+import { open, type FileHandle } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import { FINGERPRINT_BYTES, fingerprintOf } from './read-lines.ts';
 
 export interface FileId {
   dev: number;
@@ -61,15 +62,45 @@ function rotatedNames(path: string): string[] {
   return out;
 }
 
+/**
+ * One file, its identity and its first bytes read through one descriptor: by path, a rename
+ * between the two would pair one file's inode with another's content.
+ */
 async function describe(path: string, live: boolean): Promise<Generation | undefined> {
+  const fh = await open(path, 'r').catch(() => undefined);
+  if (!fh) return undefined; // rotated away while we looked
   try {
-    const st = await stat(path);
+    const st = await fh.stat();
     if (!st.isFile()) return undefined;
-    const gz = st.size >= 2 && (await isGzip(path));
-    return { path, gz, live, head: await readHead(path), mtimeMs: st.mtimeMs, size: st.size, ...idOf(st) };
+    const first = Buffer.alloc(FINGERPRINT_BYTES);
+    const { bytesRead } = await fh.read(first, 0, FINGERPRINT_BYTES, 0);
+    const gz = bytesRead >= 2 && first[0] === 0x1f && first[1] === 0x8b;
+    const head = gz ? await gunzipHead(fh) : first.subarray(0, bytesRead);
+    return { path, gz, live, head, mtimeMs: st.mtimeMs, size: st.size, ...idOf(st) };
   } catch {
-    return undefined; // rotated away (or a .gz still being written) while we looked
+    return undefined; // a .gz still being written: the next look finds it whole
+  } finally {
+    await fh.close();
   }
+}
+
+/** The first FINGERPRINT_BYTES of a compressed file's content. */
+async function gunzipHead(fh: FileHandle): Promise<Buffer> {
+  const raw = fh.createReadStream({ start: 0, autoClose: false });
+  const stream = raw.pipe(createGunzip());
+  const parts: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      parts.push(chunk);
+      size += chunk.length;
+      if (size >= FINGERPRINT_BYTES) break;
+    }
+  } finally {
+    stream.destroy();
+    raw.destroy();
+  }
+  return Buffer.concat(parts).subarray(0, FINGERPRINT_BYTES);
 }
 
 /** The rotated generations that exist, oldest first, then (with `withLive`) the live file if it exists. */

@@ -2,7 +2,7 @@
 // known by its inode and by a fingerprint of its first bytes, and every read checks those bytes
 // again, so bytes of a file truncated and rewritten under us are never taken for its old content.
 import { open, type FileHandle } from 'node:fs/promises';
-import { emptyKey, idOf, type FileId } from './generations.ts';
+import { emptyKey, idOf, sameFile, type FileId } from './generations.ts';
 import { FINGERPRINT_BYTES, fingerprintOf } from './read-lines.ts';
 
 export interface Opened {
@@ -22,8 +22,11 @@ export interface ReadLimits {
   maxLine: number;
 }
 
-/** Opens a file and reads its first bytes; undefined when it is not there. */
-export async function openFile(path: string): Promise<Opened | undefined> {
+/**
+ * Opens a file and reads its first bytes; undefined when it is not there, or (with `id`) when the
+ * name now holds another file: rotation moved the one that was listed.
+ */
+export async function openFile(path: string, id?: FileId): Promise<Opened | undefined> {
   let fh: FileHandle;
   try {
     fh = await open(path, 'r');
@@ -31,6 +34,10 @@ export async function openFile(path: string): Promise<Opened | undefined> {
     return undefined;
   }
   const st = await fh.stat();
+  if (id && !sameFile(idOf(st), id)) {
+    await fh.close();
+    return undefined;
+  }
   const head = Buffer.alloc(Math.min(FINGERPRINT_BYTES, st.size));
   const { bytesRead } = await fh.read(head, 0, head.length, 0);
   return { fh, id: idOf(st), size: st.size, head: head.subarray(0, bytesRead) };

@@ -2,7 +2,6 @@
 // with a rename rotation and a copytruncate, while `serve` is SIGKILLed at least 10 times at
 // random moments and restarted. Afterwards `messages --json` and `report --json` must equal
 // those of one `import` of the same lines in order: nothing lost, nothing counted twice.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,39 +10,15 @@ import { describe, expect, it } from 'vitest';
 import { cliOk } from '../cli/run-cli.ts';
 // The benchmarks' seeded PRNG: a failing run can be repeated with the seed it prints.
 import { rng } from '../../bench/rng.ts';
+import { BIN, killHard, startServe as start, stopClean, type ServeRun } from './lib/serve-process.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/bouncewatch.js', import.meta.url));
 const SOURCE = fileURLToPath(new URL('../fixtures/postfix-e2e/mail.log', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function startServe(db: string, log: string): ChildProcess {
-  return spawn(process.execPath, [BIN, 'serve', '--db', db, '--log', log, '--listen', '127.0.0.1:0', '--batch-lines', '7', '--batch-ms', '20', '--poll-ms', '20'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
+const startServe = (db: string, log: string): ServeRun => start(BIN, db, [log], 0);
 
-/** Resolves when serve says it is serving (its pino line), so a kill lands while it works. */
-function ready(p: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    let out = '';
-    const timer = setTimeout(resolve, 10_000);
-    p.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('bouncewatch serving')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    p.once('exit', () => resolve());
-  });
-}
-
-async function killHard(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return;
-  const gone = new Promise((r) => p.once('exit', r));
-  p.kill('SIGKILL');
-  await gone;
-}
+/** When serve says it is serving (or exits), so a kill lands while it works. */
+const ready = async (p: ServeRun): Promise<void> => void (await p.serving);
 
 const seed = Number(process.env.BW_CRASH_SEED ?? Date.now() % 1_000_000);
 
@@ -78,16 +53,14 @@ describe('serve under SIGKILL', () => {
 
     let kills = 0;
     let serve = startServe(db, log);
-    let stderr = '';
-    const collect = (p: ChildProcess) => p.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    collect(serve);
+    const runs = [serve];
     while (written < lines.length || kills < 10) {
       await ready(serve);
       await sleep(rand() * 500);
       await killHard(serve);
       kills++;
       serve = startServe(db, log);
-      collect(serve);
+      runs.push(serve);
     }
     await writer;
     // Let the last one catch up, then stop it cleanly.
@@ -99,10 +72,8 @@ describe('serve under SIGKILL', () => {
     }
     await ready(serve);
     await sleep(300);
-    const stopped = new Promise((r) => serve.once('exit', r));
-    serve.kill('SIGTERM');
-    await stopped;
-    expect(serve.exitCode, stderr).toBe(0);
+    const logs = () => runs.map((r) => r.out()).join('\n');
+    expect(await stopClean(serve), logs()).toBe(0);
 
     const whole = join(dir, 'whole.log');
     writeFileSync(whole, lines.map((l) => `${l}\n`).join(''));
@@ -113,7 +84,7 @@ describe('serve under SIGKILL', () => {
     expect(rotations).toBe(2);
     const got = cliOk(['report', '--db', db, '--json']);
     const want = cliOk(['report', '--db', ref, '--json']);
-    if (got !== want) console.log(`serve:  ${got}\nimport: ${want}\nkills ${kills}\n${stderr.slice(-3000)}`);
+    if (got !== want) console.log(`serve:  ${got}\nimport: ${want}\nkills ${kills}\n${logs().slice(-3000)}`);
     expect(JSON.parse(got)).toEqual(JSON.parse(want));
     expect(cliOk(['messages', '--db', db, '--json'])).toBe(cliOk(['messages', '--db', ref, '--json']));
   }, 180_000);

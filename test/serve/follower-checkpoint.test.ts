@@ -72,6 +72,18 @@ describe('follower, a checkpoint of an empty file', () => {
     expect(files.got).toEqual(expected(6));
   });
 
+  it('takes an empty compressed generation for the file, still empty (ifempty rotation)', async () => {
+    writeFileSync(log, '');
+    await run();
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, block(0, 2));
+    rotateCompressingOlder();
+    writeFileSync(log, block(2, 4));
+    await run();
+    expect(files.got).toEqual(expected(4));
+    expect(files.gaps).toEqual([]);
+  });
+
   it('reports the file as gone when it was rotated out and deleted, and reads the rest', async () => {
     writeFileSync(log, '');
     await run();
