@@ -22,6 +22,25 @@ export function applyOriginRcpt(list: Rcpt[], r: Rcpt): void {
   Object.assign(existing, r, { orig: existing.orig ?? r.orig });
 }
 
+/**
+ * An arrival's recipient list (Exim `<=` ... `for a b`): pending until their result, or failed
+ * with `cancelled` when a system filter already failed the message. The delivery process may be
+ * logged first (syslog orders no lines across processes): its results stay, in the listed order.
+ */
+export function applyArrivalRcpts(list: Rcpt[], addresses: string[], at: number, cancelled: string | undefined): void {
+  const rank = new Map<string, number>();
+  addresses.forEach((a, i) => rank.set(a.toLowerCase(), Math.min(i, rank.get(a.toLowerCase()) ?? i)));
+  const listed = (r: Rcpt) => rank.get(r.address.toLowerCase()) ?? (r.orig !== undefined ? rank.get(r.orig.toLowerCase()) : undefined);
+  const known = new Set(list.map(listed));
+  for (const address of addresses) {
+    if (known.has(rank.get(address.toLowerCase()))) continue;
+    known.add(rank.get(address.toLowerCase()));
+    list.push(cancelled === undefined ? { address, status: 'pending', at } : { address, status: 'bounced', reason: cancelled, at });
+  }
+  const pos = (r: Rcpt) => listed(r) ?? Number.POSITIVE_INFINITY;
+  list.sort((x, y) => (pos(x) === pos(y) ? 0 : pos(x) < pos(y) ? -1 : 1));
+}
+
 /** A result from a later copy (after a filter or forward) of the message. */
 export function applyChildRcpt(list: Rcpt[], r: Rcpt): void {
   const existing = findRcpt(list, r.address);

@@ -8,6 +8,8 @@ export interface QueueRef {
   qid: string;
   role: Role;
   removed: boolean;
+  /** Log time of its `removed` line: a line about it in that same second is late, not a reuse. */
+  removedAt?: number;
   /** False for an id named by another line ("queued as X") whose own lines are not seen yet. */
   seen: boolean;
 }

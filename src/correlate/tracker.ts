@@ -3,9 +3,10 @@
 // ids are removed, and keeps memory bounded by evicting closed and stale traces.
 import type { LineHead, MailEvent } from '../parse/events.ts';
 import { LocalDomains } from './local-domains.ts';
-import { applyChildRcpt, applyOriginRcpt, mergeTrace } from './merge.ts';
+import { applyArrivalRcpts, applyChildRcpt, applyOriginRcpt, mergeTrace } from './merge.ts';
 import { classify } from './causes.ts';
 import { Deadlines } from './deadlines.ts';
+import { lateChild, reusedId } from './late-lines.ts';
 import { PipeFilterPairs } from './pipe-filter.ts';
 import { findRcpt, isOpen, newTrace, type QueueRef, type Rcpt, type Role, type Trace } from './trace.ts';
 
@@ -171,7 +172,7 @@ export class Tracker {
     const primary = ref.role === 'origin';
     switch (ev.kind) {
       case 'client':
-        if (primary && ev.origQid !== undefined && this.isOpenId(head.host, ev.origQid)) {
+        if (primary && ev.origQid !== undefined && this.isLinkableId(head.host, ev.origQid, (parent) => lateChild(parent, trace, 'hop'))) {
           // XFORWARD re-injection from a filter: this copy is a hop of the original.
           const parent = this.lookup(head.host, ev.origQid)!;
           this.link(parent, head.host, ev.qid, 'hop', head.time);
@@ -232,6 +233,7 @@ export class Tracker {
         break;
       case 'removed':
         ref.removed = true;
+        ref.removedAt = head.time;
         break;
       case 'arrival':
         this.onArrival(trace, primary, ev);
@@ -255,7 +257,7 @@ export class Tracker {
     if (ev.authUser !== undefined) trace.saslUser = ev.authUser;
     if (ev.recipients) {
       trace.nrcpt = ev.recipients.length;
-      for (const address of ev.recipients) applyOriginRcpt(trace.rcpts, { address, status: 'pending', at: trace.firstAt });
+      applyArrivalRcpts(trace.rcpts, ev.recipients, trace.firstAt, trace.cancelled);
     }
   }
 
@@ -377,8 +379,9 @@ export class Tracker {
     const k = key(head.host, qid);
     let trace = this.lookup(head.host, qid);
     let ref = trace?.qids.find((q) => q.qid === qid);
-    // A removed queue id that shows up again is a new message: Postfix reuses ids.
-    if (!trace || !ref || (ref.removed && starts)) {
+    // A removed queue id that shows up again is a new message: Postfix reuses ids (not in the
+    // second of its `removed`: another process's line logged late).
+    if (!trace || !ref || (ref.removed && starts && reusedId(mta, ref, head.time))) {
       trace = newTrace(mta, head.host, qid, head.time);
       ref = trace.qids[0]!;
       this.index.set(k, trace);
@@ -388,6 +391,8 @@ export class Tracker {
     }
     ref.seen = true;
     if (line !== undefined) trace.lines.push(line);
+    // Its first line may be logged after others of the same second.
+    trace.firstAt = Math.min(trace.firstAt, head.time);
     trace.lastAt = Math.max(trace.lastAt, head.time);
     this.touch(trace);
     return { trace, ref };
@@ -402,7 +407,7 @@ export class Tracker {
         trace.rejected = { stage: ev.stage, dsn: ev.dsn, reason: ev.reason };
         // Refused after the data: the transaction is over, no qmgr line and no `removed`
         // follow. A RCPT refusal with a queue id leaves the other recipients going on.
-        if (ev.stage !== 'RCPT') trace.qids.forEach((q) => (q.removed = true));
+        if (ev.stage !== 'RCPT') trace.qids.forEach((q) => Object.assign(q, { removed: true, removedAt: head.time }));
       } else if (ev.action === 'discard') {
         trace.discarded = true;
       }
@@ -434,7 +439,7 @@ export class Tracker {
     trace.queued = true;
     const orig = ev.origTo !== undefined && ev.origTo.toLowerCase() !== ev.to.toLowerCase() ? ev.origTo : undefined;
     // A remote server's "queued as" id is not ours, unless our own log has that id open.
-    const next = ev.nextQid !== undefined && (ev.hop !== 'remote' || this.isOpenId(host, ev.nextQid)) ? ev.nextQid : undefined;
+    const next = ev.nextQid !== undefined && (ev.hop !== 'remote' || this.isLinkableId(host, ev.nextQid, (copy) => lateChild(trace, copy, 'hop'))) ? ev.nextQid : undefined;
     const r: Rcpt = {
       address: ev.to, status: next ? 'hop' : ev.status, reason: ev.reason, agent: ev.agent, at,
       ...(orig !== undefined ? { orig } : {}), ...(ev.dsn !== undefined ? { dsn: ev.dsn } : {}),
@@ -507,6 +512,13 @@ export class Tracker {
     return ref !== undefined && ref.seen && !ref.removed;
   }
 
+  /** Open, or removed but still in memory (its grace) and `late` says the line naming it was logged late. */
+  private isLinkableId(host: string, qid: string, late: (t: Trace) => boolean): boolean {
+    const t = this.lookup(host, qid);
+    const ref = t?.qids.find((q) => q.qid === qid);
+    return ref !== undefined && ref.seen && (!ref.removed || late(t!));
+  }
+
   private ndrOf(trace: Trace, qid: string) {
     let ndr = trace.ndrs.find((n) => n.qid === qid);
     if (!ndr) {
@@ -521,7 +533,8 @@ export class Tracker {
     const k = key(host, qid);
     const other = this.lookup(host, qid);
     if (other === trace) return;
-    if (other && !other.qids.find((q) => q.qid === qid)?.removed) {
+    // Already removed: a late link (its whole life was logged first) while it is in memory, or a reused id.
+    if (other && (!other.qids.find((q) => q.qid === qid)?.removed || lateChild(trace, other, role))) {
       mergeTrace(trace, other, role);
       for (const q of other.qids) this.index.set(key(host, q.qid), trace);
       this.activity.delete(other);
