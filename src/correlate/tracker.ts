@@ -506,12 +506,6 @@ export class Tracker {
     this.settle(parent, at);
   }
 
-  private isOpenId(host: string, qid: string): boolean {
-    const t = this.lookup(host, qid);
-    const ref = t?.qids.find((q) => q.qid === qid);
-    return ref !== undefined && ref.seen && !ref.removed;
-  }
-
   /** Open, or removed but still in memory (its grace) and `late` says the line naming it was logged late. */
   private isLinkableId(host: string, qid: string, late: (t: Trace) => boolean): boolean {
     const t = this.lookup(host, qid);
