@@ -115,7 +115,8 @@ export class Sink {
         this.upsert.run(p.key, p.fpLen, p.offset, p.lines ?? null, p.dev ?? null, p.ino ?? null, p.birthMs ?? null, p.size ?? null);
       }
       if (checkpoint) this.mark.run(checkpoint.key, checkpoint.since, Date.now());
-      this.bump.run(rows.length, Date.now());
+      // A commit of a checkpoint alone (a restart) is not progress: lines/s counts to the last line.
+      if (rows.length > 0) this.bump.run(rows.length, Date.now());
     })();
   }
 

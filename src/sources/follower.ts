@@ -42,7 +42,9 @@ interface Draining {
 /** How many files read in this run are remembered (their positions may not be committed yet). */
 const SEEN_MAX = 256;
 /** How many times the generations are listed again when rotation moves a file while we read them. */
-export const LOOKS = 5;
+const LOOKS = 5;
+const RELOOK_MS = 100;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class Follower {
   /** When serve first followed this path: generations written since then are ours to read. */
@@ -279,10 +281,12 @@ export class Follower {
     const o = this.cur!;
     this.cur = undefined;
     let recovered: number | undefined;
+    // Looked for again when not found or moved meanwhile: logrotate may be renaming or
+    // compressing it right now.
     for (let pass = 0; pass < LOOKS && recovered === undefined; pass++) {
+      if (pass > 0) await sleep(RELOOK_MS);
       const copy = (await listGenerations(this.path, false)).find((g) => startsWith(g.head, o.fingerprint, o.fpLen) && !this.isOpen(g));
-      if (!copy) break;
-      recovered = await this.readCopy(o, copy);
+      if (copy) recovered = await this.readCopy(o, copy);
     }
     await o.close();
     if (recovered !== undefined) this.note('info', 'file was truncated (copytruncate)', { file: this.path, recoveredFromCopy: recovered });

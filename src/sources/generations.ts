@@ -103,11 +103,23 @@ async function gunzipHead(fh: FileHandle): Promise<Buffer> {
   return Buffer.concat(parts).subarray(0, FINGERPRINT_BYTES);
 }
 
-/** The rotated generations that exist, oldest first, then (with `withLive`) the live file if it exists. */
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The rotated generations that exist, oldest first, then (with `withLive`) the live file if it
+ * exists. Taken again while logrotate is visibly at work (a name vanished or appeared while we
+ * read them): a list taken across a rename or a compression would miss the file being moved.
+ */
 export async function listGenerations(path: string, withLive: boolean): Promise<Generation[]> {
-  const names = rotatedNames(path).filter((p) => existsSync(p));
-  const found = await Promise.all(names.map((p) => describe(p, false)));
-  const out = found.filter((g): g is Generation => g !== undefined);
+  let out: Generation[] = [];
+  for (let look = 0; look < 5; look++) {
+    const names = rotatedNames(path).filter((p) => existsSync(p));
+    const found = await Promise.all(names.map((p) => describe(p, false)));
+    out = found.filter((g): g is Generation => g !== undefined);
+    const again = rotatedNames(path).filter((p) => existsSync(p));
+    if (out.length === names.length && again.join('\n') === names.join('\n')) break;
+    await sleep(20);
+  }
   if (withLive) {
     const live = await describe(path, true);
     if (live) out.push(live);

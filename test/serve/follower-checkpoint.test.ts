@@ -210,6 +210,19 @@ describe('follower, copytruncate in the middle of a read', () => {
     expect(files.got).toEqual(expected(80));
   });
 
+  it('reports a truncation with no copy, then reads the file from its start', async () => {
+    writeFileSync(log, block(0, 3));
+    const f = files.follower();
+    await f.start();
+    appendFileSync(log, block(3, 5)); // lost: truncated before serve looked, and no copy kept
+    truncateSync(log, 0);
+    appendFileSync(log, block(5, 7));
+    for (let i = 0; i < 3; i++) await f.poll();
+    await f.close();
+    expect(files.got).toEqual([...expected(3), ...lines(5, 7)]);
+    expect(files.gaps).toMatchObject([{ reason: 'truncated', linesRead: 3 }]);
+  });
+
   it('finds the copy after it was rotated on and compressed', async () => {
     writeFileSync(log, block(0, 3));
     const f = files.follower();
