@@ -65,7 +65,7 @@ describe.skipIf(!registered)('bouncewatch audit', () => {
       input: readFileSync(join(FIX, 'postfix-e2e/postfix.main.cf'), 'utf8'),
     });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^Postfix \(stdin \+ .*postfix\.master\.cf\): 5 finding\(s\)$/m);
+    expect(r.stdout).toMatch(/^Postfix \(stdin \+ .*postfix\.master\.cf\): 8 finding\(s\)$/m);
     expect(r.stdout).toMatch(/^ {2}\[high\] local_recipient_maps in 127\.0\.0\.11:smtp /m);
     expect(r.stdout).toMatch(/^ {6}# master\.cf, service 127\.0\.0\.13:smtp\/inet: add\n {8}-o smtpd_proxy_filter=127\.0\.0\.1:10024$/m);
     expect(r.stdout).toMatch(/^Exim \(.*exim\.conf\): 4 finding\(s\)$/m);
@@ -97,7 +97,11 @@ describe.skipIf(!registered)('bouncewatch audit', () => {
     expect(r.stderr).toContain(`ran \`${dir}/postconf -n\`, \`${dir}/postconf -M\``);
     const out = json(r.stdout);
     expect(out.sources.postfix).toBe(`${dir}/postconf -n, ${dir}/postconf -M`);
-    expect(out.postfix.map((f) => f.where).sort()).toEqual(['127.0.0.11:smtp', '127.0.0.11:smtp', '127.0.0.13:smtp', '127.0.0.13:smtp', '127.0.0.13:smtp']);
+    expect(out.postfix.map((f) => f.where).sort()).toEqual([
+      '127.0.0.11:smtp', '127.0.0.11:smtp', '127.0.0.13:smtp', '127.0.0.13:smtp', '127.0.0.13:smtp',
+      // The simple content filter's listener (issue 13): open like .11, and filtered after queueing.
+      '127.0.0.14:smtp', '127.0.0.14:smtp', '127.0.0.14:smtp',
+    ]);
   });
 
   it('with no file, runs exim4 -bP config from PATH, and falls back to exim -bP', () => {

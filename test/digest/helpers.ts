@@ -100,7 +100,8 @@ export interface Figures {
 /** Figures from the text part: the rows after the "this <period>  before  change" heading. */
 export function textFigures(text: string): Figures {
   const lines = text.split('\n');
-  const start = lines.findIndex((l) => /^\s+this \S+\s+before\s+change$/.test(l));
+  // The period's length may hold a space ("51m 7s"): the columns are two spaces or more apart.
+  const start = lines.findIndex((l) => /^\s+this \S+(?: \S+)*\s{2,}before\s+change$/.test(l));
   if (start < 0) throw new Error(`no figure table in the text part:\n${text}`);
   const out: Figures = { current: {}, previous: {} };
   for (const line of lines.slice(start + 1)) {
