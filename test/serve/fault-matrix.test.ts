@@ -17,7 +17,7 @@ import { runCli } from './lib/serve-process.ts';
 
 const SOURCE = readFileSync(fileURLToPath(new URL('../fixtures/postfix-e2e/mail.log', import.meta.url)), 'utf8').split('\n').filter(Boolean);
 const seed = Number(process.env.BW_MATRIX_SEED ?? Date.now() % 1_000_000);
-const JOBS = Number(process.env.BW_MATRIX_JOBS ?? 3);
+const JOBS = Number(process.env.BW_MATRIX_JOBS ?? 4);
 const ONLY = process.env.BW_MATRIX_ONLY;
 
 const combos: Combo[] = STATES.flatMap((state) => STOPS.flatMap((stop) => [
