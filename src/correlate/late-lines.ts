@@ -4,6 +4,8 @@
 import type { QueueRef, Role, Trace } from './trace.ts';
 
 const second = (t: number): number => Math.floor(t / 1000);
+/** A starting line this much older than its id's removal belongs to another, older message. */
+const OLDER_HISTORY_MS = 60_000;
 
 /**
  * A removed queue id shows up again with a line that starts a message: a new message (Postfix
@@ -13,7 +15,10 @@ const second = (t: number): number => Math.floor(t / 1000);
  */
 export function reusedId(mta: Trace['mta'], ref: QueueRef, at: number): boolean {
   if (mta === 'exim') return false;
-  return ref.removedAt === undefined || second(at) > second(ref.removedAt);
+  if (ref.removedAt === undefined || second(at) > second(ref.removedAt)) return true;
+  // Far earlier than the removal: not a late line but older history imported after newer
+  // (the same log a year back reuses every id). Syslog's disorder is seconds, not a minute.
+  return at < ref.removedAt - OLDER_HISTORY_MS;
 }
 
 /**
