@@ -18,7 +18,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-PKGS=(postfix rsyslog swaks chromium pflogsumm)
+PKGS=(postfix rsyslog swaks chromium pflogsumm openssl)
 missing=()
 for p in "${PKGS[@]}"; do
   # dpkg-query prints "install ok installed" only for a fully installed package.
