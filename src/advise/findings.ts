@@ -30,7 +30,7 @@ export interface Group {
 
 /** A failed recipient, as the rules (rules.ts) describe what they are about. */
 export interface FailedRcpt {
-  address: string;
+  address: string | null;
   cause: string;
   relay: string | null;
 }

@@ -90,4 +90,4 @@ export const RULES: Rule[] = [
   },
 ];
 
-export const domainsOf = (rcpts: FailedRcpt[]) => rcpts.map((r) => domainOf(r.address));
+export const domainsOf = (rcpts: FailedRcpt[]) => rcpts.flatMap((r) => (r.address === null ? [] : [domainOf(r.address)]));

@@ -9,7 +9,8 @@ export type Severity = 'critical' | 'high' | 'medium' | 'low';
 export interface Example {
   host: string;
   queue_id: string;
-  recipient: string;
+  /** null: the log names no address (see RecipientRecord). */
+  recipient: string | null;
   reason: string;
 }
 

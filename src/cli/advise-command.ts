@@ -18,7 +18,7 @@ function text(r: Recommendation, i: number): string {
     if (v && v.length) lines.push(`   ${k}: ${v.join(', ')}`);
   }
   if (e.limit) lines.push(`   downstream limit: ${e.limit}`);
-  for (const x of e.examples) lines.push(`   e.g. ${x.host} ${x.queue_id} <${x.recipient}>: ${x.reason}`);
+  for (const x of e.examples) lines.push(`   e.g. ${x.host} ${x.queue_id} ${x.recipient === null ? '(address not logged)' : `<${x.recipient}>`}: ${x.reason}`);
   lines.push('   change:', ...r.change.split('\n').map((l) => `     ${l}`));
   lines.push(`   why: ${r.rationale}`, `   read: ${r.docs.join('; ')}`);
   // Examples, domains, relays and aliases (in the change too) come from the logs.

@@ -9,7 +9,8 @@ export type Outcome = 'delivered' | 'bounced_after_accept' | 'rejected_at_smtp' 
 export type Fate = 'delivered' | 'deferred' | 'rejected' | 'undeliverable' | 'unknown';
 
 export interface RecipientRecord {
-  address: string;
+  /** null: the log names no address (an Exim system filter failed a message whose arrival lists no recipients). */
+  address: string | null;
   orig_address: string | null;
   status: 'sent' | 'deferred' | 'bounced' | 'expired' | 'discarded' | 'pending';
   dsn: string | null;
@@ -98,8 +99,20 @@ export function fateOf(ndr: Ndr): Fate {
   return 'unknown';
 }
 
+/**
+ * An Exim system filter failed the whole message but the log lists none of its recipients
+ * (Exim's default log_selector has no +received_recipients, and no `**` line follows): one
+ * failed recipient of unknown address carries the cause, so content_rejected is counted.
+ */
+function cancelledUnnamed(trace: Trace, rcpts: RecipientRecord[]): RecipientRecord[] {
+  if (trace.cancelled === undefined || rcpts.some((r) => r.status === 'bounced' || r.status === 'expired')) return [];
+  // The filter's `fail` is a judgement on content, whatever words its text uses.
+  return [{ address: null, orig_address: null, status: 'bounced', dsn: null, cause: 'content_rejected', reason: trace.cancelled }];
+}
+
 export function toRecord(trace: Trace, judge: Judge): MessageRecord {
-  const rcpts = trace.rcpts.map((r) => recipientRecord(r, trace));
+  const named = trace.rcpts.map((r) => recipientRecord(r, trace));
+  const rcpts = [...named, ...cancelledUnnamed(trace, named)];
   const outcome = outcomeOf(trace, rcpts);
   const authenticated = trace.saslUser !== undefined;
   const remote =

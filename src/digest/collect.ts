@@ -81,7 +81,7 @@ function sourceTables(db: Db, p: Period): SourceTable[] {
     },
     {
       key: 'recipient', title: 'Recipients that bounce', columns: ['recipient', 'cause', 'failed'],
-      rows: rows('recipient').map((r) => ({ cells: [str(r.address), str(r.cause)], numbers: [num(r.count)], count: num(r.count) })),
+      rows: rows('recipient').map((r) => ({ cells: [r.address === null ? '(address not logged)' : str(r.address), str(r.cause)], numbers: [num(r.count)], count: num(r.count) })),
     },
     {
       key: 'client', title: 'Remote clients whose mail bounced', columns: ['client', 'HELO', 'bounced', 'backscatter'],

@@ -141,14 +141,14 @@ export function clients(db: Db, p: Period, limit: number) {
   });
 }
 
-/** Failed recipients by recipient domain (after the first @) and cause. */
+/** Failed recipients by recipient domain (after the first @) and cause; unnamed ones have no domain. */
 export const localDomains = (db: Db, p: Period, limit: number) =>
   rows<{ domain: string; cause: string }>(db, 'rollup_failed', p, (src) => `SELECT substr(address, instr(address, '@') + 1) AS domain,
-    cause, sum(n) AS count FROM ${src} GROUP BY domain, cause ORDER BY count DESC, domain, cause LIMIT @limit`, { limit });
+    cause, sum(n) AS count FROM ${src} WHERE address IS NOT NULL GROUP BY domain, cause ORDER BY count DESC, domain, cause LIMIT @limit`, { limit });
 
-/** Failed recipients by (lower-cased) address and cause. */
+/** Failed recipients by (lower-cased) address and cause; address null: the log named none. */
 export const recipients = (db: Db, p: Period, limit: number) =>
-  rows<{ address: string; cause: string }>(db, 'rollup_failed', p, (src) => `SELECT address, cause, sum(n) AS count FROM ${src}
+  rows<{ address: string | null; cause: string }>(db, 'rollup_failed', p, (src) => `SELECT address, cause, sum(n) AS count FROM ${src}
     GROUP BY address, cause ORDER BY count DESC, address LIMIT @limit`, { limit });
 
 export const causeRows = (db: Db, p: Period) =>

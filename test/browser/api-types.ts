@@ -23,7 +23,7 @@ export interface MessageJson {
   client_name: string | null;
   helo: string | null;
   sender: string | null;
-  recipients: { address: string; status: string; cause: string | null; reason: string | null }[];
+  recipients: { address: string | null; status: string; cause: string | null; reason: string | null }[];
   outcome: string;
   backscatter: boolean;
 }

@@ -13,7 +13,8 @@ const exec = promisify(execFile);
 
 // Structure only: enum values are compared below so a wrong value reads as a mismatch.
 const CliRecipient = z.object({
-  address: z.string(),
+  // null: the log names no address (the contract: README, messages --json).
+  address: z.string().nullable(),
   orig_address: z.string().nullish(),
   status: z.string(),
   dsn: z.string().nullish(),
@@ -88,6 +89,27 @@ export interface CheckOptions {
   host?: string;
 }
 
+/**
+ * Recipients the log never names: one failed recipient with address null stands for them all,
+ * with their status and cause; a message whose recipients are all named has no such entry.
+ */
+function checkUnnamed(t: TruthMessage, m: CliMessage): string[] {
+  const id = t.message_id;
+  const unnamed = t.recipients.filter((r) => r.logged === false);
+  const nulls = m.recipients.filter((x) => x.address === null);
+  if (unnamed.length === 0) {
+    return nulls.length === 0 ? [] : [`${id}: ${nulls.length} recipient(s) without an address, expected every one named`];
+  }
+  if (nulls.length !== 1) return [`${id}: expected one recipient without an address (the log names none of ${unnamed.length}), got ${nulls.length}`];
+  const got = nulls[0]!;
+  const p: string[] = [];
+  for (const r of unnamed) {
+    if (got.status !== r.expect_status) p.push(`${id}: unnamed recipient status is ${got.status}, expected ${r.expect_status}`);
+    if ((got.cause ?? null) !== r.expect_cause) p.push(`${id}: unnamed recipient cause is ${String(got.cause)}, expected ${String(r.expect_cause)}`);
+  }
+  return [...new Set(p)];
+}
+
 function checkMessage(truth: Truth, t: TruthMessage, found: CliMessage[], opts: CheckOptions): string[] {
   const id = t.message_id;
   if (t.expect_outcome === 'rejected_at_smtp') {
@@ -110,7 +132,8 @@ function checkMessage(truth: Truth, t: TruthMessage, found: CliMessage[], opts: 
   want('sender', m.sender, t.sender);
   if (t.client_ip !== null) want('client_ip (the origin, behind any hop)', m.client_ip ?? null, t.client_ip);
   want('backscatter', m.backscatter, t.expect_backscatter);
-  for (const r of t.recipients) {
+  p.push(...checkUnnamed(t, m));
+  for (const r of t.recipients.filter((x) => x.logged !== false)) {
     const got = m.recipients.find((x) => same(x.address, r.address) && (r.orig_address === undefined || same(x.orig_address, r.orig_address)));
     const label = r.orig_address ? `${r.address} (orig ${r.orig_address})` : r.address;
     if (!got) {

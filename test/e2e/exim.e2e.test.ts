@@ -2,7 +2,8 @@
 // test/e2e/setup-debian.sh): runs the harness (real SMTP sessions, real queue, frozen NDRs, the
 // mainlog and an rsyslog copy), then checks bouncewatch's reading of both against truth.json.
 // Needs root and setup-debian.sh (skips without them, except under CI=true where it fails);
-// BW_UPDATE_FIXTURES=1 refreshes test/fixtures/exim-e2e/.
+// BW_UPDATE_FIXTURES=1 refreshes test/fixtures/exim-e2e/ and exim-e2e-default-selector/.
+// Two runs: the busy-server log_selector with every scenario, then Exim's default log_selector.
 // Runs beside the Postfix e2e test (vitest runs files in parallel): the addresses differ, and
 // /dev/log, the one shared thing, is taken in turns through lib/e2e-lock.ts (startRsyslog).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
@@ -11,12 +12,14 @@ import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runEximHarness } from './exim/run.ts';
+import { runEximHarness, type EximRunOptions } from './exim/run.ts';
+import { DEFAULT_SELECTOR_SCENARIOS } from './exim/scenarios.ts';
 import { EXIM_BIN, EXIM_USER, mainlogHost } from './exim/topology.ts';
 import { checkTruth, runBouncewatch } from './check-truth.ts';
 import type { Truth } from './lib/truth.ts';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/exim-e2e');
+const FIXTURES_DEFAULT_SELECTOR = `${FIXTURES}-default-selector`;
 const LOGS = ['mainlog', 'exim-syslog.log'] as const;
 
 const hasUser = (name: string): boolean =>
@@ -41,17 +44,23 @@ if (missing.length > 0 && process.env.CI === 'true') {
     it.skip(`needs ${missing.join(', ')}`, () => undefined);
   });
 } else {
-  describe('exim end to end', () => {
+  /**
+   * One harness run and its checks. `fixtures` is where BW_UPDATE_FIXTURES=1 copies the run.
+   * The second run uses Exim's default log_selector (no recipients on arrival) with the
+   * scenarios it changes the reading of, and a few plain ones beside them.
+   */
+  const run = (name: string, fixtures: string, opts: EximRunOptions) => describe(name, () => {
     let out = '';
     let truth: Truth | null = null;
 
     beforeAll(async () => {
       out = await mkdtemp(path.join(os.tmpdir(), 'bw-e2e-out-exim-'));
-      truth = await runEximHarness(out);
+      truth = await runEximHarness(out, opts);
       if (process.env.BW_UPDATE_FIXTURES === '1') {
-        await mkdir(FIXTURES, { recursive: true });
-        for (const f of await readdir(out)) await copyFile(path.join(out, f), path.join(FIXTURES, f));
-        console.warn(`BW_UPDATE_FIXTURES=1: copied ${out} to ${FIXTURES}`);
+        await rm(fixtures, { recursive: true, force: true });
+        await mkdir(fixtures, { recursive: true });
+        for (const f of await readdir(out)) await copyFile(path.join(out, f), path.join(fixtures, f));
+        console.warn(`BW_UPDATE_FIXTURES=1: copied ${out} to ${fixtures}`);
       }
     }, 300_000);
 
@@ -70,4 +79,7 @@ if (missing.length > 0 && process.env.CI === 'true') {
       }, 120_000);
     }
   });
+
+  run('exim end to end', FIXTURES, {});
+  run('exim end to end, default log_selector', FIXTURES_DEFAULT_SELECTOR, { logSelector: null, only: DEFAULT_SELECTOR_SCENARIOS });
 }

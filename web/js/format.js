@@ -50,3 +50,6 @@ export function describe(v) {
 
 /** A value from the API shown as text: null and '' become '–'. */
 export const text = (v) => (v === null || v === undefined || v === '' ? '–' : String(v));
+
+/** A recipient address: null when the log names none (an Exim system filter's cancellation). */
+export const addressText = (v) => (v === null || v === undefined ? '(address not logged)' : text(v));

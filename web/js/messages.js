@@ -3,7 +3,7 @@
 /* global location, history, window, URLSearchParams */
 import { h, byId, replace, cls, breakable } from './dom.js';
 import { getJson } from './api.js';
-import { fmtNum, fmtTime, text } from './format.js';
+import { addressText, fmtNum, fmtTime, text } from './format.js';
 import { readPeriod, apiPeriodParams, mountPeriod, PERIOD_KEYS } from './period.js';
 import { initPage, syncNav, showError, setState } from './page.js';
 import { traceHref } from './links.js';
@@ -37,7 +37,7 @@ function renderChips(params) {
 function recipients(list) {
   if (!Array.isArray(list) || list.length === 0) return '–';
   return h('ul', { class: 'rcpts' }, list.map((r) =>
-    h('li', {}, breakable(text(r.address)), ' ', h('span', { class: `badge ${cls(r.status)}` }, text(r.status)), r.cause ? ` ${r.cause}` : null)));
+    h('li', {}, breakable(addressText(r.address)), ' ', h('span', { class: `badge ${cls(r.status)}` }, text(r.status)), r.cause ? ` ${r.cause}` : null)));
 }
 
 const HEAD = ['Received', 'Queue id', 'Host', 'Client', 'Sender', 'Recipients', 'Outcome', 'NDR'];

@@ -3,7 +3,7 @@
 /* global URL */
 import { h, byId, replace, cls } from './dom.js';
 import { getJson } from './api.js';
-import { fmtNum, describe, text } from './format.js';
+import { addressText, fmtNum, describe, text } from './format.js';
 import { readPeriod, apiPeriodParams, mountPeriod } from './period.js';
 import { initPage, syncNav, showError, setState } from './page.js';
 import { messagesHref, traceHref } from './links.js';
@@ -59,7 +59,7 @@ function examples(list) {
     h('caption', { class: 'visually-hidden' }, 'Examples'),
     h('thead', {}, h('tr', {}, cols.map((l) => h('th', { scope: 'col' }, l)))),
     h('tbody', {}, list.map((x) => h('tr', {},
-      [x.queue_id ? h('a', { href: traceHref(x.host, x.queue_id) }, text(x.queue_id)) : '–', text(x.host), text(x.recipient), text(x.reason)]
+      [x.queue_id ? h('a', { href: traceHref(x.host, x.queue_id) }, text(x.queue_id)) : '–', text(x.host), addressText(x.recipient), text(x.reason)]
         .map((v, i) => h('td', { class: i > 1 ? 'wrap' : null, 'data-label': cols[i] }, h('span', {}, v))))))));
 }
 

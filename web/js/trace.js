@@ -3,7 +3,7 @@
 /* global location, document, URLSearchParams */
 import { h, byId, replace, cls } from './dom.js';
 import { getJson, ApiError } from './api.js';
-import { fmtTime, text } from './format.js';
+import { addressText, fmtTime, text } from './format.js';
 import { initPage, setState } from './page.js';
 import { messagesHref } from './links.js';
 
@@ -43,7 +43,7 @@ function render(m, lines) {
     section('Recipients', h('div', { class: 'table-wrap' }, h('table', { id: 'recipients-table', class: 'stack' },
       h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, rcpts.map((r) => h('tr', {},
-        [text(r.address), text(r.orig_address), h('span', { class: `badge ${cls(r.status)}` }, text(r.status)),
+        [addressText(r.address), text(r.orig_address), h('span', { class: `badge ${cls(r.status)}` }, text(r.status)),
           text(r.dsn), text(r.cause), text(r.reason)].map((v, i) => h('td', { class: 'wrap', 'data-label': cols[i] }, h('span', {}, v))))))))),
     section('Non-delivery report', ndr
       ? facts([['NDR queue id', text(ndr.queue_id)], ['Sent to', text(ndr.to)],

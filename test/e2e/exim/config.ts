@@ -44,7 +44,13 @@ export const LOG_SELECTOR = [
   '+sender_on_delivery', '+delivery_size', '+deliver_time', '+queue_time', '+subject', '+millisec',
 ].join(' ');
 
-export function eximConf(d: EximDirs): string {
+/**
+ * The log_selector a run writes: the busy-server choice above, or null for Exim's default
+ * (no +received_recipients: a message the system filter cancels names none of its recipients).
+ */
+export type LogSelector = string | null;
+
+export function eximConf(d: EximDirs, logSelector: LogSelector = LOG_SELECTOR): string {
   const open = LISTEN.open.ip;
   const strict = LISTEN.strict.ip;
   return `# bouncewatch end-to-end test: a throwaway Exim 4.96 (test/e2e/exim/config.ts writes this).
@@ -63,7 +69,7 @@ syslog_facility = mail
 # main and the reject log is sent to syslog once.
 syslog_timestamp = false
 syslog_duplication = false
-log_selector = ${LOG_SELECTOR}
+${logSelector === null ? '# log_selector: Exim\'s default' : `log_selector = ${logSelector}`}
 
 keep_environment =
 host_lookup =
@@ -207,7 +213,7 @@ async function ids(user: string): Promise<{ uid: number; gid: number }> {
   return { uid, gid };
 }
 
-export async function writeEximConfig(root: string): Promise<EximDirs> {
+export async function writeEximConfig(root: string, logSelector: LogSelector = LOG_SELECTOR): Promise<EximDirs> {
   const d: EximDirs = {
     root,
     conf: path.join(root, 'etc', 'exim.conf'),
@@ -227,7 +233,7 @@ export async function writeEximConfig(root: string): Promise<EximDirs> {
     await chmod(dir, 0o750);
   }
   // Exim refuses a -C file (and its filter) that is not root's or is writable by others.
-  await writeFile(d.conf, eximConf(d), { mode: 0o644 });
+  await writeFile(d.conf, eximConf(d, logSelector), { mode: 0o644 });
   await writeFile(path.join(d.etc, 'system.filter'), SYSTEM_FILTER, { mode: 0o644 });
   await writeFile(path.join(d.etc, 'aliases'), Object.entries(ALIASES).map(([k, v]) => `${k}: ${v}\n`).join(''), { mode: 0o644 });
   await writeFile(path.join(d.etc, 'mailboxes'), MAILBOXES.map((u) => `${u}: ${u}\n`).join(''), { mode: 0o644 });

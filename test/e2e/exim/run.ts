@@ -13,10 +13,10 @@ import { covers, sleep, tcpListeners, waitForListeners, waitUntil } from '../lib
 import { startRsyslog, type Rsyslog } from '../lib/rsyslog.ts';
 import { processesMentioning, stopDaemon, type Daemon } from '../lib/processes.ts';
 import type { Truth } from '../lib/truth.ts';
-import { writeEximConfig, type EximDirs } from './config.ts';
+import { LOG_SELECTOR, writeEximConfig, type EximDirs, type LogSelector } from './config.ts';
 import { checkConfig, flushQueue, queueCount, queueListing, startExim, stopExim, trustConfig, untrustConfig } from './exim-ctl.ts';
 import { startPeers, type Peers } from './peers.ts';
-import { eximScenarios } from './scenarios.ts';
+import { eximScenarios, unnamedRecipients, type ScenarioMessage } from './scenarios.ts';
 import { sendAll } from './send.ts';
 import { EXIM_BIN, HOSTNAME, LISTEN, LOCAL_DOMAIN, PEERS, SYSLOG_HOST, mainlogHost } from './topology.ts';
 import { verifyRun } from './verify.ts';
@@ -80,7 +80,21 @@ async function writeOutputs(outDir: string, d: EximDirs, rs: Rsyslog, truth: Tru
   for (const f of ['mainlog', 'exim-syslog.log', 'exim.conf', 'exim-system.filter']) await chmod(path.join(outDir, f), 0o644);
 }
 
-export async function runEximHarness(outDir: string): Promise<Truth> {
+export interface EximRunOptions {
+  /** Default: the busy-server LOG_SELECTOR; null: Exim's default (config.ts). */
+  logSelector?: LogSelector;
+  /** Scenario names to run (default: all). */
+  only?: readonly string[];
+}
+
+/** The scenarios of a run, with what its log_selector leaves unnamed marked in their truth. */
+function scenariosFor(opts: EximRunOptions): ScenarioMessage[] {
+  const all = eximScenarios().filter((s) => opts.only === undefined || opts.only.includes(s.truth.scenario));
+  const selector = opts.logSelector === undefined ? LOG_SELECTOR : opts.logSelector;
+  return selector !== null && selector.includes('+received_recipients') ? all : unnamedRecipients(all);
+}
+
+export async function runEximHarness(outDir: string, opts: EximRunOptions = {}): Promise<Truth> {
   await preflight();
   const started = Date.now();
   const root = await mkdtemp(path.join(os.tmpdir(), WORK_PREFIX));
@@ -91,7 +105,7 @@ export async function runEximHarness(outDir: string): Promise<Truth> {
   let exim: Daemon | null = null;
   let failed = true;
   try {
-    d = await writeEximConfig(root);
+    d = await writeEximConfig(root, opts.logSelector);
     await trustConfig(d.conf);
     trusted = true;
     const version = await checkConfig(d);
@@ -103,7 +117,7 @@ export async function runEximHarness(outDir: string): Promise<Truth> {
     await waitForListeners(Object.values(LISTEN), 20_000).catch(async (e: unknown) => {
       throw new Error(`${e instanceof Error ? e.message : String(e)}\nexim: ${exim?.output() ?? ''}`, { cause: e });
     });
-    const scenarios = eximScenarios();
+    const scenarios = scenariosFor(opts);
     const generatedAt = new Date().toISOString();
     step('exim listening');
     const sent = await sendAll(d, scenarios);

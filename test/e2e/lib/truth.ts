@@ -1,6 +1,6 @@
 // The truth file's shape: what the harness sent and what each scenario is designed to produce.
 // Written from the scenario definitions (never from the log) and read by check-truth.ts.
-export type Listener = 'open' | 'strict' | 'filtered' | 'simplefilter' | 'pickup';
+export type Listener = 'open' | 'strict' | 'filtered' | 'simplefilter' | 'proxy' | 'ownwords' | 'pickup';
 export type RcptStatus = 'sent' | 'bounced' | 'deferred' | 'expired';
 export type Cause =
   | 'unknown_recipient'
@@ -20,6 +20,12 @@ export interface TruthRecipient {
   expect_cause: Cause | null;
   /** The address the client gave when an alias rewrote it (Postfix orig_to). */
   orig_address?: string;
+  /**
+   * false: the log never names this recipient (Exim's default log_selector lists no recipients
+   * on arrival, and a message the system filter cancels has no `**` lines). bouncewatch then
+   * reports one failed recipient with address null for the message, of this status and cause.
+   */
+  logged?: false;
 }
 
 export interface TruthMessage {
