@@ -21,6 +21,14 @@ import { listMessages, resolvePeriod } from './store/queries.ts';
 
 const DEFAULT_INTERNAL = '127.0.0.1/32,::1/128';
 
+// A reader that closes early (`bouncewatch messages --json | head -1`) is not an error: stop
+// quietly with status 0, as Unix tools do. Any other failure to write stdout still is one.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  process.stderr.write(`bouncewatch: cannot write the output: ${visible(e.message)}\n`);
+  process.exit(1);
+});
+
 function yearArg(v: string): number {
   const y = Number(v);
   if (!Number.isInteger(y) || y < 1970 || y > 9999) throw new InvalidArgumentError('must be a year like 2026');
@@ -91,6 +99,7 @@ program
     console.log(
       `imported ${t.total} lines from ${paths.length} file(s) in ${secs.toFixed(1)}s: ${t.mail} mail, ` +
         `${t.unknown} not understood${ingest.futureLines > 0 ? ` (${ingest.futureLines} dated more than a day past this machine's clock)` : ''}, ${t.other} other programs` +
+        (ingest.blankLines > 0 ? `; ${ingest.blankLines} blank line(s) skipped` : '') +
         (skipped > 0 ? `; ${skipped} file(s) were partly imported before, resumed after that` : ''),
     );
   });

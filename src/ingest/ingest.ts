@@ -28,6 +28,7 @@ const HOUR = 3_600_000;
  */
 const FUTURE_MS = 24 * HOUR;
 const SAMPLES_PER_BATCH = 50;
+const BLANK = /^\s*$/;
 
 export type Totals = LineCounts;
 
@@ -44,6 +45,11 @@ export class Ingest {
   readonly totals: Totals = { total: 0, mail: 0, unknown: 0, other: 0 };
   /** Lines whose time was past the wall clock (counted in `unknown` too). */
   futureLines = 0;
+  /**
+   * Empty or whitespace-only lines: no MTA writes them (an editor, a `cat` of files, a cut
+   * record leaves them), so they are neither mail nor "not understood". Counted here only.
+   */
+  blankLines = 0;
   private readonly now: () => number;
   /** Times up to here are believed without asking the clock again. */
   private horizon = -Infinity;
@@ -64,6 +70,10 @@ export class Ingest {
   }
 
   line(parser: LineParser, line: string): void {
+    if (BLANK.test(line)) {
+      this.blankLines++;
+      return;
+    }
     let p = parser.parse(line);
     if (p.head && p.head.time > this.horizon) {
       this.horizon = this.now() + FUTURE_MS;
