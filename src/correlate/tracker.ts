@@ -8,6 +8,8 @@ import { classify } from './causes.ts';
 import { Deadlines } from './deadlines.ts';
 import { lateChild, reusedId } from './late-lines.ts';
 import { PipeFilterPairs } from './pipe-filter.ts';
+import { originalClient } from './proxy-filter.ts';
+import { isNamedCopy, replyQueueIds, ReplyIdHops } from './reply-ids.ts';
 import { findRcpt, isOpen, newTrace, type QueueRef, type Rcpt, type Role, type Trace } from './trace.ts';
 
 export interface TrackerOptions {
@@ -108,6 +110,8 @@ export class Tracker {
   private readonly spill: SpillStore | undefined;
   /** FILTER_README's simple content filter: pipe hand-offs and pickup copies waiting for their pair. */
   private readonly pipeFilter = new PipeFilterPairs();
+  /** Filters that answer in their own words: deliveries waiting for the queue id their reply named. */
+  private readonly replyIds = new ReplyIdHops();
   /** Spilled since the last drain, not written yet: found here by queue id. */
   private readonly pendingSpill = new Map<string, Trace>();
   /** Spilled since the last drain and not taken back: written at the next commit (true: its row is up to date). */
@@ -181,7 +185,7 @@ export class Tracker {
         }
         if (primary) {
           trace.origin = 'smtp';
-          trace.client = ev.client;
+          trace.client = originalClient(ev);
           if (ev.helo !== undefined) trace.helo = ev.helo;
           if (ev.saslUser !== undefined) trace.saslUser = ev.saslUser;
         }
@@ -239,6 +243,7 @@ export class Tracker {
         this.onArrival(trace, primary, ev);
         break;
     }
+    if (primary && this.replyIds.size > 0 && this.adoptNamedCopy(trace, ev.qid, head)) return;
     this.settle(trace, head.time);
   }
 
@@ -439,7 +444,9 @@ export class Tracker {
     trace.queued = true;
     const orig = ev.origTo !== undefined && ev.origTo.toLowerCase() !== ev.to.toLowerCase() ? ev.origTo : undefined;
     // A remote server's "queued as" id is not ours, unless our own log has that id open.
-    const next = ev.nextQid !== undefined && (ev.hop !== 'remote' || this.isLinkableId(host, ev.nextQid, (copy) => lateChild(trace, copy, 'hop'))) ? ev.nextQid : undefined;
+    const next = ev.nextQid === undefined
+      ? this.namedCopy(trace, ref, ev, at)
+      : ev.hop !== 'remote' || this.isLinkableId(host, ev.nextQid, (copy) => lateChild(trace, copy, 'hop')) ? ev.nextQid : undefined;
     const r: Rcpt = {
       address: ev.to, status: next ? 'hop' : ev.status, reason: ev.reason, agent: ev.agent, at,
       ...(orig !== undefined ? { orig } : {}), ...(ev.dsn !== undefined ? { dsn: ev.dsn } : {}),
@@ -504,6 +511,41 @@ export class Tracker {
     this.dirty.delete(copy);
     parent.lastAt = Math.max(parent.lastAt, at);
     this.settle(parent, at);
+  }
+
+  /**
+   * A filter reached over smtp/lmtp answered in its own words, naming the re-injected copy's
+   * queue id (reply-ids.ts): that id, when it is a new queue file of this host (or already this
+   * message's hop, by XFORWARD). Ids not in the log yet wait for their first line.
+   */
+  private namedCopy(trace: Trace, ref: QueueRef, ev: Extract<MailEvent, { kind: 'delivery' }>, at: number): string | undefined {
+    if (ev.status !== 'sent' || trace.mta !== 'postfix' || (ev.agent !== 'smtp' && ev.agent !== 'lmtp') || (ref.role !== 'origin' && ref.role !== 'hop')) return undefined;
+    const unseen: string[] = [];
+    for (const qid of replyQueueIds(ev.reason)) {
+      const copy = this.lookup(trace.host, qid);
+      if (copy === trace ? trace.qids.some((q) => q.qid === qid && q.role === 'hop') : copy && isNamedCopy(trace, copy, qid, at)) return qid;
+      if (!copy) unseen.push(qid);
+    }
+    if (unseen.length > 0) this.replyIds.expect(trace.host, unseen, { parentQid: ref.qid, relay: ev.relay, at, linked: false });
+    return undefined;
+  }
+
+  /**
+   * A queue id a filter's reply named before its first line was logged: once its sender is
+   * known (qmgr), a hop of the message that named it. True when `copy` was merged away.
+   */
+  private adoptNamedCopy(copy: Trace, qid: string, head: LineHead): boolean {
+    const named = copy.sender === undefined ? undefined : this.replyIds.waitingFor(head.host, qid, head.time);
+    const parent = named && this.lookup(head.host, named.parentQid);
+    if (!named || !parent || parent === copy || parent.merged) return false;
+    const ok = isNamedCopy(parent, copy, qid, named.at);
+    this.replyIds.settled(head.host, qid, ok);
+    if (!ok) return false;
+    // The hand-off to the filter is not the recipients' fate: the copy's results are.
+    for (const r of parent.rcpts) if (r.status === 'sent' && r.at === named.at && r.relay === named.relay) r.status = 'hop';
+    this.link(parent, head.host, qid, 'hop', head.time);
+    this.settle(parent, head.time);
+    return true;
   }
 
   /** Open, or removed but still in memory (its grace) and `late` says the line naming it was logged late. */

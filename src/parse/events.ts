@@ -33,6 +33,8 @@ export type MailEvent =
       saslMethod?: string;
       /** XFORWARD from a filter: the queue id this copy came from (a hop). */
       origQid?: string;
+      /** XFORWARD from a filter (before-queue proxy or after-queue): the client the filter got the mail from. */
+      origClient?: Client;
     }
   /** A message submitted locally (Postfix pickup, Exim P=local). */
   | { kind: 'pickup'; qid: string; uid?: string; sender?: string }

@@ -2,10 +2,7 @@
 // the pickup copy re-injected by the script are one message, whichever is logged first. Lines
 // in the shapes the e2e harness's real Postfix 3.7 wrote (test/fixtures/postfix-e2e, scenario 20).
 import { describe, expect, it } from 'vitest';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { runBouncewatch, type CliMessage } from '../e2e/check-truth.ts';
+import { readLines } from './read-lines.ts';
 
 const P = 'Dec  3 09:06:17 mx1 postfix';
 const MID = 'message-id=<bw-pipe-1@harness.test>';
@@ -32,15 +29,7 @@ const ndrSent = [
   `${P}/qmgr[21217]: 4616620C8F5: removed`,
 ];
 
-async function read(lines: string[]): Promise<CliMessage[]> {
-  const tmp = await mkdtemp(path.join(os.tmpdir(), 'bw-pipe-filter-'));
-  try {
-    await writeFile(path.join(tmp, 'mail.log'), `${lines.join('\n')}\n`);
-    return (await runBouncewatch(path.join(tmp, 'mail.log'), 2026, path.join(tmp, 'bw.db'))).messages;
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
-}
+const read = readLines;
 
 const oneMessage = {
   queue_id: '0A18E20C8F0', queue_ids: ['0A18E20C8F0', '445B220C8F8'], origin: 'smtp', client_ip: '127.1.20.1', remote: true,

@@ -13,13 +13,15 @@ const SMTPD_CLIENT = /^client=([^,\s]*)(?:, (.*))?$/;
 const SASL_METHOD = /sasl_method=([^,]*)/;
 const SASL_USER = /sasl_username=([^,]*)/;
 const ORIG_QID = /orig_queue_id=([0-9A-Za-z]+)/;
+const ORIG_CLIENT = /orig_client=([^,\s]*)/;
 const SMTPD_NOISE =
   /^(?:connect from|disconnect from|lost connection|timeout after|too many errors|improper command pipelining|(?:Anonymous|Trusted|Untrusted|Verified) TLS connection|SSL_accept|SSL_connect|setting up TLS|TLS SNI|non-SMTP command|NOQUEUE: lost connection|NOQUEUE: client=|proxy-(?:accept|reject)|discarding EHLO|Connection (?:rate|count) limit|lookup table|host mail\.|AUTH command|SASL|ehlo=|[a-z_]+ Client host rejected|client=|too many|ABORT|Unable to|unsupported|cannot|Error|table |TLS connection established|Unverified:|Host offered STARTTLS|looking for plugins|NOQUEUE: (?:bcc|proxy-accept|filter|redirect|hold|warn|info):)/;
 
 export function smtpd(body: string): Result {
   if (body.startsWith('NOQUEUE: ')) return parseAction(body.slice(9), undefined, 'smtpd') ?? noise(body, SMTPD_NOISE);
   // Postfix before 2.3 logged rejects without the NOQUEUE label.
-  if (body.startsWith('reject: ')) return parseAction(body, undefined, 'smtpd') ?? noise(body, SMTPD_NOISE);
+  // smtpd_proxy_filter verdicts: Postfix 2.x logged them with neither NOQUEUE nor a queue id.
+  if (body.startsWith('reject: ') || body.startsWith('proxy-reject: ')) return parseAction(body, undefined, 'smtpd') ?? noise(body, SMTPD_NOISE);
   const q = splitQid(body);
   if (q) {
     const [qid, rest] = q;
@@ -31,6 +33,8 @@ export function smtpd(body: string): Result {
       const ev: MailEvent = { kind: 'client', qid, client };
       const origQid = ORIG_QID.exec(extra)?.[1];
       if (origQid) ev.origQid = origQid;
+      const origClient = parseClient(ORIG_CLIENT.exec(extra)?.[1] ?? '');
+      if (origClient) ev.origClient = origClient;
       const user = SASL_USER.exec(extra)?.[1];
       if (user) {
         ev.saslUser = user;

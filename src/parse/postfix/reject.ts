@@ -10,6 +10,8 @@ type By = Extract<MailEvent, { kind: 'reject' }>['by'];
 
 const ACTIONS: Record<string, Action> = {
   reject: 'reject',
+  // A before-queue filter (smtpd_proxy_filter) refused the message: the client got its 5xx.
+  'proxy-reject': 'reject',
   'milter-reject': 'milter-reject',
   reject_warning: 'reject_warning',
   discard: 'discard',

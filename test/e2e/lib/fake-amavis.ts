@@ -12,6 +12,14 @@ export interface FakeAmavisOptions {
   virusName: string;
 }
 
+/** The XFORWARD attributes a filter got from Postfix, as the command lines that pass them on. */
+export function xforwardLines(xf: Record<string, string>): string[] {
+  return [
+    ['NAME', 'ADDR', 'PORT', 'PROTO', 'HELO'].filter((k) => xf[k] !== undefined).map((k) => `${k}=${xf[k]}`).join(' '),
+    ['IDENT', 'SOURCE'].filter((k) => xf[k] !== undefined).map((k) => `${k}=${xf[k]}`).join(' '),
+  ].filter((l) => l !== '');
+}
+
 export async function startFakeAmavis(o: FakeAmavisOptions): Promise<ScriptedSmtpServer> {
   let scans = 0;
   const server = new ScriptedSmtpServer('amavis', {
@@ -27,11 +35,7 @@ export async function startFakeAmavis(o: FakeAmavisOptions): Promise<ScriptedSmt
       if (data.includes(o.virusMarker)) {
         return { code: 554, text: `5.7.1 Reject, id=${id} - INFECTED: ${o.virusName}` };
       }
-      const xf = s.xforward;
-      const xforward = [
-        ['NAME', 'ADDR', 'PORT', 'PROTO', 'HELO'].filter((k) => xf[k] !== undefined).map((k) => `${k}=${xf[k]}`).join(' '),
-        ['IDENT', 'SOURCE'].filter((k) => xf[k] !== undefined).map((k) => `${k}=${xf[k]}`).join(' '),
-      ].filter((l) => l !== '');
+      const xforward = xforwardLines(s.xforward);
       const r = await sendMail({
         host: o.reinject.host,
         port: o.reinject.port,

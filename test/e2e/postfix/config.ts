@@ -1,6 +1,6 @@
-// Writes a throwaway Postfix instance into a temp dir: main.cf, master.cf (three smtpd
-// listeners: open, strict twin, content-filtered, pipe-filtered; plus the re-injection port)
-// and the maps.
+// Writes a throwaway Postfix instance into a temp dir: main.cf, master.cf (smtpd listeners:
+// open, strict twin, content-filtered, pipe-filtered, before-queue proxy-filtered, filtered by
+// a filter that answers in its own words; plus the re-injection ports) and the maps.
 // Everything is routed to loopback peers; an unrouted domain hits the error transport.
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,7 +16,8 @@ export interface PostfixDirs {
 }
 
 export type Params = [string, string][];
-export type ListenerName = 'open' | 'strict' | 'filtered' | 'simplefilter';
+export type ListenerName = 'open' | 'strict' | 'filtered' | 'simplefilter' | 'proxy' | 'ownwords';
+export const LISTENER_NAMES: readonly ListenerName[] = ['open', 'strict', 'filtered', 'simplefilter', 'proxy', 'ownwords'];
 
 const bracket = (p: { ip: string; port: number }): string => `[${p.ip}]:${p.port}`;
 
@@ -95,6 +96,16 @@ export function listenerOverrides(name: ListenerName): Params {
     case 'simplefilter':
       // FILTER_README "simple content filter": every message goes to the pipe(8) script.
       return [...OPEN_OVERRIDES, ['content_filter', 'simplefilter:dummy']];
+    case 'proxy':
+      // SMTPD_PROXY_README: the filter sees each transaction live and answers the client's DATA.
+      return [...OPEN_OVERRIDES, ['smtpd_proxy_filter', `${PEERS.proxyfilter.ip}:${PEERS.proxyfilter.port}`]];
+    case 'ownwords':
+      // FILTER_README's advanced filter, over the stock smtp transport (no XFORWARD sent).
+      return [
+        ...OPEN_OVERRIDES,
+        ['content_filter', `smtp:${bracket(PEERS.replyfilter)}`],
+        ['receive_override_options', 'no_address_mappings'],
+      ];
   }
 }
 
@@ -115,6 +126,9 @@ const REINJECT_OVERRIDES: Params = [
   ['receive_override_options', 'no_header_body_checks,no_unknown_recipient_checks,no_milters'],
 ];
 
+/** SMTPD_PROXY_README's after-filter smtpd: trusts the proxy's XFORWARD, checks nothing twice. */
+const PROXYBACK_OVERRIDES: Params = REINJECT_OVERRIDES.filter(([k]) => k !== 'syslog_name');
+
 function service(head: string, overrides: Params): string {
   return [head, ...overrides.map(([k, v]) => `  -o ${k}=${v.replace(/\s+/g, '')}`)].join('\n');
 }
@@ -129,6 +143,9 @@ export function masterCf(d: PostfixDirs): string {
     service(`${l.filtered.ip}:smtp inet n - n - - smtpd`, listenerOverrides('filtered')),
     service(`${l.simplefilter.ip}:smtp inet n - n - - smtpd`, listenerOverrides('simplefilter')),
     service(`${l.reinject.ip}:${l.reinject.port} inet n - n - - smtpd`, REINJECT_OVERRIDES),
+    service(`${l.proxy.ip}:smtp inet n - n - - smtpd`, listenerOverrides('proxy')),
+    service(`${l.proxyback.ip}:${l.proxyback.port} inet n - n - - smtpd`, PROXYBACK_OVERRIDES),
+    service(`${l.ownwords.ip}:smtp inet n - n - - smtpd`, listenerOverrides('ownwords')),
     service('amavisfeed unix - - n - 2 smtp', [['smtp_send_xforward_command', 'yes'], ['smtp_data_done_timeout', '1200s']]),
     'pickup    unix  n - n 60 1 pickup',
     'cleanup   unix  n - n - 0 cleanup',

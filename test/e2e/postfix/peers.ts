@@ -1,9 +1,10 @@
 // The Node peers of the Postfix harness: the downstream mailbox servers of relay.pfx.test and
-// small.pfx.test, the MX of the forged senders' domains and ext.test ("the internet"), and the
-// fake amavis content filter.
+// small.pfx.test, the MX of the forged senders' domains and ext.test ("the internet"), the
+// fake amavis content filter, the before-queue proxy filter and the own-words after-queue filter.
 import { mailboxScript } from '../lib/mailbox-rules.ts';
 import { ScriptedSmtpServer } from '../lib/smtp-server.ts';
 import { startFakeAmavis } from '../lib/fake-amavis.ts';
+import { startOwnWordsFilter, startProxyFilter } from './filters.ts';
 import { DOWNSTREAM_MAX_SIZE, LISTEN, PEERS, VIRUS_MARKER, VIRUS_NAME } from './topology.ts';
 
 export interface Peers {
@@ -11,6 +12,8 @@ export interface Peers {
   smallbox: ScriptedSmtpServer;
   internet: ScriptedSmtpServer;
   amavis: ScriptedSmtpServer;
+  proxyfilter: ScriptedSmtpServer;
+  replyfilter: ScriptedSmtpServer;
   all: ScriptedSmtpServer[];
 }
 
@@ -47,7 +50,11 @@ export async function startPeers(): Promise<Peers> {
       virusName: VIRUS_NAME,
     });
     started.push(amavis);
-    return { downstream, smallbox, internet, amavis, all: started };
+    const proxyfilter = await startProxyFilter();
+    started.push(proxyfilter);
+    const replyfilter = await startOwnWordsFilter();
+    started.push(replyfilter);
+    return { downstream, smallbox, internet, amavis, proxyfilter, replyfilter, all: started };
   } catch (e) {
     await Promise.all(started.map((s) => s.close()));
     throw e;

@@ -10,7 +10,7 @@ import { covers, sleep, tcpListeners, waitForListeners, waitUntil } from '../lib
 import { startRsyslog, type Rsyslog } from '../lib/rsyslog.ts';
 import { processesMentioning, stopDaemon, type Daemon } from '../lib/processes.ts';
 import type { Truth } from '../lib/truth.ts';
-import { effectiveMainCf, writePostfixConfig, type PostfixDirs } from './config.ts';
+import { effectiveMainCf, LISTENER_NAMES, writePostfixConfig, type PostfixDirs } from './config.ts';
 import { startPeers, type Peers } from './peers.ts';
 import { allowAlternateConfig, flushQueue, preparePostfix, queueEmpty, queueListing, startPostfix, stopPostfix } from './postfix-ctl.ts';
 import { postfixScenarios } from './scenarios.ts';
@@ -73,7 +73,7 @@ async function writeOutputs(outDir: string, d: PostfixDirs, rs: Rsyslog, truth: 
   await copyFile(rs.rfc3339Log, path.join(outDir, 'mail-rfc3339.log'));
   await copyFile(path.join(d.config, 'main.cf'), path.join(outDir, 'postfix.main.cf'));
   await copyFile(path.join(d.config, 'master.cf'), path.join(outDir, 'postfix.master.cf'));
-  for (const l of ['open', 'strict', 'filtered', 'simplefilter'] as const) {
+  for (const l of LISTENER_NAMES) {
     await writeFile(path.join(outDir, `postfix-${l}.main.cf`), effectiveMainCf(d, l));
   }
   await writeFile(path.join(outDir, 'truth.json'), `${JSON.stringify(truth, null, 2)}\n`);

@@ -1,7 +1,7 @@
 // The Postfix scenarios: who sends what to which listener, and what each message is designed
 // to produce (recipient fates, causes, NDR fate, backscatter). truth.json is built from this.
 import type { Cause, Listener, NdrFate, Outcome, TruthMessage, TruthRecipient } from '../lib/truth.ts';
-import { NXDOMAIN, VIRUS_MARKER } from './topology.ts';
+import { ID_FORM_MARKER, NXDOMAIN, SPAM_MARKER, VIRUS_MARKER } from './topology.ts';
 
 export interface ScenarioMessage {
   truth: TruthMessage;
@@ -74,6 +74,8 @@ function scenario(index: number, name: string, specs: Spec[]): ScenarioMessage[]
 }
 
 const virusBody = `Attachment scan test.\r\n${VIRUS_MARKER}\r\n`;
+const spamBody = `Before-queue filter test.\r\n${SPAM_MARKER}\r\n`;
+const idFormBody = `After-queue filter test.\r\n${ID_FORM_MARKER}\r\n`;
 /** The dictionary scan's guesses: local users that do not exist. */
 const SCAN_RCPTS = Array.from({ length: 8 }, (_, i) => `scan${i + 1}@pfx.test`);
 
@@ -217,6 +219,28 @@ export function postfixScenarios(): ScenarioMessage[] {
         design: 'pipe filter re-injects through pickup (same Message-ID and sender); local(8) bounces the unknown user: backscatter of the SMTP message' },
       { listener: 'simplefilter', sender: 'news202@ext.test', recipients: [sent('alice@pfx.test')],
         design: 'clean: pipe filter, re-injected through pickup, then local delivery' },
+    ]),
+    // A before-queue content filter (issue 21, item 2): smtpd_proxy_filter relays each
+    // transaction to a filter that answers the client's DATA itself.
+    ...scenario(21, 'proxy-filter', [
+      { listener: 'proxy', sender: 'ghost211@shop211.victims.test', recipients: [], rcpts: ['carol@relay.pfx.test'], body: spamBody,
+        rejects: [{ recipient: 'carol@relay.pfx.test', stage: 'DATA' }], outcome: 'rejected_at_smtp',
+        design: 'the proxy filter answers 554 5.7.1 at end of DATA: smtpd logs proxy-reject, the client got the 5xx, no queue file' },
+      { listener: 'proxy', sender: 'ghost212@shop212.victims.test', recipients: [bounced('nobody212@pfx.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'passed on to the after-filter smtpd (127.0.0.1:10026) with XFORWARD: client=127.0.0.1, orig_client=the real client; '
+          + 'local(8) bounces the unknown user: backscatter, judged on the real client' },
+      { listener: 'proxy', sender: 'news213@ext.test', recipients: [sent('carol@relay.pfx.test')],
+        design: 'clean: passed on with XFORWARD, then relayed downstream' },
+    ]),
+    // An after-queue filter that answers in its own words (issue 21, item 3): reached over
+    // content_filter=smtp:, no XFORWARD, the new queue id only in its 250 reply.
+    ...scenario(22, 'own-words-filter', [
+      { listener: 'ownwords', sender: 'ghost221@shop221.victims.test', recipients: [bounced('nobody221@relay.pfx.test', 'unknown_recipient')], ndr: 'delivered',
+        design: 'filter re-injects into 127.0.0.1:10025 and answers "250 2.0.0 Ok: accepted (QUEUEID)"; downstream 550 5.1.1: one message, backscatter' },
+      { listener: 'ownwords', sender: 'ghost222@shop222.victims.test', recipients: [bounced('nobody222@pfx.test', 'unknown_recipient')], ndr: 'delivered', body: idFormBody,
+        design: 'filter answers "250 OK id=QUEUEID"; local(8) bounces the unknown user: one message, backscatter' },
+      { listener: 'ownwords', sender: 'news223@ext.test', recipients: [sent('alice@pfx.test')],
+        design: 'clean: "Ok: accepted (QUEUEID)", then local delivery' },
     ]),
   ];
 }

@@ -79,12 +79,30 @@ export async function verifyRun(sent: Sent[], peers: Peers, mboxDir: string): Pr
         if (!refused) problems.push(`${bad}: the peer did not refuse it`);
       }
     }
+    problems.push(...filterProblems(s, peers));
     problems.push(...(await ndrProblems(s, net, mboxDir)));
     if (t.expect_outcome === 'rejected_at_smtp' && [...down, ...net].some((x) => x.messageId === id)) {
       problems.push(`${id}: rejected at SMTP but a copy reached a peer`);
     }
   }
   return problems;
+}
+
+/** The two issue-21 filters did what they were made for: XFORWARD of the real client, replies in their own words. */
+function filterProblems(s: Sent, peers: Peers): string[] {
+  const t = s.msg.truth;
+  const seen = (p: Transaction[]) => p.filter((x) => x.messageId === t.message_id);
+  if (t.listener === 'proxy' && t.expect_outcome === 'rejected_at_smtp') {
+    if (!seen(peers.proxyfilter.transactions).some((x) => code(x.dataReply ?? '') === 554)) return [`${t.message_id}: the proxy filter did not refuse it`];
+  } else if (t.listener === 'proxy') {
+    const ok = seen(peers.proxyfilter.transactions).some((x) => x.xforward.ADDR === t.client_ip && code(x.dataReply ?? '') === 250);
+    if (!ok) return [`${t.message_id}: the proxy filter did not pass it on with XFORWARD ADDR=${t.client_ip ?? ''}`];
+  }
+  if (t.listener === 'ownwords') {
+    const ok = seen(peers.replyfilter.transactions).some((x) => /^250 (?:2\.0\.0 Ok: accepted \(|OK id=)/.test(x.dataReply ?? ''));
+    if (!ok) return [`${t.message_id}: the own-words filter did not re-inject and answer in its own words`];
+  }
+  return [];
 }
 
 async function ndrProblems(s: Sent, net: Transaction[], mboxDir: string): Promise<string[]> {
