@@ -67,7 +67,8 @@ export function mergeTrace(parent: Trace, child: Trace, role: Role): void {
     for (const r of child.rcpts) applyChildRcpt(parent.rcpts, r);
     parent.ndrs.push(...child.ndrs);
     if (child.expired) parent.expired = true;
-  } else if (role === 'ndr') {
+  } else if (role === 'ndr' || (role === 'notice' && parent.ndrs.some((n) => n.qid === first.qid))) {
+    // An NDR, or a notification listed with the message (delay, success, postmaster copy).
     const failed = child.qids.some((q) => q.role === 'double');
     const ndr = parent.ndrs.find((n) => n.qid === first.qid);
     if (ndr) {

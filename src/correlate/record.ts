@@ -3,7 +3,7 @@
 // The definitions are mail-logs.md §7 and the README's; keep the three in step.
 import { classify, type Cause } from './causes.ts';
 import type { NetworkList } from './networks.ts';
-import { isOpen, type Ndr, type Rcpt, type Trace } from './trace.ts';
+import { isNdr, isOpen, notificationType, type Ndr, type NotificationType, type Rcpt, type Trace } from './trace.ts';
 
 export type Outcome = 'delivered' | 'bounced_after_accept' | 'rejected_at_smtp' | 'discarded' | 'pending';
 export type Fate = 'delivered' | 'deferred' | 'rejected' | 'undeliverable' | 'unknown';
@@ -34,8 +34,18 @@ export interface MessageRecord {
   sender: string | null;
   recipients: RecipientRecord[];
   outcome: Outcome;
+  /** The first non-delivery notification (NDR) of `notifications`. */
   ndr: { queue_id: string; to: string | null; fate: Fate } | null;
+  /** Every notification the message caused, in the order they were made. */
+  notifications: NotificationRecord[];
   backscatter: boolean;
+}
+
+export interface NotificationRecord {
+  queue_id: string;
+  type: NotificationType;
+  to: string | null;
+  fate: Fate;
 }
 
 export interface Judge {
@@ -110,6 +120,16 @@ function cancelledUnnamed(trace: Trace, rcpts: RecipientRecord[]): RecipientReco
   return [{ address: null, orig_address: null, status: 'bounced', dsn: null, cause: 'content_rejected', reason: trace.cancelled }];
 }
 
+/** Remote client, sender outside the local domains: whom a notification to the sender may hit. */
+function forgedLooking(rec: Pick<MessageRecord, 'remote' | 'sender'>, judge: Judge): boolean {
+  return rec.remote && !!rec.sender && !judge.isLocalDomain(domainOf(rec.sender));
+}
+
+/** Delay warnings sent to a forged-looking sender: backscatter of a milder kind, counted apart. */
+export function delayBackscatter(rec: MessageRecord, judge: Judge): number {
+  return forgedLooking(rec, judge) ? rec.notifications.filter((n) => n.type === 'delay').length : 0;
+}
+
 export function toRecord(trace: Trace, judge: Judge): MessageRecord {
   const named = trace.rcpts.map((r) => recipientRecord(r, trace));
   const rcpts = [...named, ...cancelledUnnamed(trace, named)];
@@ -117,11 +137,17 @@ export function toRecord(trace: Trace, judge: Judge): MessageRecord {
   const authenticated = trace.saslUser !== undefined;
   const remote =
     trace.origin === 'smtp' && !authenticated && trace.client !== undefined && !judge.internal.contains(trace.client.ip);
-  const first = trace.ndrs[0];
-  const ndr = first ? { queue_id: first.qid, to: first.rcpts[0]?.address ?? trace.sender ?? null, fate: fateOf(first) } : null;
+  const notifications = trace.ndrs.map((n): NotificationRecord => ({
+    queue_id: n.qid,
+    type: notificationType(n),
+    // Postmaster's copy goes to postmaster, not to the sender: unknown until delivered.
+    to: n.rcpts[0]?.address ?? (n.type === 'postmaster_copy' ? null : trace.sender ?? null),
+    fate: fateOf(n),
+  }));
+  const firstNdr = trace.ndrs.findIndex(isNdr);
+  const ndr = firstNdr < 0 ? null : { queue_id: notifications[firstNdr]!.queue_id, to: notifications[firstNdr]!.to, fate: notifications[firstNdr]!.fate };
   const sender = trace.sender ?? null;
-  const backscatter =
-    outcome === 'bounced_after_accept' && ndr !== null && remote && !!sender && !judge.isLocalDomain(domainOf(sender));
+  const backscatter = outcome === 'bounced_after_accept' && ndr !== null && forgedLooking({ remote, sender }, judge);
   return {
     mta: trace.mta,
     host: trace.host,
@@ -139,6 +165,7 @@ export function toRecord(trace: Trace, judge: Judge): MessageRecord {
     recipients: rcpts,
     outcome,
     ndr,
+    notifications,
     backscatter,
   };
 }

@@ -28,12 +28,26 @@ export interface Rcpt {
   at: number;
 }
 
+/**
+ * What a notification about a message tells: that recipients failed (an NDR), that delivery is
+ * delayed, that it succeeded (a DSN the sender asked for), or a copy of an NDR to postmaster.
+ */
+export type NotificationType = 'non_delivery' | 'delay' | 'success' | 'postmaster_copy';
+
+/** One notification the MTA sent about the message (the field keeps its old name, `ndrs`). */
 export interface Ndr {
   qid: string;
+  /** Absent: non_delivery (and every notification of a state saved before types). */
+  type?: Exclude<NotificationType, 'non_delivery'>;
   rcpts: Rcpt[];
   /** A double bounce (postmaster notification about this NDR), or Exim froze / dropped it. */
   failed?: boolean;
+  /** Exim: failed recipients (a cancellation counts one) when this NDR was made; the next NDR needs more. */
+  failedSeen?: number;
 }
+
+export const notificationType = (n: Ndr): NotificationType => n.type ?? 'non_delivery';
+export const isNdr = (n: Ndr): boolean => n.type === undefined;
 
 export interface Trace {
   /** Row id in the messages table once written. */
@@ -63,6 +77,7 @@ export interface Trace {
   probe?: boolean;
   /** Saw envelope or delivery lines: more than a client that went away. */
   queued?: boolean;
+  /** Every notification about the message, in the order they were made (see Ndr). */
   ndrs: Ndr[];
   closedAt?: number;
   /** Set when this trace was merged into another (as a hop or NDR) and must not be written. */

@@ -7,6 +7,7 @@ import { applyArrivalRcpts, applyChildRcpt, applyOriginRcpt, mergeTrace } from '
 import { classify } from './causes.ts';
 import { Deadlines } from './deadlines.ts';
 import { lateChild, reusedId } from './late-lines.ts';
+import { markNoticeFailed, typeEximNotice } from './notifications.ts';
 import { PipeFilterPairs } from './pipe-filter.ts';
 import { originalClient } from './proxy-filter.ts';
 import { isNamedCopy, replyQueueIds, ReplyIdHops } from './reply-ids.ts';
@@ -168,9 +169,10 @@ export class Tracker {
     if (ev.kind === 'reject') return this.onReject(mta, head, ev, line);
     if (ev.kind === 'notification') return this.onNotification(mta, head, ev, line);
     if (ev.kind === 'arrival' && ev.ndrOf !== undefined) {
-      // Exim: `<= <> R=ORIG` is the NDR of ORIG.
+      // Exim: `<= <> R=ORIG` is a notification about ORIG: an NDR or a delay warning.
       const orig = this.get(mta, head, ev.ndrOf, false, undefined);
       this.link(orig.trace, head.host, ev.qid, 'ndr', head.time);
+      typeEximNotice(orig.trace, this.ndrOf(orig.trace, ev.qid), ev.subject);
     }
     const { trace, ref } = this.get(mta, head, ev.qid, ev.kind !== 'removed', line);
     const primary = ref.role === 'origin';
@@ -214,8 +216,8 @@ export class Tracker {
         break;
       case 'expired':
         trace.queued = true;
-        if (ref.role === 'ndr') this.ndrOf(trace, ref.qid).failed = true;
-        else if (ref.role === 'origin' || ref.role === 'hop') trace.expired = true;
+        if (ref.role === 'origin' || ref.role === 'hop') trace.expired = true;
+        else markNoticeFailed(trace, ref);
         break;
       case 'cancelled':
         // Exim system filter `fail`: every recipient not yet delivered fails for content.
@@ -226,7 +228,7 @@ export class Tracker {
         });
         break;
       case 'frozen':
-        if (ref.role === 'ndr') this.ndrOf(trace, ref.qid).failed = true;
+        markNoticeFailed(trace, ref);
         break;
       case 'probe':
         trace.probe = true;
@@ -435,6 +437,10 @@ export class Tracker {
     else if (ev.type === 'postmaster_ndr' && aboutNdr) {
       role = 'double';
       if (ref.role === 'ndr') this.ndrOf(trace, ref.qid).failed = true;
+    } else if (!aboutNdr && (ref.role === 'origin' || ref.role === 'hop')) {
+      // Delay and success notifications, and postmaster's copy of an NDR: listed with the
+      // message (their fate too), though they do not hold it open as an NDR does.
+      this.ndrOf(trace, ev.newQid).type = ev.type === 'delay' ? 'delay' : ev.type === 'success' ? 'success' : 'postmaster_copy';
     }
     this.link(trace, head.host, ev.newQid, role, head.time);
     this.settle(trace, head.time);
@@ -457,6 +463,10 @@ export class Tracker {
     if (ref.role === 'origin') applyOriginRcpt(trace.rcpts, r);
     else if (ref.role === 'hop') applyChildRcpt(trace.rcpts, r);
     else if (ref.role === 'ndr') applyChildRcpt(this.ndrOf(trace, ref.qid).rcpts, r);
+    else if (ref.role === 'notice') {
+      const notice = trace.ndrs.find((n) => n.qid === ref.qid);
+      if (notice) applyChildRcpt(notice.rcpts, r);
+    }
     if (next && (ref.role === 'origin' || ref.role === 'hop')) this.link(trace, host, next, 'hop', at);
   }
 

@@ -76,6 +76,8 @@ export type MailEvent =
       authUser?: string;
       localUser?: string;
       ndrOf?: string;
+      /** T= (log_selector +subject). */
+      subject?: string;
       recipients?: string[];
     }
   /** Exim: a message failed for content before delivery (system filter). */

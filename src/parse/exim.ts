@@ -164,6 +164,9 @@ function arrival(qid: string, rest: string): MailEvent {
   // On an arrival line R= names the message this one is a bounce of.
   const orig = field(R, fields);
   if (orig !== undefined && sender === '') ev.ndrOf = orig;
+  // +subject: a bounce and a delay warning look alike but for their subject.
+  const subject = field(T, fields);
+  if (subject !== undefined) ev.subject = subject;
   const forList = / for (.+)$/.exec(fields);
   if (forList) ev.recipients = splitWords(forList[1]!).filter((a) => a.includes('@'));
   return ev;

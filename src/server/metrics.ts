@@ -36,7 +36,8 @@ export function metricsRegistry(db: Db, live?: LiveMetrics): Registry {
   new Gauge({
     name: 'bouncewatch_backscatter_total', help: 'NDRs sent to forged senders (backscatter)', registers: [reg],
     collect() {
-      this.set(rolled<{ n: number }>('SELECT sum(backscatter) AS n FROM rollup_hours', 'SELECT count(*) AS n FROM messages WHERE backscatter = 1')[0]?.n ?? 0);
+      // Every NDR of a backscatter message (migration 0011): a message bounced twice sent two.
+      this.set(rolled<{ n: number }>('SELECT sum(backscatter_ndrs) AS n FROM rollup_hours', 'SELECT sum(ndr_count) AS n FROM messages WHERE backscatter = 1')[0]?.n ?? 0);
     },
   });
   new Gauge({

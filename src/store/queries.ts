@@ -1,6 +1,6 @@
 // Named read queries over the store, one function each, for the report and message listing.
 import type { Db } from './db.ts';
-import type { MessageRecord, RecipientRecord } from '../correlate/record.ts';
+import type { MessageRecord, NotificationRecord, RecipientRecord } from '../correlate/record.ts';
 import { HOUR, rollupRows, rollupsReady } from './rollups.ts';
 
 export interface Period {
@@ -159,6 +159,7 @@ export interface MessageRow {
 
 export function toMessageRecord(db: Db, row: MessageRow): MessageRecord {
   const rcpts = db.prepare('SELECT address, orig_address, status, dsn, cause, reason FROM recipients WHERE message = ? ORDER BY seq');
+  const notes = db.prepare('SELECT queue_id, type, rcpt AS "to", fate FROM notifications WHERE message = ? ORDER BY seq');
   return {
     mta: row.mta,
     host: row.host,
@@ -176,6 +177,7 @@ export function toMessageRecord(db: Db, row: MessageRow): MessageRecord {
     recipients: rcpts.all(row.id) as RecipientRecord[],
     outcome: row.outcome,
     ndr: row.ndr_queue_id === null ? null : ({ queue_id: row.ndr_queue_id, to: row.ndr_to, fate: row.ndr_fate } as MessageRecord['ndr']),
+    notifications: notes.all(row.id) as NotificationRecord[],
     backscatter: row.backscatter === 1,
   };
 }
@@ -196,8 +198,9 @@ export function* listMessages(db: Db, p: Period, f: MessageFilter = {}, page?: {
 function senderDomainCount(db: Db, p: Period, f: MessageFilter): number | undefined {
   const keys = Object.keys(f).filter((k) => f[k as keyof MessageFilter] !== undefined);
   if (!f.sender_domain || !rollupsReady(db) || !keys.every((k) => k === 'sender_domain' || k === 'backscatter')) return undefined;
-  const { sql, params } = rollupRows(db, f.backscatter ? 'rollup_backscatter' : 'rollup_sender_domains', p);
-  const col = f.backscatter ? 'n' : 'messages';
+  // Messages, not NDRs: rollup_backscatter counts a message once per NDR (migration 0011).
+  const { sql, params } = rollupRows(db, 'rollup_sender_domains', p);
+  const col = f.backscatter ? 'backscatter' : 'messages';
   const row = db.prepare(`SELECT sum(${col}) AS n FROM (${sql}) WHERE sender_domain = @sd`).get({ ...params, sd: f.sender_domain.toLowerCase() }) as { n: number | null };
   return row.n ?? 0;
 }

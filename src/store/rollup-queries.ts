@@ -18,19 +18,26 @@ export interface Counters {
   deferred: number;
   bounced_after_accept: number;
   ndrs: number;
+  /** Messages flagged backscatter. */
   backscatter: number;
+  /** Their NDRs: every non-delivery notification (one per attempt that failed recipients). */
+  backscatter_ndrs: number;
+  /** Delay warnings sent to forged-looking senders (remote client, non-local sender domain). */
+  backscatter_delay_warnings: number;
 }
 
 /** The summary's message counters for a period. */
 export function counters(db: Db, p: Period): Counters {
   const m = rows<Record<string, number | null>>(db, 'rollup_hours', p, (src) => `SELECT sum(accepted) AS accepted,
     sum(accepted_remote) AS accepted_remote, sum(delivered) AS delivered, sum(deferred) AS deferred,
-    sum(bounced) AS bounced_after_accept, sum(ndrs) AS ndrs, sum(backscatter) AS backscatter FROM ${src}`)[0] ?? {};
+    sum(bounced) AS bounced_after_accept, sum(ndrs) AS ndrs, sum(backscatter) AS backscatter,
+    sum(backscatter_ndrs) AS backscatter_ndrs, sum(delay_backscatter) AS backscatter_delay_warnings FROM ${src}`)[0] ?? {};
   const r = rows<{ n: number | null }>(db, 'rollup_rejects', p, (src) => `SELECT sum(rejected) AS n FROM ${src}`)[0];
   const n = (k: string) => m[k] ?? 0;
   return {
     accepted: n('accepted'), accepted_remote: n('accepted_remote'), rejected_at_smtp: r?.n ?? 0, delivered: n('delivered'),
     deferred: n('deferred'), bounced_after_accept: n('bounced_after_accept'), ndrs: n('ndrs'), backscatter: n('backscatter'),
+    backscatter_ndrs: n('backscatter_ndrs'), backscatter_delay_warnings: n('backscatter_delay_warnings'),
   };
 }
 
@@ -157,7 +164,7 @@ export const causeRows = (db: Db, p: Period) =>
 // sum(fate = X) over messages is NULL when every fate is NULL; the iif keeps that.
 const fate = (f: string) => `sum(iif(ndr_fate IS NULL, NULL, (ndr_fate = '${f}') * n)) AS ${f}`;
 
-/** Forged sender domains that got backscatter, by NDR fate. */
+/** Forged sender domains that got backscatter: their NDRs, by fate. */
 export const senderDomains = (db: Db, p: Period, limit: number) =>
   rows<{ sender_domain: string }>(db, 'rollup_backscatter', p, (src) => `SELECT sender_domain, sum(n) AS ndrs,
     ${['delivered', 'deferred', 'rejected', 'undeliverable', 'unknown'].map(fate).join(', ')}

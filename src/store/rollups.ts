@@ -105,15 +105,18 @@ export const ROLLUPS = {
       sum(origin = 'smtp' AND outcome = 'bounced_after_accept') AS bounced,
       sum(ndr_count) AS ndrs, sum(backscatter) AS backscatter,
       sum(outcome = 'bounced_after_accept') AS o_bounced, sum(outcome = 'rejected_at_smtp') AS o_rejected,
-      sum(outcome = 'discarded') AS o_discarded, sum(outcome = 'pending') AS o_pending
+      sum(outcome = 'discarded') AS o_discarded, sum(outcome = 'pending') AS o_pending,
+      sum(iif(backscatter = 1, ndr_count, 0)) AS backscatter_ndrs, sum(delay_backscatter) AS delay_backscatter
     FROM messages m WHERE ${IN_RANGE('received_at')} GROUP BY 1`,
   rollup_rejects: `SELECT ${H('time')} AS hour, count(*) AS rejected FROM smtp_rejects
     WHERE ${REJECT} AND ${IN_RANGE('time')} GROUP BY 1`,
   rollup_failed: `SELECT ${H('m.received_at')} AS hour, lower(r.address) AS address, r.cause AS cause, count(*) AS n
     FROM messages m JOIN recipients r ON r.message = m.id
     WHERE r.cause IS NOT NULL AND ${IN_RANGE('m.received_at')} GROUP BY 1, 2, 3`,
-  rollup_backscatter: `SELECT ${H('received_at')} AS hour, sender_domain, ndr_fate, count(*) AS n FROM messages
-    WHERE backscatter = 1 AND ${IN_RANGE('received_at')} GROUP BY 1, 2, 3`,
+  // Every NDR of a backscatter message (a message bounced in two attempts sent two), by fate.
+  rollup_backscatter: `SELECT ${H('m.received_at')} AS hour, m.sender_domain, nt.fate AS ndr_fate, count(*) AS n
+    FROM messages m JOIN notifications nt ON nt.message = m.id AND nt.type = 'non_delivery'
+    WHERE m.backscatter = 1 AND ${IN_RANGE('m.received_at')} GROUP BY 1, 2, 3`,
   rollup_clients: `SELECT ${H('received_at')} AS hour, client_ip, max(client_name) AS client_name, max(helo) AS helo,
       count(*) AS messages, sum(outcome = 'bounced_after_accept') AS bounced, sum(backscatter) AS backscatter
     FROM messages WHERE remote = 1 AND ${IN_RANGE('received_at')} GROUP BY 1, 2`,
@@ -130,7 +133,7 @@ export const ROLLUPS = {
     WHERE remote IS NOT 1 AND client_ip IS NOT NULL AND ${IN_RANGE('received_at')} GROUP BY 1, 2`,
   // Messages by hour and sender domain: the hours to read for the message list's sender-domain
   // filter (migration 0006).
-  rollup_sender_domains: `SELECT ${H('received_at')} AS hour, sender_domain, count(*) AS messages FROM messages
+  rollup_sender_domains: `SELECT ${H('received_at')} AS hour, sender_domain, count(*) AS messages, sum(backscatter) AS backscatter FROM messages
     WHERE sender_domain IS NOT NULL AND ${IN_RANGE('received_at')} GROUP BY 1, 2`,
   // Failed recipients of non-local mail by the advice rule that would have stopped them
   // (src/advise/rules.ts): the messages, their NDRs and backscatter (each message once per

@@ -2,9 +2,9 @@
 // open), recipients, raw lines, SMTP-time rejects, line counters, unknown samples, learnt local
 // domains and the read position of the source. All of it commits together or not at all.
 import { classify } from '../correlate/causes.ts';
-import { domainOf, toRecord, type Judge } from '../correlate/record.ts';
+import { delayBackscatter, domainOf, toRecord, type Judge } from '../correlate/record.ts';
 import type { Clock, Drained } from '../correlate/tracker.ts';
-import type { Trace } from '../correlate/trace.ts';
+import { isNdr, type Trace } from '../correlate/trace.ts';
 import type { Gap, Position } from '../sources/position.ts';
 import type { Db } from './db.ts';
 
@@ -41,7 +41,7 @@ const MAX_SAMPLES = 1000;
 const MESSAGE_COLUMNS = [
   'mta', 'host', 'queue_id', 'queue_ids', 'message_id', 'origin', 'received_at', 'last_at', 'client_ip', 'client_name',
   'helo', 'authenticated', 'remote', 'sender', 'sender_domain', 'outcome', 'ndr_queue_id', 'ndr_to', 'ndr_fate',
-  'ndr_count', 'backscatter', 'state',
+  'ndr_count', 'backscatter', 'delay_backscatter', 'state',
 ] as const;
 
 /** Correlator state to save: everything but what is written elsewhere. */
@@ -63,6 +63,8 @@ export class Writer {
       delRcpts: db.prepare('DELETE FROM recipients WHERE message = ?'),
       insRcpt: db.prepare(`INSERT INTO recipients (message, seq, address, orig_address, status, dsn, cause, reason, relay)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      delNotes: db.prepare('DELETE FROM notifications WHERE message = ?'),
+      insNote: db.prepare('INSERT INTO notifications (message, seq, queue_id, type, rcpt, fate) VALUES (?, ?, ?, ?, ?, ?)'),
       insLines: db.prepare('INSERT INTO message_lines (message, chunk) VALUES (?, ?)'),
       moveLines: db.prepare('UPDATE message_lines SET message = ? WHERE message = ?'),
       delMessage: db.prepare('DELETE FROM messages WHERE id = ?'),
@@ -75,7 +77,8 @@ export class Writer {
         unknown = unknown + excluded.unknown, other = other + excluded.other`),
       sample: db.prepare('INSERT INTO unknown_samples (program, line, seen_at) VALUES (?, ?, ?)'),
       domain: db.prepare("INSERT OR IGNORE INTO local_domains (domain, source) VALUES (?, 'learnt')"),
-      unflag: db.prepare('UPDATE messages SET backscatter = 0 WHERE sender_domain = ? AND backscatter = 1'),
+      unflag: db.prepare(`UPDATE messages SET backscatter = 0, delay_backscatter = 0
+        WHERE sender_domain = ? AND (backscatter = 1 OR delay_backscatter > 0)`),
       spill: db.prepare('INSERT INTO spilled_messages (message, deadline, state) VALUES (?, ?, ?)'),
       dropState: db.prepare('UPDATE messages SET state = NULL WHERE id = ?'),
       // A queue id reused by a newer message (Postfix reuses them) points at the newer one.
@@ -162,7 +165,8 @@ export class Writer {
       rec.mta, rec.host, rec.queue_id, JSON.stringify(rec.queue_ids), rec.message_id, rec.origin, t.firstAt, t.lastAt,
       rec.client_ip, rec.client_name, rec.helo, rec.authenticated ? 1 : 0, rec.remote ? 1 : 0, rec.sender,
       rec.sender ? domainOf(rec.sender) : null, rec.outcome, rec.ndr?.queue_id ?? null, rec.ndr?.to ?? null,
-      rec.ndr?.fate ?? null, t.ndrs.length, rec.backscatter ? 1 : 0, keepState ? stateJson(t) : null,
+      rec.ndr?.fate ?? null, t.ndrs.filter(isNdr).length, rec.backscatter ? 1 : 0, delayBackscatter(rec, this.judge),
+      keepState ? stateJson(t) : null,
     ];
     let id = t.row;
     if (id === undefined) {
@@ -170,7 +174,9 @@ export class Writer {
     } else {
       s.update.run(...values, id);
       s.delRcpts.run(id);
+      s.delNotes.run(id);
     }
+    rec.notifications.forEach((n, i) => s.insNote.run(id, i, n.queue_id, n.type, n.to, n.fate));
     // Records keep the trace's recipient order, so the relay is found by position.
     rec.recipients.forEach((r, i) =>
       s.insRcpt.run(id, i, r.address, r.orig_address, r.status, r.dsn, r.cause, r.reason, t.rcpts[i]?.relay ?? null),

@@ -58,8 +58,8 @@ describe.skipIf(!present)('import', () => {
   it('report --json has exactly the contract keys', () => {
     const r = report(join(dir, 'whole.db'));
     expect(Object.keys(r).sort()).toEqual(
-      ['accepted', 'accepted_remote', 'backscatter', 'backscatter_fates', 'bounced_after_accept', 'causes', 'deferred',
-        'delivered', 'from', 'lines', 'ndrs', 'rejected_at_smtp', 'to'].sort(),
+      ['accepted', 'accepted_remote', 'backscatter', 'backscatter_delay_warnings', 'backscatter_fates', 'backscatter_ndrs',
+        'bounced_after_accept', 'causes', 'deferred', 'delivered', 'from', 'lines', 'ndrs', 'rejected_at_smtp', 'to'].sort(),
     );
     expect(Object.keys(r.lines as object).sort()).toEqual(['mail', 'other', 'total', 'unknown']);
   });

@@ -56,9 +56,15 @@ function grouped(db: Db, sql: string, p: q.Period): Record<string, number> {
 const causes = (db: Db, p: q.Period) =>
   grouped(db, `SELECT r.cause AS k, count(*) AS n FROM recipients r JOIN messages m ON m.id = r.message
     WHERE r.cause IS NOT NULL AND m.${IN_PERIOD.replace(' AND ', ' AND m.')} GROUP BY r.cause ORDER BY n DESC, k`, p);
+// Every NDR of a backscatter message, by fate (migration 0011: a message may send several).
+const NDRS_OF_BACKSCATTER = `FROM messages m JOIN notifications nt ON nt.message = m.id AND nt.type = 'non_delivery'
+  WHERE m.backscatter = 1 AND m.${IN_PERIOD.replace(' AND ', ' AND m.')}`;
 const backscatterFates = (db: Db, p: q.Period) =>
-  grouped(db, `SELECT ndr_fate AS k, count(*) AS n FROM messages WHERE backscatter = 1 AND ${IN_PERIOD}
-    GROUP BY ndr_fate ORDER BY n DESC, k`, p);
+  grouped(db, `SELECT nt.fate AS k, count(*) AS n ${NDRS_OF_BACKSCATTER} GROUP BY nt.fate ORDER BY n DESC, k`, p);
+const backscatterNdrs = (db: Db, p: q.Period) =>
+  count(db, `SELECT sum(ndr_count) AS n FROM messages WHERE backscatter = 1 AND ${IN_PERIOD}`, p);
+const delayBackscatter = (db: Db, p: q.Period) =>
+  count(db, `SELECT sum(delay_backscatter) AS n FROM messages WHERE ${IN_PERIOD}`, p);
 
 function raw(p: q.Period) {
   const a = { from: p.from, to: p.to };
@@ -69,7 +75,8 @@ function raw(p: q.Period) {
     counters: {
       accepted: accepted(db, p), accepted_remote: acceptedRemote(db, p), rejected_at_smtp: rejectedAtSmtp(db, p),
       delivered: delivered(db, p), deferred: deferred(db, p), bounced_after_accept: bouncedAfterAccept(db, p),
-      ndrs: ndrs(db, p), backscatter: backscatter(db, p), causes: causes(db, p), backscatter_fates: backscatterFates(db, p),
+      ndrs: ndrs(db, p), backscatter: backscatter(db, p), backscatter_ndrs: backscatterNdrs(db, p),
+      backscatter_delay_warnings: delayBackscatter(db, p), causes: causes(db, p), backscatter_fates: backscatterFates(db, p),
     },
     hours: all(`SELECT received_at - received_at % ${HOUR} AS k, sum(outcome = 'delivered') AS delivered,
       sum(origin = 'smtp' AND outcome = 'bounced_after_accept') AS bounced, sum(backscatter) AS backscatter
@@ -84,9 +91,9 @@ function raw(p: q.Period) {
     recipient: all(`SELECT lower(r.address) AS address, r.cause AS cause, count(*) AS count ${failed}
       GROUP BY lower(r.address), r.cause ORDER BY count DESC, address, cause`),
     cause: all(`SELECT r.cause AS cause, count(*) AS count ${failed} GROUP BY r.cause ORDER BY count DESC, cause`),
-    sender_domain: all(`SELECT sender_domain, count(*) AS ndrs, sum(ndr_fate = 'delivered') AS delivered,
-      sum(ndr_fate = 'deferred') AS deferred, sum(ndr_fate = 'rejected') AS rejected, sum(ndr_fate = 'undeliverable') AS undeliverable,
-      sum(ndr_fate = 'unknown') AS unknown FROM messages m WHERE ${inP} AND backscatter = 1 GROUP BY sender_domain ORDER BY ndrs DESC, sender_domain`),
+    sender_domain: all(`SELECT m.sender_domain, count(*) AS ndrs, sum(nt.fate = 'delivered') AS delivered,
+      sum(nt.fate = 'deferred') AS deferred, sum(nt.fate = 'rejected') AS rejected, sum(nt.fate = 'undeliverable') AS undeliverable,
+      sum(nt.fate = 'unknown') AS unknown ${NDRS_OF_BACKSCATTER} GROUP BY m.sender_domain ORDER BY ndrs DESC, m.sender_domain`),
     scanner: all(`SELECT client_ip, max(client_name) AS client_name, count(*) AS rejects, sum(cause = 'unknown_recipient') AS unknown_recipient
       FROM smtp_rejects WHERE time >= @from AND time < @to AND action IN ('reject', 'milter-reject') AND client_ip IS NOT NULL
       GROUP BY client_ip HAVING unknown_recipient >= 3 ORDER BY unknown_recipient DESC, client_ip`),
@@ -201,7 +208,9 @@ describe('hourly rollups equal the raw rows', () => {
     expect(m.length).toBe(2);
     // As the writer does: the message row, then its recipients replaced.
     db.transaction(() => {
-      db.prepare("UPDATE messages SET outcome = 'bounced_after_accept', backscatter = 1, ndr_count = 1, ndr_fate = 'rejected', remote = 1 WHERE id = ?").run(m[0]!.id);
+      db.prepare("UPDATE messages SET outcome = 'bounced_after_accept', backscatter = 1, ndr_count = 1, ndr_queue_id = 'NDR1', ndr_fate = 'rejected', remote = 1 WHERE id = ?").run(m[0]!.id);
+      db.prepare('DELETE FROM notifications WHERE message = ?').run(m[0]!.id);
+      db.prepare("INSERT INTO notifications (message, seq, queue_id, type, rcpt, fate) VALUES (?, 0, 'NDR1', 'non_delivery', NULL, 'rejected')").run(m[0]!.id);
       db.prepare('DELETE FROM recipients WHERE message = ?').run(m[0]!.id);
       db.prepare("INSERT INTO recipients (message, seq, address, status, cause) VALUES (?, 0, 'Nobody@Example.ORG', 'bounced', 'unknown_recipient')").run(m[0]!.id);
       db.prepare('UPDATE messages SET received_at = received_at - 3 * 3600000 WHERE id = ?').run(m[1]!.id);

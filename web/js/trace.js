@@ -15,6 +15,13 @@ const FATES = {
   unknown: "the NDR's own log lines are not in the log",
 };
 
+// Every notification the message caused: NDRs (one per attempt that failed recipients), delay
+// warnings, success notices, postmaster's copies.
+const NOTICE_TYPES = {
+  non_delivery: 'non-delivery (NDR)', delay: 'delay warning', success: 'success notice', postmaster_copy: "postmaster's copy",
+};
+const NOTICE_COLS = ['Queue id', 'Type', 'Sent to', 'Fate'];
+
 const facts = (pairs) => h('dl', { class: 'facts' }, pairs.filter(Boolean).map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
 const yesNo = (b) => (b ? 'yes' : 'no');
 
@@ -31,6 +38,7 @@ function render(m, lines) {
   const rcpts = Array.isArray(m.recipients) ? m.recipients : [];
   const cols = ['Address', 'Original address', 'Status', 'DSN', 'Cause', 'Reason'];
   const ndr = m.ndr;
+  const notices = Array.isArray(m.notifications) ? m.notifications : [];
   replace(byId('trace'),
     h('p', {}, h('span', { class: `badge ${cls(m.outcome)}` }, text(m.outcome)),
       m.backscatter ? [' ', h('span', { class: 'badge backscatter' }, 'backscatter')] : null),
@@ -50,6 +58,13 @@ function render(m, lines) {
         ['Fate', [h('span', { class: `badge ${cls(ndr.fate)}` }, text(ndr.fate)), ' ', FATES[ndr.fate] || '']],
         ['Backscatter', m.backscatter ? 'yes: an NDR to a remote, non-local sender of mail accepted and then bounced' : 'no']])
       : h('p', {}, 'No NDR was sent for this message.')),
+    section('Notifications', notices.length
+      ? h('div', { class: 'table-wrap' }, h('table', { id: 'notifications-table', class: 'stack' },
+        h('thead', {}, h('tr', {}, NOTICE_COLS.map((c) => h('th', { scope: 'col' }, c)))),
+        h('tbody', {}, notices.map((n) => h('tr', {},
+          [text(n.queue_id), NOTICE_TYPES[n.type] || text(n.type), n.to === null ? 'postmaster' : text(n.to),
+            h('span', { class: `badge ${cls(n.fate)}` }, text(n.fate))].map((v, i) => h('td', { class: 'wrap', 'data-label': NOTICE_COLS[i] }, h('span', {}, v))))))))
+      : h('p', {}, 'The server sent no notification about this message.')),
     section(`Raw log lines (${lines.length})`,
       h('label', { class: 'live' }, h('input', { type: 'checkbox', id: 'wrap-lines', onchange: (ev) => byId('log').classList.toggle('wrapped', ev.target.checked) }), 'Wrap long lines'),
       h('pre', { class: 'log', id: 'log', tabindex: '0', 'aria-label': 'Raw log lines' }, lines.join('\n'))));
