@@ -12,6 +12,7 @@ import { registerServe } from './cli/serve-command.ts';
 import { registerAdvise } from './cli/advise-command.ts';
 import { registerDigest } from './cli/digest-command.ts';
 import { registerAudit } from './cli/audit-command.ts';
+import { rejectCauses } from './report/listings.ts';
 import { summarize } from './report/summary.ts';
 import { terminalJson, visible } from './report/terminal-text.ts';
 import { defaultDbPath, openDb } from './store/db.ts';
@@ -115,8 +116,9 @@ program
     const { from, to } = period(opts);
     const db = openDb(opts.db);
     const s = summarize(db, from, to);
+    const rejects = opts.json ? [] : rejectCauses(db, resolvePeriod(db, from, to));
     db.close();
-    console.log(opts.json ? terminalJson(s) : formatReport(s));
+    console.log(opts.json ? terminalJson(s) : formatReport(s, rejects));
   });
 
 program

@@ -7,6 +7,8 @@ export interface ChangeContext {
   relays: string[];
   limit?: number;
   aliases: string[];
+  /** The blocklists that refused this server's mail, most first, with counts. */
+  lists?: string[];
 }
 
 type Change = (c: ChangeContext) => string;
@@ -18,6 +20,13 @@ const VERIFY_PF = `smtpd_recipient_restrictions = ${RESTRICTIONS}
 unverified_recipient_reject_code = 550
 address_verify_map = btree:$data_directory/verify_cache
 # and remove any "-o smtpd_recipient_restrictions=" override of smtpd in master.cf`;
+
+function delisting(c: ChangeContext, where: string): string {
+  return `# nothing to set in ${where}: this server is listed${c.lists?.length ? ` by ${c.lists.join(', ')}` : ''}
+# 1. stop what got it listed: apply the backscatter recommendations first
+#    (bouncewatch messages --backscatter lists the NDRs sent to forged senders)
+# 2. then request delisting of this server's address on each list's lookup page`;
+}
 
 export const CHANGES: Record<string, Record<Mta, Change>> = {
   unknown_local: {
@@ -53,6 +62,11 @@ deny    message = mailbox is full
 # no larger than the smallest limit downstream${c.relays.length ? ` (${c.relays.join(', ')})` : ''}; mailbox_size_limit at least as big`,
     exim: (c) => `# main section:
 message_size_limit = ${c.limit ?? 10240000}`,
+  },
+  // No setting: what the postmaster does, in the order that makes delisting last.
+  listed: {
+    postfix: (c) => delisting(c, 'main.cf'),
+    exim: (c) => delisting(c, 'the Exim configuration'),
   },
   content_rejected: {
     postfix: () => `smtpd_milters = inet:127.0.0.1:11332

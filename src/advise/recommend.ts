@@ -4,6 +4,7 @@ import type { Db } from '../store/db.ts';
 import type { Period } from '../store/queries.ts';
 import { CHANGES } from './changes.ts';
 import { adviceGroups, scanSuspects, type Group } from './findings.ts';
+import { listsRefusingUs } from '../report/listings.ts';
 import { RULES } from './rules.ts';
 import type { Mta, Recommendation, Severity } from './types.ts';
 
@@ -15,23 +16,26 @@ function severity(backscatter: number, ndrs: number): Severity {
 
 const filterFor = (cause: string, mta: Mta) => new URLSearchParams({ cause, mta }).toString();
 
-function fromRule(rule: (typeof RULES)[number], g: Group): Recommendation {
+function fromRule(rule: (typeof RULES)[number], g: Group, lists?: string[]): Recommendation {
   const mta = g.mta;
   const limit = rule.id === 'message_too_large' ? (g.size_limit ?? undefined) : undefined;
   const { relays, aliases } = g;
+  const computed = severity(g.backscatter, g.ndrs);
   return {
     id: `${mta}.${rule.id}`,
     mta,
     cause: rule.cause as Recommendation['cause'],
     title: rule.title(mta),
-    severity: severity(g.backscatter, g.ndrs),
-    change: CHANGES[rule.id]![mta]({ relays, aliases, ...(limit !== undefined ? { limit } : {}) }),
+    // Listed, this server's own mail is refused: at least high, whatever the NDR count.
+    severity: rule.id === 'listed' && (computed === 'medium' || computed === 'low') ? 'high' : computed,
+    change: CHANGES[rule.id]![mta]({ relays, aliases, ...(limit !== undefined ? { limit } : {}), ...(lists ? { lists } : {}) }),
     rationale: rule.rationale,
     evidence: {
       messages: g.messages, ndrs: g.ndrs, backscatter: g.backscatter, examples: g.examples,
       domains: g.domains, recipients: g.recipients,
       ...(relays.length ? { relays } : {}), ...(aliases.length ? { aliases } : {}),
       ...(limit !== undefined ? { limit: `${limit} bytes` } : {}),
+      ...(lists?.length ? { lists } : {}),
     },
     prevented: g.ndrs,
     docs: rule.docs[mta],
@@ -61,15 +65,25 @@ function scanGuard(db: Db, p: Period, mta: Mta): Recommendation {
   };
 }
 
+/** A listing's remedy starts with the recommendations that stop backscatter: name them. */
+function pointListingAtBackscatter(out: Recommendation[]): void {
+  for (const listed of out.filter((r) => r.cause === 'listed')) {
+    const first = out.filter((r) => r.mta === listed.mta && r.evidence.backscatter > 0 && r !== listed);
+    if (first.length === 0) continue;
+    listed.change += `\n# backscatter to stop first, here: ${first.map((r) => `${r.id} (${r.evidence.backscatter} backscatter)`).join(', ')}`;
+  }
+}
+
 export function recommend(db: Db, p: Period): Recommendation[] {
   const groups = new Map(adviceGroups(db, p).map((g) => [`${g.mta}.${g.rule}`, g]));
   const out: Recommendation[] = [];
   for (const mta of ['postfix', 'exim'] as const) {
     for (const rule of RULES) {
       const g = groups.get(`${mta}.${rule.id}`);
-      if (g) out.push(fromRule(rule, g));
+      if (g) out.push(fromRule(rule, g, rule.id === 'listed' ? listsRefusingUs(db, p, mta).map((l) => `${l.list} (${l.count})`) : undefined));
     }
     if (out.some((r) => r.mta === mta && r.cause === 'unknown_recipient')) out.push(scanGuard(db, p, mta));
   }
+  pointListingAtBackscatter(out);
   return out.sort((a, b) => b.prevented - a.prevented || b.evidence.backscatter - a.evidence.backscatter || a.id.localeCompare(b.id));
 }

@@ -53,6 +53,17 @@ export const RULES: Rule[] = [
     docs: { postfix: ['postconf(5): message_size_limit'], exim: ['Exim spec: message_size_limit'] },
   },
   {
+    // Not a cause this server's config can refuse at RCPT time: remote servers refused its own
+    // mail (or its NDRs) because it is on a blocklist. Never answered with content scanning.
+    id: 'listed',
+    cause: 'listed',
+    about: (r) => r.cause === 'listed',
+    title: () => 'This server is on a blocklist: stop the backscatter, then request delisting',
+    rationale:
+      'Remote servers refused mail from this server because a blocklist names it. The usual reason a mail server is listed is backscatter: lists such as ips.backscatterer.org list every server that sends bounces to forged senders, and spam traps catch the rest. Delisting does not last while the cause goes on, so stop the backscatter first (the other recommendations here, and `bouncewatch messages --backscatter`), then ask each list to remove this server\'s address. Scanning content would not help: the refusal is about this server, not the message.',
+    docs: { postfix: ['BACKSCATTER_README', "each list's lookup and removal page"], exim: ['Exim spec: Access control lists, verify = recipient', "each list's lookup and removal page"] },
+  },
+  {
     id: 'content_rejected',
     cause: 'content_rejected',
     about: (r) => r.cause === 'content_rejected',

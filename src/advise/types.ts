@@ -29,6 +29,8 @@ export interface Evidence {
   aliases?: string[];
   clients?: string[];
   limit?: string;
+  /** For a listing: the blocklists that refused this server's mail, "name (count)", most first. */
+  lists?: string[];
 }
 
 export interface Recommendation {

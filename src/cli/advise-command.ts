@@ -14,7 +14,7 @@ function text(r: Recommendation, i: number): string {
     `${i + 1}. [${r.severity}] ${r.mta}: ${r.title}`,
     `   prevents ${r.prevented} NDR(s) in the period; evidence: ${e.messages} message(s), ${e.ndrs} NDR(s), ${e.backscatter} backscatter`,
   ];
-  for (const [k, v] of [['domains', e.domains], ['relays', e.relays], ['aliases', e.aliases], ['clients', e.clients]] as const) {
+  for (const [k, v] of [['lists', e.lists], ['domains', e.domains], ['relays', e.relays], ['aliases', e.aliases], ['clients', e.clients]] as const) {
     if (v && v.length) lines.push(`   ${k}: ${v.join(', ')}`);
   }
   if (e.limit) lines.push(`   downstream limit: ${e.limit}`);

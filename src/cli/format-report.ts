@@ -1,10 +1,11 @@
 // The human text of `bouncewatch report`: what a postmaster reads first.
+import type { RejectCause } from '../report/listings.ts';
 import type { Summary } from '../report/summary.ts';
 import { visibleLines } from '../report/terminal-text.ts';
 
 const pct = (n: number, of: number) => (of === 0 ? '-' : `${((100 * n) / of).toFixed(1)}%`);
 
-export function formatReport(s: Summary): string {
+export function formatReport(s: Summary, rejects: RejectCause[] = []): string {
   const out: string[] = [];
   out.push(`bouncewatch report ${s.from} .. ${s.to}`);
   out.push('');
@@ -20,6 +21,15 @@ export function formatReport(s: Summary): string {
     out.push('');
     out.push('  failed recipients by cause:');
     for (const [c, n] of causes) out.push(`    ${c.padEnd(22)} ${n}`);
+  }
+  if (rejects.length > 0) {
+    // The good path, by cause: `listed` is a blocklist this server uses at work, not a problem.
+    out.push('');
+    out.push('  rejected at SMTP time by cause:');
+    for (const r of rejects) {
+      const lists = r.lists?.length ? `   (${r.lists.slice(0, 5).map((l) => `${l.list} ${l.count}`).join(', ')})` : '';
+      out.push(`    ${r.cause.padEnd(22)} ${r.count}${lists}`);
+    }
   }
   const fates = Object.entries(s.backscatter_fates);
   if (fates.length > 0) {

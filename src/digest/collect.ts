@@ -117,9 +117,13 @@ export function findings(cur: Recommendation[], prev: Recommendation[]): Finding
   return out;
 }
 
-/** The first line of a change that is not a comment: the setting itself. */
+/**
+ * The first line of a change that is not a comment: the setting itself. A change with no
+ * setting (a listing: stop the backscatter, request delisting) shows its first comment.
+ */
 export function firstSetting(change: string): string {
-  return change.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#')) ?? '';
+  const lines = change.split('\n').map((l) => l.trim());
+  return lines.find((l) => l !== '' && !l.startsWith('#')) ?? lines.find((l) => l !== '')?.replace(/^#\s*/, '') ?? '';
 }
 
 export function advice(recs: Recommendation[]): Advice[] {

@@ -78,6 +78,8 @@ describe('findings and advice', () => {
   it('take the first line of a change that is not a comment', () => {
     expect(firstSetting('# acl_smtp_rcpt:\n\ndeny    message = unknown user\n        domains = +local_domains')).toBe('deny    message = unknown user');
     expect(firstSetting('message_size_limit = 20000\n# note')).toBe('message_size_limit = 20000');
+    // A listing's change has no setting: its first comment says what to do.
+    expect(firstSetting('# nothing to set in main.cf: this server is listed by zen.spamhaus.org (3)\n# 1. stop')).toBe('nothing to set in main.cf: this server is listed by zen.spamhaus.org (3)');
   });
   it('link to the dashboard with the period in the query', () => {
     const p = { from: Date.parse('2026-11-27T19:00:00Z'), to: Date.parse('2026-11-27T20:00:00.500Z') };

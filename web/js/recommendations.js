@@ -10,7 +10,7 @@ import { messagesHref, traceHref } from './links.js';
 
 let period = readPeriod();
 const LISTED = 25;
-const EXTRA = [['domains', 'Domains'], ['recipients', 'Recipients'], ['relays', 'Downstream relays'],
+const EXTRA = [['lists', 'Blocklists'], ['domains', 'Domains'], ['recipients', 'Recipients'], ['relays', 'Downstream relays'],
   ['aliases', 'Forwarding aliases'], ['clients', 'Clients'], ['limit', 'Downstream size limit']];
 
 /** Only http(s) links are made clickable; anything else is shown as text. */
