@@ -6,9 +6,11 @@
 /**
  * A refusal because a client, sender or HELO is on a blocklist. "listed" alone is not enough:
  * Domino says "not listed in Domino Directory" for an unknown user, and "greylisted" is a delay.
+ * List names stand alone (\b): a content filter's rule name such as RCVD_IN_BL_SPAMCOP_NET
+ * is a spam verdict, not a listing of this server.
  */
 export const LISTING =
-  /blocked using |\b(?:black|block|deny|ban)[- ]?list(?:ed|ing|s)?\b|(?<!\bnot )\blisted (?:at|in|on|by)\b|\bis in an? (?:RBL|DNSBL)\b|\b(?:RBL\+?|DNSBL|DNSLIST)\b|\bdnsbl-|spamhaus|spamcop|barracudacentral|barracuda reputation|backscatterer|\bsorbs\b|uceprotect|abuseat\.org|mail-abuse\.(?:com|org)|\bpsbl\b/i;
+  /blocked using |\b(?:black|block|deny|ban)[- ]?list(?:ed|ing|s)?\b|(?<!\bnot )\blisted (?:at|in|on|by)\b|\bis in an? (?:RBL|DNSBL)\b|\b(?:RBL\+?|DNSBL|DNSLIST)\b|\bdnsbl-|\b(?:spamhaus|spamcop|barracudacentral|barracuda reputation|backscatterer|sorbs|uceprotect|psbl)\b|abuseat\.org|mail-abuse\.(?:com|org)/i;
 
 /** A DNS zone such as zen.spamhaus.org or rbl2.test.ex: labels, at least one dot, a letter TLD. */
 const ZONE = String.raw`((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9])`;

@@ -93,6 +93,7 @@ describe('blocklist refusals written from the MTAs\' documentation', () => {
     // Not listings: Domino's unknown user, a spam verdict, a relay refusal, greylisting.
     ['bounced', '5.1.1', remote('550 5.1.1 <a@example.net>... User not listed in Domino Directory'), 'unknown_recipient', null],
     ['bounced', '5.7.1', remote('554 5.7.1 Spam message rejected'), 'content_rejected', null],
+    ['bounced', '5.7.1', remote('554 5.7.1 Rejected as spam: score 9.1 (RCVD_IN_BL_SPAMCOP_NET,URIBL_BLACK)'), 'content_rejected', null],
     ['bounced', '5.7.1', remote('554 5.7.1 <a@example.net>: Relay access denied'), 'relay_rejected', null],
     ['deferred', '4.2.0', remote('450 4.2.0 <a@example.net>: Recipient address rejected: Greylisted'), 'relay_rejected', null],
   ];
