@@ -602,6 +602,9 @@ export class Tracker {
   /** After a change: is the trace now closed, or open again? */
   private settle(t: Trace, at: number): void {
     this.dirty.add(t);
+    // Postfix logs no recipient list, and syslog interleaves two delivery processes' lines in
+    // any order within a second: listed by address, the recipients read the same either way.
+    if (t.mta === 'postfix') t.rcpts.sort(byAddress);
     if (isOpen(t)) {
       t.closedAt = undefined;
     } else if (t.closedAt === undefined) {
@@ -649,6 +652,12 @@ export class Tracker {
     }
     (abandoned || t.probe ? this.dropped : this.done).push(t);
   }
+}
+
+function byAddress(a: Rcpt, b: Rcpt): number {
+  const x = a.address.toLowerCase();
+  const y = b.address.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function key(host: string, qid: string): string {

@@ -65,7 +65,7 @@ describe.skipIf(!registered)('bouncewatch audit', () => {
       input: readFileSync(join(FIX, 'postfix-e2e/postfix.main.cf'), 'utf8'),
     });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^Postfix \(stdin \+ .*postfix\.master\.cf\): 8 finding\(s\)$/m);
+    expect(r.stdout).toMatch(/^Postfix \(stdin \+ .*postfix\.master\.cf\): 13 finding\(s\)$/m);
     expect(r.stdout).toMatch(/^ {2}\[high\] local_recipient_maps in 127\.0\.0\.11:smtp /m);
     expect(r.stdout).toMatch(/^ {6}# master\.cf, service 127\.0\.0\.13:smtp\/inet: add\n {8}-o smtpd_proxy_filter=127\.0\.0\.1:10024$/m);
     expect(r.stdout).toMatch(/^Exim \(.*exim\.conf\): 4 finding\(s\)$/m);
@@ -73,6 +73,8 @@ describe.skipIf(!registered)('bouncewatch audit', () => {
     expect(r.stdout).not.toMatch(/127\.0\.0\.12:smtp|127\.0\.0\.22/);
     expect(r.stdout).toMatch(/No database/);
     expect(r.stderr).toMatch(/127\.0\.0\.1:10025\/inet: skipped/);
+    // The after-filter smtpd behind the before-queue proxy filter (issue 21) is a re-injection port too.
+    expect(r.stderr).toMatch(/127\.0\.0\.1:10026\/inet: skipped/);
   });
 
   it('--db adds the evidence of the period, per cause', () => {
@@ -101,6 +103,10 @@ describe.skipIf(!registered)('bouncewatch audit', () => {
       '127.0.0.11:smtp', '127.0.0.11:smtp', '127.0.0.13:smtp', '127.0.0.13:smtp', '127.0.0.13:smtp',
       // The simple content filter's listener (issue 13): open like .11, and filtered after queueing.
       '127.0.0.14:smtp', '127.0.0.14:smtp', '127.0.0.14:smtp',
+      // Issue 21: the before-queue proxy-filtered listener (open, nothing filtered after
+      // queueing), and the one whose after-queue filter answers in its own words.
+      '127.0.0.15:smtp', '127.0.0.15:smtp',
+      '127.0.0.16:smtp', '127.0.0.16:smtp', '127.0.0.16:smtp',
     ]);
   });
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { collectDigest, digestPeriods } from '../../src/digest/collect.ts';
+import { collectDigest, digestPeriods, formatDuration } from '../../src/digest/collect.ts';
 import type { Digest } from '../../src/digest/types.ts';
 import { openDb, type Db } from '../../src/store/db.ts';
 import { cliOk } from '../cli/run-cli.ts';
@@ -22,15 +22,18 @@ export const FIXTURES = [
 ];
 
 /**
- * A two-hour window ending on the hour after both fixture runs: the e2e harness stamps its
- * logs with the time it ran, so the window comes from truth.json, never from a fixed date.
+ * A window of whole hours (two at least) from the hour of the earlier fixture run to the hour
+ * after the later one: the e2e harnesses stamp their logs with the time they ran (each MTA's
+ * fixtures are regenerated on their own), so the window comes from truth.json, never a fixed date.
  */
 export const WINDOW = (() => {
-  const last = Math.max(...FIXTURES.map((f) => Date.parse((JSON.parse(readFileSync(f.truth, 'utf8')) as { generated_at: string }).generated_at)));
-  const until = Math.ceil((last + 15 * 60_000) / 3_600_000) * 3_600_000;
+  const runs = FIXTURES.map((f) => Date.parse((JSON.parse(readFileSync(f.truth, 'utf8')) as { generated_at: string }).generated_at));
+  const until = Math.ceil((Math.max(...runs) + 15 * 60_000) / 3_600_000) * 3_600_000;
+  const ms = Math.max(2 * 3_600_000, until - Math.floor((Math.min(...runs) - 60_000) / 3_600_000) * 3_600_000);
   const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
   const hm = (t: number) => new Date(t).toISOString().slice(11, 16);
-  return { since: '2h', until: iso(until), label: `${new Date(until - 7_200_000).toISOString().slice(0, 10)} ${hm(until - 7_200_000)} – ${hm(until)} UTC` };
+  const span = formatDuration(ms);
+  return { since: `${ms / 3_600_000}h`, span, ms, until: iso(until), label: `${new Date(until - ms).toISOString().slice(0, 10)} ${hm(until - ms)} – ${hm(until)} UTC` };
 })();
 
 /** Both real e2e logs into `db`, each with --year from its truth.json, as a user would. */

@@ -68,7 +68,7 @@ describe.skipIf(!enabled)('digest HTML in Chromium', () => {
     const raw = await bwOk(['digest', '--db', db, '--since', WINDOW.since, '--until', new Date(UNTIL).toISOString(), '--to', 'ops@example.test',
       '--dashboard-url', DASHBOARD, '--dry-run']);
     const { html } = await parseDigest(raw);
-    const want = expectedFigures(await report(db, UNTIL - 7_200_000, UNTIL));
+    const want = expectedFigures(await report(db, UNTIL - WINDOW.ms, UNTIL));
 
     const wide = await show(html, 1000);
     await shot(wide.page, 'digest.png');

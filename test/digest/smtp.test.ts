@@ -70,7 +70,7 @@ describe('digest over SMTP', () => {
       expect(t.dataReply).toMatch(/^250 /);
       expect(t.data).toMatch(/^Content-Type: multipart\/alternative;/im);
       const d = await parseDigest(t.data!);
-      expect(d.mail.subject).toMatch(/^\[bw\] 2 hosts: \d+ backscatter NDRs in 2h/);
+      expect(d.mail.subject).toMatch(new RegExp(`^\\[bw\\] 2 hosts: \\d+ backscatter NDRs in ${WINDOW.span}`));
       expect(d.mail.headers.get('mime-version')).toBe('1.0');
       expect(d.mail.date).toBeInstanceOf(Date);
       expect(d.mail.headers.get('auto-submitted')).toBe('auto-generated');
@@ -78,7 +78,7 @@ describe('digest over SMTP', () => {
       const rows = sent();
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({
-        period_from: Date.parse(UNTIL) - 7_200_000, period_to: Date.parse(UNTIL), transport: url, subject: d.mail.subject,
+        period_from: Date.parse(UNTIL) - WINDOW.ms, period_to: Date.parse(UNTIL), transport: url, subject: d.mail.subject,
         message_id: d.mail.messageId,
       });
       expect(JSON.parse(rows[0]!.recipients)).toEqual(['ops@example.test', 'noc@example.test']);
@@ -140,7 +140,7 @@ describe('digest without a mail server', () => {
   it('prints the text part alone for cron with --transport stdout', async () => {
     const before = sent().length;
     const out = await bwOk(digestArgs('stdout'));
-    expect(out).toMatch(/^2 hosts: \d+ backscatter NDRs in 2h \(none before\)\n\nThis period {2}/);
+    expect(out).toMatch(new RegExp(`^2 hosts: \\d+ backscatter NDRs in ${WINDOW.span} \\(none before\\)\n\nThis period {2}`));
     expect(out.split('\n')[2]).toContain(WINDOW.label);
     expect(out).not.toMatch(/Content-Type|<html|MIME-Version/i);
     const rows = sent();
