@@ -15,7 +15,8 @@ export function formatReport(s: Summary, rejects: RejectCause[] = []): string {
   out.push(`  still deferred             ${s.deferred}`);
   out.push(`  bounced after accept       ${s.bounced_after_accept}   (${pct(s.bounced_after_accept, s.accepted)} of accepted)`);
   out.push(`  NDRs generated             ${s.ndrs}`);
-  out.push(`  backscatter                ${s.backscatter}`);
+  out.push(`  backscatter                ${s.backscatter}   messages, ${s.backscatter_ndrs} NDR(s) to forged senders`);
+  if (s.backscatter_delay_warnings > 0) out.push(`  delay warnings to forged senders ${s.backscatter_delay_warnings}   (milder backscatter)`);
   const causes = Object.entries(s.causes);
   if (causes.length > 0) {
     out.push('');

@@ -11,6 +11,7 @@ import type { AuditResult, Finding } from '../../src/advise/audit/types.ts';
 import { openDb } from '../../src/store/db.ts';
 import { resolvePeriod } from '../../src/store/queries.ts';
 import { cliOk } from '../cli/run-cli.ts';
+import { ndrCount } from '../e2e/lib/truth.ts';
 
 const FIX = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const read = (p: string) => readFileSync(join(FIX, p), 'utf8');
@@ -20,6 +21,7 @@ interface TruthMessage {
   expect_origin?: string;
   recipients: { address: string; expect_cause: string | null }[];
   expect_ndr: unknown;
+  expect_notifications?: { type: string }[];
   expect_backscatter?: boolean;
 }
 interface Truth {
@@ -55,7 +57,7 @@ function expected(truth: Truth, f: Finding) {
   return {
     failed_recipients: msgs.reduce((a, m) => a + rcpts(m).length, 0),
     messages: msgs.length,
-    ndrs: msgs.filter((m) => m.expect_ndr !== null).length,
+    ndrs: msgs.reduce((a, m) => a + ndrCount(m), 0),
     backscatter: msgs.filter((m) => m.expect_backscatter === true).length,
   };
 }

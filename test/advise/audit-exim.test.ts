@@ -22,8 +22,8 @@ describe('parsing', () => {
     const rcpt = cfg.acls.get('acl_check_rcpt')!;
     expect(rcpt.statements.map((s) => s.verb)).toEqual(['accept', 'deny', 'accept', 'require', 'accept', 'require', 'deny', 'deny', 'accept']);
     expect(rcpt.statements[7]!.conditions).toEqual([
-      { negated: false, name: 'domains', value: '+relay_to_domains', line: 71 },
-      { negated: true, name: 'verify', value: 'recipient/callout=10s,defer_ok', line: 72 },
+      { negated: false, name: 'domains', value: '+relay_to_domains', line: 75 },
+      { negated: true, name: 'verify', value: 'recipient/callout=10s,defer_ok', line: 76 },
     ]);
     expect(cfg.lists.get('local_domains')).toEqual({ kind: 'domainlist', value: '@ : exi.test : localhost' });
     expect(cfg.main.get('acl_smtp_data')?.value).toBe('acl_check_data');

@@ -209,6 +209,9 @@ export function seedHostile(db: Db): void {
     .lastInsertRowid;
   db.prepare(`INSERT INTO recipients (message, seq, address, status, dsn, cause, reason) VALUES (?, 0, ?, 'bounced', '5.1.1', 'unknown_recipient', ?)`)
     .run(id, HOSTILE.recipient, `<${HOSTILE.recipient}>: User unknown <a href="https://evil.test">x</a>`);
+  // Its NDR, as the writer lists every notification (migration 0011).
+  db.prepare(`INSERT INTO notifications (message, seq, queue_id, type, rcpt, fate) VALUES (?, 0, 'DEF456', 'non_delivery', ?, 'delivered')`)
+    .run(id, HOSTILE.sender);
   db.prepare(`INSERT INTO smtp_rejects (time, mta, host, action, stage, by_program, client_ip, client_name, helo, recipient, cause, reason, line)
     VALUES (?, 'postfix', ?, 'reject', 'RCPT', 'smtpd', '198.51.100.8', ?, ?, ?, 'unknown_recipient', 'User unknown', 'line')`)
     .run(T + 120_000, HOSTILE.host, HOSTILE.client, HOSTILE.helo, HOSTILE.recipient);

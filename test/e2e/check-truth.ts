@@ -35,6 +35,7 @@ const CliMessage = z.object({
   recipients: z.array(CliRecipient),
   outcome: z.string(),
   ndr: z.object({ queue_id: z.string().nullish(), to: z.string(), fate: z.string() }).nullable(),
+  notifications: z.array(z.object({ queue_id: z.string(), type: z.string(), to: z.string().nullable(), fate: z.string() })),
   backscatter: z.boolean(),
 });
 const Counts = z.record(z.string(), z.number());
@@ -44,6 +45,8 @@ const CliReport = z.object({
   bounced_after_accept: z.number(),
   ndrs: z.number(),
   backscatter: z.number(),
+  backscatter_ndrs: z.number(),
+  backscatter_delay_warnings: z.number(),
   causes: z.unknown(),
   backscatter_fates: z.unknown(),
 });
@@ -151,6 +154,12 @@ function checkMessage(truth: Truth, t: TruthMessage, found: CliMessage[], opts: 
     if (!same(m.ndr.to, t.expect_ndr.to)) p.push(`${id}: NDR to ${m.ndr.to}, expected ${t.expect_ndr.to}`);
     want('NDR fate', m.ndr.fate, t.expect_ndr.fate);
   }
+  // Every notification to the sender (postmaster's copies aside), in order, with its fate.
+  const notes = m.notifications.filter((n) => n.type !== 'postmaster_copy');
+  const expected = t.expect_notifications ?? (t.expect_ndr ? [{ type: 'non_delivery', fate: t.expect_ndr.fate }] : []);
+  const show = (list: { type: string; fate: string }[]) => list.map((n) => `${n.type}/${n.fate}`).join(', ') || 'none';
+  if (show(notes) !== show(expected)) p.push(`${id}: notifications ${show(notes)}, expected ${show(expected)}`);
+  for (const n of notes) if (!same(n.to, t.sender)) p.push(`${id}: notification ${n.queue_id} to ${n.to}, expected ${t.sender}`);
   return p;
 }
 
@@ -180,13 +189,22 @@ function checkReport(truth: Truth, report: CliReport): string[] {
   if (report.bounced_after_accept < bouncedSmtp || report.bounced_after_accept > bouncedAll) {
     p.push(`report: bounced_after_accept ${report.bounced_after_accept}, expected ${bouncedSmtp}..${bouncedAll}`);
   }
-  const ndrs = msgs.filter((m) => m.expect_ndr !== null).length;
+  // Every NDR to a sender (a message bounced in two attempts sent two).
+  const ndrsOf = (m: TruthMessage) => (m.expect_notifications ?? (m.expect_ndr ? [{ type: 'non_delivery', fate: m.expect_ndr.fate }] : []))
+    .filter((n) => n.type === 'non_delivery');
+  const ndrs = msgs.reduce((a, m) => a + ndrsOf(m).length, 0);
   if (report.ndrs < ndrs) p.push(`report: ndrs ${report.ndrs} < ${ndrs} sender NDRs`);
   if (report.backscatter !== backscatter.length) p.push(`report: backscatter ${report.backscatter}, expected ${backscatter.length}`);
+  const bsNdrs = backscatter.reduce((a, m) => a + ndrsOf(m).length, 0);
+  if (report.backscatter_ndrs !== bsNdrs) p.push(`report: backscatter_ndrs ${report.backscatter_ndrs}, expected ${bsNdrs}`);
+  // Delay warnings to a forged sender (remote client, sender outside the local domains).
+  const warned = msgs.filter((m) => m.expect_remote && m.sender !== '' && !truth.local_domains.includes(m.sender.slice(m.sender.lastIndexOf('@') + 1)))
+    .reduce((a, m) => a + (m.expect_notifications ?? []).filter((n) => n.type === 'delay').length, 0);
+  if (report.backscatter_delay_warnings !== warned) p.push(`report: backscatter_delay_warnings ${report.backscatter_delay_warnings}, expected ${warned}`);
   const fates = countsOf(report.backscatter_fates);
   if (fates) {
     const want: Record<string, number> = {};
-    for (const m of backscatter) if (m.expect_ndr) want[m.expect_ndr.fate] = (want[m.expect_ndr.fate] ?? 0) + 1;
+    for (const m of backscatter) for (const n of ndrsOf(m)) want[n.fate] = (want[n.fate] ?? 0) + 1;
     for (const k of new Set([...Object.keys(want), ...Object.keys(fates)])) {
       if ((fates[k] ?? 0) !== (want[k] ?? 0)) p.push(`report: backscatter_fates.${k} is ${fates[k] ?? 0}, expected ${want[k] ?? 0}`);
     }

@@ -98,7 +98,7 @@ describe('JSON API on the e2e logs', () => {
     const rows = async (kind: string) => ((await get(`/api/sources?kind=${kind}`)).body as { rows: Record<string, number>[] }).rows;
     const sum = (xs: Record<string, number>[], k: string) => xs.reduce((a, r) => a + (r[k] ?? 0), 0);
     expect(sum(await rows('cause'), 'count')).toBe(Object.values(s.causes).reduce((a, b) => a + b, 0));
-    expect(sum(await rows('sender_domain'), 'ndrs')).toBe(s.backscatter);
+    expect(sum(await rows('sender_domain'), 'ndrs')).toBe(s.backscatter_ndrs);
     expect(sum(await rows('client'), 'backscatter')).toBe(s.backscatter);
     const scan = await rows('scanner');
     expect(scan.length).toBeGreaterThan(0);
@@ -135,7 +135,7 @@ describe('JSON API on the e2e logs', () => {
   it('serves Prometheus metrics and strict security headers', async () => {
     const s = (await get('/api/summary')).body as Summary;
     const m = await get('/metrics');
-    expect(String(m.body)).toContain(`bouncewatch_backscatter_total ${s.backscatter}`);
+    expect(String(m.body)).toContain(`bouncewatch_backscatter_total ${s.backscatter_ndrs}`);
     expect(String(m.body)).toMatch(/bouncewatch_failed_recipients_total\{cause="unknown_recipient"\} \d+/);
     const csp = m.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("script-src 'self'");

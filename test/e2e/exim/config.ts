@@ -95,7 +95,11 @@ message_size_limit = \${if eq{$interface_address}{${strict}}{${STRICT_SIZE_LIMIT
 
 # A failed NDR (and any failed message with the null sender) is frozen; drop it soon.
 ignore_bounce_errors_after = ${IGNORE_BOUNCE_ERRORS_AFTER_S}s
-delay_warning = 0s
+# Delay warnings only for the "notifications" scenario (a message deferred past 6 s gets one
+# at its next attempt, the next after an hour); every other deferred message would otherwise
+# warn its sender too.
+delay_warning = 6s : 1h
+delay_warning_condition = \${if match{\$h_message-id:}{bw-exim-notifications-}{yes}{no}}
 queue_run_max = 5
 remote_max_parallel = 4
 
@@ -191,6 +195,9 @@ begin retry
 
 # The relay recipient that never gets past 451 gives up after 15 s (retry timeout exceeded).
 stuck161@${RELAY_DOMAIN}  *      F,15s,3s
+# Deferred twice, then refused: retried no sooner than 8 s apart, so the second attempt comes
+# after delay_warning (6 s) and sends the warning; the third fails it (a second bounce).
+twice201@${RELAY_DOMAIN}  *      F,2m,8s
 # An over-quota local mailbox bounces at once (no retry times). Exim logs the appendfile
 # defer ("== ... mailbox is full (MTA-imposed quota exceeded ...)") and then
 # "** frank@exi.test: retry timeout exceeded".

@@ -37,6 +37,8 @@ interface Spec {
   internal?: boolean; // client 127.0.0.1 (relay_from_hosts) instead of a 127.2.x.y address
   body?: string;
   padBytes?: number;
+  /** Every notification to the sender, when there are more than the one NDR. */
+  notifications?: TruthMessage['expect_notifications'];
   design: string;
 }
 
@@ -69,6 +71,7 @@ function scenario(index: number, name: string, specs: Spec[]): ScenarioMessage[]
         recipients: s.recipients,
         expect_outcome: outcome,
         expect_ndr: ndr,
+        ...(s.notifications ? { expect_notifications: s.notifications } : {}),
         expect_backscatter: backscatter,
         expect_origin: pickup ? 'local' : 'smtp',
         expect_remote: remote,
@@ -97,7 +100,7 @@ export function unnamedRecipients(msgs: ScenarioMessage[]): ScenarioMessage[] {
  * it leaves unnamed) beside plain deliveries, unknown users and the strict twin's rejects. The
  * scenarios that wait for retries or frozen NDRs stay in the first run only, to keep it short.
  */
-export const DEFAULT_SELECTOR_SCENARIOS = ['virus', 'unknown-local', 'normal', 'local-sender', 'strict', 'relay-policy'] as const;
+export const DEFAULT_SELECTOR_SCENARIOS = ['virus', 'unknown-local', 'normal', 'local-sender', 'strict', 'relay-policy', 'notifications'] as const;
 
 export function eximScenarios(): ScenarioMessage[] {
   return [
@@ -217,6 +220,17 @@ export function eximScenarios(): ScenarioMessage[] {
           + 'require verify = recipient refuses each, 550 Unrouteable address; no recipient accepted, so no DATA, then QUIT. '
           + 'A refused RCPT is neither a non-mail command (smtp_accept_max_nonmail) nor a protocol error (smtp_max_synprot_errors): '
           + 'all 8 are answered and logged' },
+    ]),
+    // Several notifications about one message (issue 21): a bounce per delivery attempt that
+    // failed recipients, and a delay warning between them. With +subject (the first run) the
+    // subject tells the warning from a bounce; with the default log_selector the state does.
+    ...scenario(20, 'notifications', [
+      { listener: 'open', sender: 'ghost201@shop201.victims.test',
+        recipients: [bounced('nobody201@relay.exi.test', 'unknown_recipient'), bounced('twice201@relay.exi.test', 'unknown_recipient')],
+        ndr: 'delivered',
+        notifications: [{ type: 'non_delivery', fate: 'delivered' }, { type: 'delay', fate: 'delivered' }, { type: 'non_delivery', fate: 'delivered' }],
+        design: 'attempt 1: downstream refuses nobody201 (550, bounce 1) and defers twice201 (451); attempt 2 (retry F,2m,8s, past '
+          + 'delay_warning 6s): 451 again, delay warning; attempt 3: 550, bounce 2. All three reach the forged sender\'s MX' },
     ]),
     // Forged senders with an RFC 5321 quoted local part (issue 12, item 7): legal in MAIL FROM,
     // logged quoted, and the NDR goes back to them: still backscatter.

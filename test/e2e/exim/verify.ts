@@ -106,6 +106,12 @@ async function ndrProblems(s: Sent, net: Transaction[], mboxDir: string): Promis
   if (isLocalAddress(ndr.to)) {
     return (await mbox(mboxDir, userOf(ndr.to))).includes(`<${id}>`) ? [] : [`${bad} (local mailbox)`];
   }
+  if (t.expect_notifications) {
+    // Each notification that should reach the sender did, and no more (bounces and warnings).
+    const want = t.expect_notifications.filter((n) => n.fate === 'delivered').length;
+    const got = ndrs.filter((x) => x.accepted.includes(ndr.to) && code(x.dataReply ?? '') === 250).length;
+    if (got !== want) return [`${id}: ${got} notifications reached ${ndr.to}, expected ${want}`];
+  }
   switch (ndr.fate) {
     case 'delivered': {
       const out = ndrs.some((x) => x.accepted.includes(ndr.to) && code(x.dataReply ?? '') === 250) ? [] : [`${bad}: not received`];

@@ -9,14 +9,23 @@ export type Behavior =
   | 'policy' // 554 5.7.1 at RCPT
   | 'tempfail' // 451 4.3.0 at every RCPT (the message sits in the queue until it expires)
   | 'greylist' // 450 4.7.1 on the first try of a (sender, recipient) pair, then accept
-  | { maxSize: number }; // accept at RCPT, 552 5.3.4 at end of DATA when larger
+  | { maxSize: number } // accept at RCPT, 552 5.3.4 at end of DATA when larger
+  | { tempfailTimes: number }; // 451 4.3.0 to the first N tries of the address, then 550 5.1.1
 
 export interface Rule {
   match: RegExp;
   behavior: Behavior;
 }
 
-export function rcptReply(behavior: Behavior, address: string, s: Session, seen: Set<string>): SmtpReply {
+export function rcptReply(behavior: Behavior, address: string, s: Session, seen: Set<string>, tries = new Map<string, number>()): SmtpReply {
+  if (typeof behavior === 'object' && 'tempfailTimes' in behavior) {
+    // Deferred in the first attempts, refused in a later one: a bounce per attempt that failed.
+    const n = (tries.get(address) ?? 0) + 1;
+    tries.set(address, n);
+    return n <= behavior.tempfailTimes
+      ? { code: 451, text: `4.3.0 <${address}>: Temporary lookup failure` }
+      : { code: 550, text: `5.1.1 <${address}>: Recipient address rejected: User unknown in virtual mailbox table` };
+  }
   switch (behavior) {
     case 'unknown':
       return { code: 550, text: `5.1.1 <${address}>: Recipient address rejected: User unknown in virtual mailbox table` };
@@ -43,6 +52,7 @@ export function rcptReply(behavior: Behavior, address: string, s: Session, seen:
 export function mailboxScript(hostname: string, rules: Rule[], opts: { fallback?: Behavior; sizeLimit?: number } = {}): SmtpScript {
   const fallback = opts.fallback ?? 'accept';
   const greylisted = new Set<string>();
+  const tries = new Map<string, number>();
   const behaviorOf = (address: string): Behavior =>
     rules.find((r) => r.match.test(address))?.behavior ?? fallback;
   let ids = 0;
@@ -50,12 +60,12 @@ export function mailboxScript(hostname: string, rules: Rule[], opts: { fallback?
     hostname,
     keepData: true,
     ...(opts.sizeLimit !== undefined ? { sizeLimit: opts.sizeLimit } : {}),
-    rcpt: (address, s) => rcptReply(behaviorOf(address), address, s, greylisted),
+    rcpt: (address, s) => rcptReply(behaviorOf(address), address, s, greylisted, tries),
     data: (s, data) => {
       const size = Buffer.byteLength(data, 'latin1');
       for (const a of s.accepted) {
         const b = behaviorOf(a);
-        if (typeof b === 'object' && size > b.maxSize) {
+        if (typeof b === 'object' && 'maxSize' in b && size > b.maxSize) {
           return { code: 552, text: `5.3.4 Message size exceeds fixed maximum message size (${size} > ${b.maxSize})` };
         }
       }

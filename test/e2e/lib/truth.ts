@@ -40,6 +40,11 @@ export interface TruthMessage {
   recipients: TruthRecipient[];
   expect_outcome: Outcome;
   expect_ndr: { to: string; fate: NdrFate } | null;
+  /**
+   * Every notification to the sender, in the order they are made, when the scenario makes more
+   * than its one NDR (a second bounce, a delay warning). Absent: just expect_ndr.
+   */
+  expect_notifications?: { type: 'non_delivery' | 'delay'; fate: NdrFate }[];
   expect_backscatter: boolean;
   /** Extra keys (not in the original brief): origin and remote as bouncewatch should report them. */
   expect_origin: 'smtp' | 'local';
@@ -69,4 +74,10 @@ export interface Truth {
   local_domains: string[];
   messages: TruthMessage[];
   smtp_rejects: TruthReject[];
+}
+
+/** The NDRs a scenario message sends its sender: one per attempt that failed recipients. */
+export function ndrCount(m: { expect_ndr: unknown; expect_notifications?: { type: string }[] }): number {
+  if (m.expect_notifications) return m.expect_notifications.filter((n) => n.type === 'non_delivery').length;
+  return m.expect_ndr !== null && m.expect_ndr !== undefined ? 1 : 0;
 }
