@@ -254,6 +254,29 @@ describe.skipIf(!enabled)('dashboard in Chromium', { timeout: 120_000 }, () => {
     await clean(w);
   });
 
+  it('trace: every notification of a message, with its type and fate', async () => {
+    // The Exim scenario that bounces one message twice and warns its sender in between.
+    const truth = JSON.parse(readFileSync(path.join(EXIM_FIXTURES, 'truth.json'), 'utf8')) as
+      { hostname: string; messages: (TruthMessage & { expect_notifications?: { type: string; fate: string }[] })[] };
+    const t = truth.messages.find((m) => m.expect_notifications !== undefined)!;
+    const qid = new RegExp(`: (\\S+) <= .* id=${esc(t.message_id)}(?: |$)`, 'm').exec(readFileSync(path.join(EXIM_FIXTURES, 'exim-syslog.log'), 'utf8'))?.[1];
+    expect(qid, t.message_id).toBeDefined();
+    const w = await newPage(browser);
+    await w.page.goto(`${served.url}trace.html?host=${encodeURIComponent(truth.hostname)}&queue_id=${encodeURIComponent(qid!)}`);
+    await ready(w.page);
+    const rows = await w.page.locator('#notifications-table tbody tr').allTextContents();
+    const label: Record<string, string> = { non_delivery: 'non-delivery (NDR)', delay: 'delay warning' };
+    expect(rows).toHaveLength(t.expect_notifications!.length);
+    t.expect_notifications!.forEach((n, i) => {
+      expect(rows[i]).toContain(label[n.type]);
+      expect(rows[i]).toContain(n.fate);
+      expect(rows[i]).toContain(t.sender);
+    });
+    await screenshot(w.page, 'trace-notifications-1280.png');
+    expect(w.problems).toEqual([]);
+    await w.context.close();
+  });
+
   it('trace: an unknown message says so instead of failing', async () => {
     const w = await newPage(browser);
     await w.page.goto(`${served.url}trace.html?host=nohost&queue_id=NOSUCHID`);
