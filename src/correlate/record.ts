@@ -137,14 +137,17 @@ export function toRecord(trace: Trace, judge: Judge): MessageRecord {
   const authenticated = trace.saslUser !== undefined;
   const remote =
     trace.origin === 'smtp' && !authenticated && trace.client !== undefined && !judge.internal.contains(trace.client.ip);
-  const notifications = trace.ndrs.map((n): NotificationRecord => ({
+  // About a null-sender message, postmaster's notification is its double bounce, not a copy of
+  // an NDR: not listed, whichever order the bounce and the envelope lines came in.
+  const listed = trace.sender === '' ? trace.ndrs.filter((n) => n.type !== 'postmaster_copy') : trace.ndrs;
+  const notifications = listed.map((n): NotificationRecord => ({
     queue_id: n.qid,
     type: notificationType(n),
     // Postmaster's copy goes to postmaster, not to the sender: unknown until delivered.
     to: n.rcpts[0]?.address ?? (n.type === 'postmaster_copy' ? null : trace.sender ?? null),
     fate: fateOf(n),
   }));
-  const firstNdr = trace.ndrs.findIndex(isNdr);
+  const firstNdr = listed.findIndex(isNdr);
   const ndr = firstNdr < 0 ? null : { queue_id: notifications[firstNdr]!.queue_id, to: notifications[firstNdr]!.to, fate: notifications[firstNdr]!.fate };
   const sender = trace.sender ?? null;
   const backscatter = outcome === 'bounced_after_accept' && ndr !== null && forgedLooking({ remote, sender }, judge);

@@ -64,7 +64,9 @@ export function mainParams(d: PostfixDirs): Params {
     ['maximal_backoff_time', '6s'],
     ['maximal_queue_lifetime', '20s'],
     ['bounce_queue_lifetime', '20s'],
-    ['delay_warning_time', '0h'],
+    // A message still deferred 2 s after arrival warns its sender once (scenario notifications;
+    // run.ts takes the warnings other scenarios get from what the senders' MX received).
+    ['delay_warning_time', '2s'],
     ['biff', 'no'],
     ['smtputf8_enable', 'no'],
     ['append_dot_mydomain', 'no'],

@@ -28,6 +28,8 @@ export async function startPeers(): Promise<Peers> {
       { match: /^grey/i, behavior: 'greylist' },
       { match: /^stuck/i, behavior: 'tempfail' },
       { match: /^policy/i, behavior: 'policy' },
+      // Two delivery attempts deferred, the third refused (scenario "notifications").
+      { match: /^twice/i, behavior: { tempfailTimes: 2 } },
     ]));
     await downstream.listen(PEERS.downstream.ip, PEERS.downstream.port);
     started.push(downstream);

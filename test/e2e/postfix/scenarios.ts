@@ -33,6 +33,8 @@ interface Spec {
   internal?: boolean; // client 127.0.0.1 instead of a 127.1.x.y address
   body?: string;
   padBytes?: number;
+  /** Every notification to the sender, when there are more than the one NDR. */
+  notifications?: TruthMessage['expect_notifications'];
   design: string;
 }
 
@@ -64,6 +66,7 @@ function scenario(index: number, name: string, specs: Spec[]): ScenarioMessage[]
         recipients: s.recipients,
         expect_outcome: outcome,
         expect_ndr: ndr,
+        ...(s.notifications ? { expect_notifications: s.notifications } : {}),
         expect_backscatter: backscatter,
         expect_origin: pickup ? 'local' : 'smtp',
         expect_remote: remote,
@@ -241,6 +244,16 @@ export function postfixScenarios(): ScenarioMessage[] {
         design: 'filter answers "250 OK id=QUEUEID"; local(8) bounces the unknown user: one message, backscatter' },
       { listener: 'ownwords', sender: 'news223@ext.test', recipients: [sent('alice@pfx.test')],
         design: 'clean: "Ok: accepted (QUEUEID)", then local delivery' },
+    ]),
+    // Several notifications about one message (issue 21, item 1): an NDR per delivery attempt
+    // that bounced recipients, and a delay notification between them.
+    ...scenario(23, 'notifications', [
+      { listener: 'open', sender: 'ghost231@shop231.victims.test',
+        recipients: [bounced('nobody231@relay.pfx.test', 'unknown_recipient'), bounced('twice231@relay.pfx.test', 'unknown_recipient')],
+        ndr: 'delivered',
+        notifications: [{ type: 'non_delivery', fate: 'delivered' }, { type: 'delay', fate: 'delivered' }, { type: 'non_delivery', fate: 'delivered' }],
+        design: 'attempt 1: downstream refuses nobody231 (550: NDR 1) and defers twice231 (451); attempt 2 (past minimal_backoff_time 3 s, '
+          + 'so past delay_warning_time 2 s): 451 again, "sender delay notification"; attempt 3: 550, NDR 2' },
     ]),
   ];
 }
