@@ -526,15 +526,21 @@ export class Tracker {
   /**
    * A filter reached over smtp/lmtp answered in its own words, naming the re-injected copy's
    * queue id (reply-ids.ts): that id, when it is a new queue file of this host (or already this
-   * message's hop, by XFORWARD). Ids not in the log yet wait for their first line.
+   * message's hop, by XFORWARD). Ids whose sender is not known yet wait for it.
    */
   private namedCopy(trace: Trace, ref: QueueRef, ev: Extract<MailEvent, { kind: 'delivery' }>, at: number): string | undefined {
     if (ev.status !== 'sent' || trace.mta !== 'postfix' || (ev.agent !== 'smtp' && ev.agent !== 'lmtp') || (ref.role !== 'origin' && ref.role !== 'hop')) return undefined;
     const unseen: string[] = [];
     for (const qid of replyQueueIds(ev.reason)) {
       const copy = this.lookup(trace.host, qid);
-      if (copy === trace ? trace.qids.some((q) => q.qid === qid && q.role === 'hop') : copy && isNamedCopy(trace, copy, qid, at)) return qid;
-      if (!copy) unseen.push(qid);
+      if (copy === trace) {
+        if (trace.qids.some((q) => q.qid === qid && q.role === 'hop')) return qid;
+      } else if (!copy || copy.sender === undefined) {
+        // Not logged yet, or its sender not known yet (qmgr's line may come later): judged then.
+        unseen.push(qid);
+      } else if (isNamedCopy(trace, copy, qid, at)) {
+        return qid;
+      }
     }
     if (unseen.length > 0) this.replyIds.expect(trace.host, unseen, { parentQid: ref.qid, relay: ev.relay, at, linked: false });
     return undefined;

@@ -62,6 +62,18 @@ describe('after-queue filter that answers in its own words', () => {
     ]);
   }, 30_000);
 
+  it('the copy\'s sender logged after the reply: judged once qmgr names it', async () => {
+    const split = (sender: string) => {
+      const [client, cleanup, qmgr] = copyArrives(sender);
+      return [...first, client!, cleanup!, ...handOff('250 2.0.0 Ok: accepted (AF39520E214)'), qmgr!, ...copyBounces(sender)];
+    };
+    const same = await read(split(SENDER));
+    expect(same).toHaveLength(1);
+    expect(same[0]).toMatchObject(oneMessage);
+    const other = await read(split('other@ext.test'));
+    expect(other.map((m) => [m.queue_id, m.outcome]).sort()).toEqual([['9588820E213', 'delivered'], ['AF39520E214', 'bounced_after_accept']]);
+  }, 30_000);
+
   it('a reply naming an id the log never shows is a delivery like any other', async () => {
     const msgs = await read([...first, ...handOff('250 2.0.0 Ok: accepted (ABCDE12345)')]);
     expect(msgs).toHaveLength(1);
