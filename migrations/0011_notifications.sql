@@ -9,6 +9,8 @@ CREATE TABLE notifications (
   type     TEXT NOT NULL,                -- non_delivery | delay | success | postmaster_copy
   rcpt     TEXT,                         -- the "to" of the contract
   fate     TEXT NOT NULL,                -- delivered | deferred | rejected | undeliverable | unknown
+  cause    TEXT,                         -- why it failed (rejected, undeliverable): causes.ts, e.g. listed
+  reason   TEXT,                         -- the reply or error it failed with
   PRIMARY KEY (message, seq)
 ) WITHOUT ROWID;
 -- A message from before this migration lists its first NDR, the one it kept.

@@ -65,6 +65,10 @@ function scanGuard(db: Db, p: Period, mta: Mta): Recommendation {
   };
 }
 
+const emptyGroup = (mta: Mta, rule: string): Group => ({
+  mta, rule, messages: 0, ndrs: 0, backscatter: 0, size_limit: null, examples: [], domains: [], recipients: [], relays: [], aliases: [],
+});
+
 /** A listing's remedy starts with the recommendations that stop backscatter: name them. */
 function pointListingAtBackscatter(out: Recommendation[]): void {
   for (const listed of out.filter((r) => r.cause === 'listed')) {
@@ -79,8 +83,10 @@ export function recommend(db: Db, p: Period): Recommendation[] {
   const out: Recommendation[] = [];
   for (const mta of ['postfix', 'exim'] as const) {
     for (const rule of RULES) {
-      const g = groups.get(`${mta}.${rule.id}`);
-      if (g) out.push(fromRule(rule, g, rule.id === 'listed' ? listsRefusingUs(db, p, mta).map((l) => `${l.list} (${l.count})`) : undefined));
+      const lists = rule.id === 'listed' ? listsRefusingUs(db, p, mta) : [];
+      // Listed with only our NDRs refused (no recipient): still a finding, with no message behind it.
+      const g = groups.get(`${mta}.${rule.id}`) ?? (lists.length > 0 ? emptyGroup(mta, rule.id) : undefined);
+      if (g) out.push(fromRule(rule, g, rule.id === 'listed' ? lists.map((l) => `${l.list} (${l.count})`) : undefined));
     }
     if (out.some((r) => r.mta === mta && r.cause === 'unknown_recipient')) out.push(scanGuard(db, p, mta));
   }

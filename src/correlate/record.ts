@@ -46,6 +46,9 @@ export interface NotificationRecord {
   type: NotificationType;
   to: string | null;
   fate: Fate;
+  /** Why it failed (fate rejected or undeliverable), e.g. `listed` when a blocklist named us. */
+  cause: Cause | null;
+  reason: string | null;
 }
 
 export interface Judge {
@@ -90,6 +93,13 @@ function outcomeOf(trace: Trace, rcpts: RecipientRecord[]): Outcome {
   if (trace.discarded || (rcpts.length > 0 && rcpts.every((r) => r.status === 'discarded'))) return 'discarded';
   if (rcpts.length === 0) return isOpen(trace) ? 'pending' : 'discarded';
   return 'delivered';
+}
+
+/** The failure of a notification that failed, classified as a recipient's would be. */
+function failureOf(n: Ndr): Pick<NotificationRecord, 'cause' | 'reason'> {
+  const failed = n.rcpts.find((r) => r.status === 'bounced' || r.status === 'expired');
+  if (!failed) return { cause: null, reason: null };
+  return { cause: classify({ status: failed.status, dsn: failed.dsn, reason: failed.reason ?? '' }), reason: failed.reason ?? null };
 }
 
 /** What became of an NDR, from its own delivery lines. */
@@ -146,6 +156,7 @@ export function toRecord(trace: Trace, judge: Judge): MessageRecord {
     // Postmaster's copy goes to postmaster, not to the sender: unknown until delivered.
     to: n.rcpts[0]?.address ?? (n.type === 'postmaster_copy' ? null : trace.sender ?? null),
     fate: fateOf(n),
+    ...failureOf(n),
   }));
   const firstNdr = listed.findIndex(isNdr);
   const ndr = firstNdr < 0 ? null : { queue_id: notifications[firstNdr]!.queue_id, to: notifications[firstNdr]!.to, fate: notifications[firstNdr]!.fate };

@@ -27,11 +27,14 @@ function counted(names: Iterable<string>): ListCount[] {
 
 /**
  * Lists that refused this server's mail, for one MTA: its failed recipients of cause `listed`
- * in messages received in the period (not local submissions, as the advice rollups count).
+ * in messages received in the period (not local submissions, as the advice rollups count),
+ * and its notifications (NDRs, warnings) refused for a listing.
  */
 export function listsRefusingUs(db: Db, p: Period, mta: string): ListCount[] {
   const rows = db.prepare(`SELECT r.reason, r.relay FROM recipients r JOIN messages m ON m.id = r.message
-    WHERE r.cause = 'listed' AND m.mta = @mta AND m.origin != 'local' AND m.received_at >= @from AND m.received_at < @to`)
+    WHERE r.cause = 'listed' AND m.mta = @mta AND m.origin != 'local' AND m.received_at >= @from AND m.received_at < @to
+    UNION ALL SELECT nt.reason, NULL FROM notifications nt JOIN messages m ON m.id = nt.message
+    WHERE nt.cause = 'listed' AND m.mta = @mta AND m.received_at >= @from AND m.received_at < @to`)
     .all({ mta, from: p.from, to: p.to }) as { reason: string | null; relay: string | null }[];
   return counted(rows.map((r) => nameOf(r.reason, r.relay)));
 }

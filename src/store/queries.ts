@@ -159,7 +159,7 @@ export interface MessageRow {
 
 export function toMessageRecord(db: Db, row: MessageRow): MessageRecord {
   const rcpts = db.prepare('SELECT address, orig_address, status, dsn, cause, reason FROM recipients WHERE message = ? ORDER BY seq');
-  const notes = db.prepare('SELECT queue_id, type, rcpt AS "to", fate FROM notifications WHERE message = ? ORDER BY seq');
+  const notes = db.prepare('SELECT queue_id, type, rcpt AS "to", fate, cause, reason FROM notifications WHERE message = ? ORDER BY seq');
   return {
     mta: row.mta,
     host: row.host,

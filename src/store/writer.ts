@@ -64,7 +64,7 @@ export class Writer {
       insRcpt: db.prepare(`INSERT INTO recipients (message, seq, address, orig_address, status, dsn, cause, reason, relay)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       delNotes: db.prepare('DELETE FROM notifications WHERE message = ?'),
-      insNote: db.prepare('INSERT INTO notifications (message, seq, queue_id, type, rcpt, fate) VALUES (?, ?, ?, ?, ?, ?)'),
+      insNote: db.prepare('INSERT INTO notifications (message, seq, queue_id, type, rcpt, fate, cause, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       insLines: db.prepare('INSERT INTO message_lines (message, chunk) VALUES (?, ?)'),
       moveLines: db.prepare('UPDATE message_lines SET message = ? WHERE message = ?'),
       delMessage: db.prepare('DELETE FROM messages WHERE id = ?'),
@@ -176,7 +176,7 @@ export class Writer {
       s.delRcpts.run(id);
       s.delNotes.run(id);
     }
-    rec.notifications.forEach((n, i) => s.insNote.run(id, i, n.queue_id, n.type, n.to, n.fate));
+    rec.notifications.forEach((n, i) => s.insNote.run(id, i, n.queue_id, n.type, n.to, n.fate, n.cause, n.reason));
     // Records keep the trace's recipient order, so the relay is found by position.
     rec.recipients.forEach((r, i) =>
       s.insRcpt.run(id, i, r.address, r.orig_address, r.status, r.dsn, r.cause, r.reason, t.rcpts[i]?.relay ?? null),

@@ -12,6 +12,7 @@ import { importFile } from '../../src/ingest/import-files.ts';
 import { openDb } from '../../src/store/db.ts';
 import { listMessages, resolvePeriod } from '../../src/store/queries.ts';
 import { summarize } from '../../src/report/summary.ts';
+import { recommend } from '../../src/advise/recommend.ts';
 import type { MessageRecord } from '../../src/correlate/record.ts';
 import type { Summary } from '../../src/report/summary.ts';
 
@@ -19,12 +20,15 @@ const dir = mkdtempSync(join(tmpdir(), 'bw-notices-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
-async function read(log: string): Promise<{ messages: MessageRecord[]; report: Summary }> {
+async function read(log: string): Promise<{ messages: MessageRecord[]; report: Summary; lists: string[] }> {
   const path = join(dir, `${++n}.log`);
   writeFileSync(path, log.trim().split('\n').map((l) => `${l.trim()}\n`).join(''));
   const db = openDb(join(dir, `${n}.db`));
   await importFile(db, new Ingest(db, { internalNetworks: '127.0.0.1/32' }), path, { year: 2026 });
-  const out = { messages: [...listMessages(db, resolvePeriod(db), {})], report: summarize(db) };
+  const out = {
+    messages: [...listMessages(db, resolvePeriod(db), {})], report: summarize(db),
+    lists: recommend(db, resolvePeriod(db)).filter((r) => r.cause === 'listed').flatMap((r) => r.evidence.lists ?? []),
+  };
   db.close();
   return out;
 }
@@ -69,10 +73,10 @@ describe('Postfix: every notification of a message', () => {
     expect(messages).toHaveLength(1);
     const m = messages[0]!;
     expect(m.notifications).toEqual([
-      { queue_id: '5B000000A1', type: 'non_delivery', to: FORGED, fate: 'delivered' },
-      { queue_id: '6C000000B2', type: 'delay', to: FORGED, fate: 'delivered' },
-      { queue_id: '7D000000C3', type: 'non_delivery', to: FORGED, fate: 'rejected' },
-      { queue_id: '8E000000D4', type: 'postmaster_copy', to: 'root@mx1.example', fate: 'delivered' },
+      { queue_id: '5B000000A1', type: 'non_delivery', to: FORGED, fate: 'delivered', cause: null, reason: null },
+      { queue_id: '6C000000B2', type: 'delay', to: FORGED, fate: 'delivered', cause: null, reason: null },
+      { queue_id: '7D000000C3', type: 'non_delivery', to: FORGED, fate: 'rejected', cause: 'unknown_recipient', reason: expect.stringContaining('550 5.1.1') },
+      { queue_id: '8E000000D4', type: 'postmaster_copy', to: 'root@mx1.example', fate: 'delivered', cause: null, reason: null },
     ]);
     expect(m.ndr).toEqual({ queue_id: '5B000000A1', to: FORGED, fate: 'delivered' });
     expect(m.backscatter).toBe(true);
@@ -108,9 +112,9 @@ describe('Exim: bounces and delay warnings look alike', () => {
     2026-12-03 11:00:01 1ddddd-000004-DD Frozen (delivery error message)
     2026-12-03 11:00:01 1aaaaa-000001-AA Completed`;
   const expected = [
-    { queue_id: '1bbbbb-000002-BB', type: 'non_delivery', to: FORGED, fate: 'delivered' },
-    { queue_id: '1ccccc-000003-CC', type: 'delay', to: FORGED, fate: 'delivered' },
-    { queue_id: '1ddddd-000004-DD', type: 'non_delivery', to: FORGED, fate: 'rejected' },
+    { queue_id: '1bbbbb-000002-BB', type: 'non_delivery', to: FORGED, fate: 'delivered', cause: null, reason: null },
+    { queue_id: '1ccccc-000003-CC', type: 'delay', to: FORGED, fate: 'delivered', cause: null, reason: null },
+    { queue_id: '1ddddd-000004-DD', type: 'non_delivery', to: FORGED, fate: 'rejected', cause: 'unknown_recipient', reason: expect.stringContaining('550 5.1.1') },
   ];
 
   it('without +subject: by the original state (failures since the last bounce, or only deferrals)', async () => {
@@ -136,7 +140,29 @@ describe('Exim: bounces and delay warnings look alike', () => {
       2026-12-03 10:20:01 1ccccc-000003-CC => ${FORGED} R=dnslookup T=remote_smtp H=mx.victims.test [198.51.100.9] C="250 OK"
       2026-12-03 10:20:01 1ccccc-000003-CC Completed`);
     const notes = messages.flatMap((m) => m.notifications);
-    expect(notes).toEqual([{ queue_id: '1ccccc-000003-CC', type: 'delay', to: FORGED, fate: 'delivered' }]);
+    expect(notes).toEqual([{ queue_id: '1ccccc-000003-CC', type: 'delay', to: FORGED, fate: 'delivered', cause: null, reason: null }]);
     expect(messages.every((m) => m.ndr === null)).toBe(true);
+  });
+});
+
+describe('a notification refused because a blocklist names this server', () => {
+  it('fails with cause listed, and the listing advice names the list', async () => {
+    const { messages, lists } = await read(`
+      Dec  3 10:00:00 mx1 postfix/smtpd[10]: 4A1B2C3D4E: client=unknown[192.0.2.7]
+      Dec  3 10:00:00 mx1 postfix/cleanup[11]: 4A1B2C3D4E: message-id=<listed@example.test>
+      Dec  3 10:00:00 mx1 postfix/qmgr[12]: 4A1B2C3D4E: from=<${FORGED}>, size=900, nrcpt=1 (queue active)
+      Dec  3 10:00:01 mx1 postfix/local[13]: 4A1B2C3D4E: to=<nobody@mx1.example>, relay=local, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (unknown user: "nobody")
+      Dec  3 10:00:01 mx1 postfix/bounce[14]: 4A1B2C3D4E: sender non-delivery notification: 5B000000A1
+      Dec  3 10:00:01 mx1 postfix/qmgr[12]: 4A1B2C3D4E: removed
+      Dec  3 10:00:01 mx1 postfix/cleanup[11]: 5B000000A1: message-id=<20261203100001.5B000000A1@mx1.example>
+      Dec  3 10:00:01 mx1 postfix/qmgr[12]: 5B000000A1: from=<>, size=2400, nrcpt=1 (queue active)
+      Dec  3 10:00:02 mx1 postfix/smtp[15]: 5B000000A1: to=<${FORGED}>, relay=mx.victims.test[198.51.100.9]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.7.1, status=bounced (host mx.victims.test[198.51.100.9] said: 554 5.7.1 Service unavailable; Client host [203.0.113.5] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/203.0.113.5 (in reply to RCPT TO command))
+      Dec  3 10:00:02 mx1 postfix/qmgr[12]: 5B000000A1: removed`);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.notifications).toEqual([{
+      queue_id: '5B000000A1', type: 'non_delivery', to: FORGED, fate: 'rejected', cause: 'listed',
+      reason: expect.stringContaining('blocked using zen.spamhaus.org'),
+    }]);
+    expect(lists).toEqual(['zen.spamhaus.org (1)']);
   });
 });

@@ -63,7 +63,7 @@ function render(m, lines) {
         h('thead', {}, h('tr', {}, NOTICE_COLS.map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, notices.map((n) => h('tr', {},
           [text(n.queue_id), NOTICE_TYPES[n.type] || text(n.type), n.to === null ? 'postmaster' : text(n.to),
-            h('span', { class: `badge ${cls(n.fate)}` }, text(n.fate))].map((v, i) => h('td', { class: 'wrap', 'data-label': NOTICE_COLS[i] }, h('span', {}, v))))))))
+            [h('span', { class: `badge ${cls(n.fate)}` }, text(n.fate)), n.cause ? ` ${n.cause}: ${n.reason || ''}` : null]].map((v, i) => h('td', { class: 'wrap', 'data-label': NOTICE_COLS[i] }, h('span', {}, v))))))))
       : h('p', {}, 'The server sent no notification about this message.')),
     section(`Raw log lines (${lines.length})`,
       h('label', { class: 'live' }, h('input', { type: 'checkbox', id: 'wrap-lines', onchange: (ev) => byId('log').classList.toggle('wrapped', ev.target.checked) }), 'Wrap long lines'),
