@@ -99,7 +99,7 @@ ignore_bounce_errors_after = ${IGNORE_BOUNCE_ERRORS_AFTER_S}s
 # at its next attempt, the next after an hour); every other deferred message would otherwise
 # warn its sender too.
 delay_warning = 6s : 1h
-delay_warning_condition = \${if match{\$h_message-id:}{bw-exim-notifications-}{yes}{no}}
+delay_warning_condition = \${if match{$h_message-id:}{bw-exim-notifications-}{yes}{no}}
 queue_run_max = 5
 remote_max_parallel = 4
 
