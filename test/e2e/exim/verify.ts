@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Transaction } from '../lib/smtp-server.ts';
+import { isDelayNotice } from '../lib/notices.ts';
 import { replyText } from '../lib/smtp-client.ts';
 import type { Peers } from './peers.ts';
 import { isLocalAddress } from './scenarios.ts';
@@ -98,7 +99,9 @@ async function ndrProblems(s: Sent, net: Transaction[], mboxDir: string): Promis
   const t = s.msg.truth;
   const id = t.message_id;
   // Exim's NDR returns the original message, Message-ID header included.
-  const ndrs = net.filter((x) => x.mailFrom === '' && (x.data ?? '').includes(`<${id}>`));
+  const notices = net.filter((x) => x.mailFrom === '' && (x.data ?? '').includes(`<${id}>`));
+  // Delay warnings are not NDRs (the scenario's expect_notifications lists them).
+  const ndrs = notices.filter((x) => !isDelayNotice(x));
   const ndr = t.expect_ndr;
   if (!ndr) return ndrs.length > 0 ? [`${id}: expected no NDR, one reached ${ndrs[0]?.accepted.join(',')}`] : [];
   const toSender = net.filter((x) => x.mailFrom === '' && x.rcpts.some((y) => y.address === ndr.to));
@@ -109,7 +112,7 @@ async function ndrProblems(s: Sent, net: Transaction[], mboxDir: string): Promis
   if (t.expect_notifications) {
     // Each notification that should reach the sender did, and no more (bounces and warnings).
     const want = t.expect_notifications.filter((n) => n.fate === 'delivered').length;
-    const got = ndrs.filter((x) => x.accepted.includes(ndr.to) && code(x.dataReply ?? '') === 250).length;
+    const got = notices.filter((x) => x.accepted.includes(ndr.to) && code(x.dataReply ?? '') === 250).length;
     if (got !== want) return [`${id}: ${got} notifications reached ${ndr.to}, expected ${want}`];
   }
   switch (ndr.fate) {

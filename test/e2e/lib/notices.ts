@@ -11,6 +11,9 @@ type Notice = NonNullable<TruthMessage['expect_notifications']>[number];
 const DELAY = /^Subject: (?:Delayed Mail\b|Warning: message \S+ delayed\b)/im;
 const code = (reply: string | null): number => Number((reply ?? '').slice(0, 3));
 
+/** A delay warning, not an NDR (by the subject each MTA gives it). */
+export const isDelayNotice = (x: Transaction): boolean => DELAY.test(x.data ?? '');
+
 export function noticesSeen(t: TruthMessage, received: Transaction[]): Notice[] {
   const byId = new Map<string, Transaction[]>();
   for (const x of received) {
@@ -22,7 +25,7 @@ export function noticesSeen(t: TruthMessage, received: Transaction[]): Notice[] 
     const last = tries[tries.length - 1]!;
     const refused = tries.some((x) => x.rcpts.some((r) => r.address === t.sender && code(r.reply) >= 500));
     const fate: NdrFate = last.accepted.includes(t.sender) && code(last.dataReply) === 250 ? 'delivered' : refused ? 'rejected' : 'deferred';
-    return { type: DELAY.test(last.data ?? '') ? 'delay' : 'non_delivery', fate } satisfies Notice;
+    return { type: isDelayNotice(last) ? 'delay' : 'non_delivery', fate } satisfies Notice;
   });
 }
 

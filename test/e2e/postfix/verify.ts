@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Transaction } from '../lib/smtp-server.ts';
+import { isDelayNotice } from '../lib/notices.ts';
 import { replyText } from '../lib/smtp-client.ts';
 import type { Peers } from './peers.ts';
 import type { Sent } from './send.ts';
@@ -108,7 +109,8 @@ function filterProblems(s: Sent, peers: Peers): string[] {
 async function ndrProblems(s: Sent, net: Transaction[], mboxDir: string): Promise<string[]> {
   const t = s.msg.truth;
   const id = t.message_id;
-  const ndrs = net.filter((x) => x.mailFrom === '' && (x.data ?? '').includes(`<${id}>`));
+  // Delay warnings are not NDRs: run.ts puts the ones that came into the truth (noticesSeen).
+  const ndrs = net.filter((x) => x.mailFrom === '' && (x.data ?? '').includes(`<${id}>`) && !isDelayNotice(x));
   const ndr = t.expect_ndr;
   if (!ndr) return ndrs.length > 0 ? [`${id}: expected no NDR, one reached ${ndrs[0]?.accepted.join(',')}`] : [];
   const toSender = net.filter((x) => x.mailFrom === '' && x.rcpts.some((y) => y.address === ndr.to));
