@@ -1,13 +1,13 @@
 // The `bouncewatch` command: wires arguments to the import pipeline and the queries. Errors
 // end the process with one line naming what was wrong, and a non-zero status.
 import { Command, InvalidArgumentError } from 'commander';
+import { commandConfig, withDatabase, withJudgement, type SharedOptions } from './cli/options.ts';
 import { access, constants } from 'node:fs/promises';
-import { NetworkList } from './correlate/networks.ts';
 import { Ingest } from './ingest/ingest.ts';
 import { importFile } from './ingest/import-files.ts';
 import { formatReport } from './cli/format-report.ts';
 import { formatMessage } from './cli/format-messages.ts';
-import { parseTime } from './cli/time.ts';
+import { parseTime } from './report/iso-time.ts';
 import { registerServe } from './cli/serve-command.ts';
 import { registerAdvise } from './cli/advise-command.ts';
 import { registerDigest } from './cli/digest-command.ts';
@@ -15,12 +15,10 @@ import { registerAudit } from './cli/audit-command.ts';
 import { rejectCauses } from './report/listings.ts';
 import { summarize } from './report/summary.ts';
 import { terminalJson, visible } from './report/terminal-text.ts';
-import { defaultDbPath, openDb } from './store/db.ts';
+import { openDb } from './store/db.ts';
 import { lockDatabase } from './store/writer-lock.ts';
 import { refreshRollups } from './store/rollups.ts';
 import { listMessages, resolvePeriod } from './store/queries.ts';
-
-const DEFAULT_INTERNAL = '127.0.0.1/32,::1/128';
 
 // A reader that closes early (`bouncewatch messages --json | head -1`) is not an error: stop
 // quietly with status 0, as Unix tools do. Any other failure to write stdout still is one.
@@ -36,15 +34,6 @@ function yearArg(v: string): number {
   return y;
 }
 
-function networksArg(v: string): string {
-  try {
-    NetworkList.parse(v);
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
-  }
-  return v;
-}
-
 function period(opts: { since?: string; until?: string }) {
   return {
     from: opts.since === undefined ? undefined : parseTime(opts.since, '--since'),
@@ -56,15 +45,13 @@ const program = new Command('bouncewatch')
   .description('Finds accept-then-bounce and backscatter in Postfix and Exim logs, and says why.')
   .showHelpAfterError();
 
-program
+withJudgement(withDatabase(program
   .command('import')
   .description('read log files (plain, .gz, or - for stdin) in the order given into the database')
-  .argument('<paths...>')
-  .option('--db <file>', 'SQLite database', defaultDbPath())
+  .argument('<paths...>')))
   .option('--year <yyyy>', 'year of the first line for classic syslog lines (default: guessed from the file time)', yearArg)
-  .option('--internal-networks <list>', 'clients that are not remote (CIDR, comma-separated)', networksArg, DEFAULT_INTERNAL)
-  .option('--local-domains <list>', 'domains that are ours (besides those learnt from local deliveries)', '')
-  .action(async (paths: string[], opts: { db: string; year?: number; internalNetworks: string; localDomains: string }) => {
+  .action(async (paths: string[], opts: SharedOptions & { year?: number }) => {
+    const cfg = commandConfig(opts);
     for (const p of paths) {
       if (p === '-') continue;
       await access(p, constants.R_OK).catch(() => {
@@ -72,15 +59,12 @@ program
       });
     }
     // One writer at a time: a second import waits for the first; a running serve is named.
-    const lock = await lockDatabase(opts.db, { role: 'import', waitFor: ['import'], onWait: (_h, msg) => process.stderr.write(`bouncewatch: ${msg}\n`) });
+    const lock = await lockDatabase(cfg.db, { role: 'import', waitFor: ['import'], onWait: (_h, msg) => process.stderr.write(`bouncewatch: ${msg}\n`) });
     if (lock.tookOver) process.stderr.write(`bouncewatch: took over the lock of pid ${lock.tookOver.pid}, which is gone\n`);
     process.once('exit', lock.release);
-    const db = openDb(opts.db);
+    const db = openDb(cfg.db);
     const started = Date.now();
-    const ingest = new Ingest(db, {
-      internalNetworks: opts.internalNetworks,
-      localDomains: opts.localDomains.split(/[\s,]+/).filter(Boolean),
-    });
+    const ingest = new Ingest(db, { internalNetworks: cfg.internal_networks, localDomains: cfg.local_domains });
     const tty = process.stderr.isTTY;
     let skipped = 0;
     for (const p of paths) {
@@ -105,33 +89,31 @@ program
     );
   });
 
-program
+withDatabase(program
   .command('report')
-  .description('what accept-then-bounce this server did, and why')
-  .option('--db <file>', 'SQLite database', defaultDbPath())
+  .description('what accept-then-bounce this server did, and why'))
   .option('--since <time>', 'start (ISO 8601, or a span back from now: 24h, 7d)')
   .option('--until <time>', 'end (ISO 8601, or a span back from now)')
   .option('--json', 'print one JSON object')
-  .action((opts: { db: string; since?: string; until?: string; json?: boolean }) => {
+  .action((opts: SharedOptions & { since?: string; until?: string; json?: boolean }) => {
     const { from, to } = period(opts);
-    const db = openDb(opts.db);
+    const db = openDb(commandConfig(opts).db);
     const s = summarize(db, from, to);
     const rejects = opts.json ? [] : rejectCauses(db, resolvePeriod(db, from, to));
     db.close();
     console.log(opts.json ? terminalJson(s) : formatReport(s, rejects));
   });
 
-program
+withDatabase(program
   .command('messages')
-  .description('list messages with their recipients, outcome and NDR')
-  .option('--db <file>', 'SQLite database', defaultDbPath())
+  .description('list messages with their recipients, outcome and notifications'))
   .option('--since <time>', 'start (ISO 8601, or a span back from now: 24h, 7d)')
   .option('--until <time>', 'end (ISO 8601, or a span back from now)')
   .option('--backscatter', 'only messages whose NDR was backscatter')
   .option('--json', 'one JSON object per line')
-  .action((opts: { db: string; since?: string; until?: string; backscatter?: boolean; json?: boolean }) => {
+  .action((opts: SharedOptions & { since?: string; until?: string; backscatter?: boolean; json?: boolean }) => {
     const { from, to } = period(opts);
-    const db = openDb(opts.db);
+    const db = openDb(commandConfig(opts).db);
     const p = resolvePeriod(db, from, to);
     for (const m of listMessages(db, p, { backscatter: opts.backscatter })) {
       if (opts.json) {

@@ -4,9 +4,10 @@ import type { Command } from 'commander';
 import { recommend } from '../advise/recommend.ts';
 import type { Recommendation } from '../advise/types.ts';
 import { terminalJson, visibleLines } from '../report/terminal-text.ts';
-import { defaultDbPath, openDb } from '../store/db.ts';
+import { openDb } from '../store/db.ts';
+import { commandConfig, withDatabase, type SharedOptions } from './options.ts';
 import { resolvePeriod } from '../store/queries.ts';
-import { parseTime } from './time.ts';
+import { parseTime } from '../report/iso-time.ts';
 
 function text(r: Recommendation, i: number): string {
   const e = r.evidence;
@@ -26,15 +27,14 @@ function text(r: Recommendation, i: number): string {
 }
 
 export function registerAdvise(program: Command): void {
-  program
+  withDatabase(program
     .command('advise')
-    .description('recommended config changes, ranked by the NDRs they would have prevented')
-    .option('--db <file>', 'SQLite database', defaultDbPath())
+    .description('recommended config changes, ranked by the NDRs they would have prevented'))
     .option('--since <time>', 'start (ISO 8601, or a span back from now: 24h, 7d)')
     .option('--until <time>', 'end (ISO 8601, or a span back from now)')
     .option('--json', 'print one JSON object')
-    .action((opts: { db: string; since?: string; until?: string; json?: boolean }) => {
-      const db = openDb(opts.db);
+    .action((opts: SharedOptions & { since?: string; until?: string; json?: boolean }) => {
+      const db = openDb(commandConfig(opts).db);
       const p = resolvePeriod(db, opts.since ? parseTime(opts.since, '--since') : undefined, opts.until ? parseTime(opts.until, '--until') : undefined);
       const items = recommend(db, p);
       db.close();

@@ -6,12 +6,13 @@ import type { Command } from 'commander';
 import { audit, type AuditInput } from '../advise/audit/audit.ts';
 import { formatAudit } from '../advise/audit/format.ts';
 import { collectFromPath } from '../advise/audit/run-mta.ts';
-import { defaultDbPath, openDb, type Db } from '../store/db.ts';
+import { openDb, type Db } from '../store/db.ts';
+import { commandConfig, type SharedOptions } from './options.ts';
 import { resolvePeriod } from '../store/queries.ts';
 import { terminalJson, visible } from '../report/terminal-text.ts';
-import { parseTime } from './time.ts';
+import { parseTime } from '../report/iso-time.ts';
 
-interface Opts {
+interface Opts extends SharedOptions {
   postconf?: string;
   postconfM?: string;
   exim?: string;
@@ -77,7 +78,8 @@ function database(opts: Opts): Db | null {
     if (!existsSync(opts.db)) throw new Error(`--db: ${opts.db} does not exist`);
     return openDb(opts.db, { readonly: true });
   }
-  const def = defaultDbPath();
+  // The configured database (config file, $BOUNCEWATCH_DB, or the default), when there is one.
+  const def = commandConfig(opts).db;
   return existsSync(def) ? openDb(def, { readonly: true }) : null;
 }
 
@@ -88,7 +90,8 @@ export function registerAudit(program: Command): void {
     .option('--postconf <file>', 'output of `postconf -n`, or a main.cf (- for stdin)')
     .option('--postconf-m <file>', 'output of `postconf -M`, or a master.cf: each smtpd service is audited with its -o overrides')
     .option('--exim <file>', 'the Exim configure file, or `exim -bP config` / `exim -bP` output (- for stdin)')
-    .option('--db <file>', 'database for the log evidence (default: $BOUNCEWATCH_DB or ./bouncewatch.db, when it exists)')
+    .option('--config <file>', 'JSON config file (also $BOUNCEWATCH_CONFIG): its "db"')
+    .option('--db <file>', 'database for the log evidence (default: the config\'s "db", $BOUNCEWATCH_DB or ./bouncewatch.db, when it exists)')
     .option('--since <time>', 'start of the evidence period (ISO 8601, or a span back from now: 24h, 7d)')
     .option('--json', 'print one JSON object: { postfix, exim, sources, evidence_period }')
     .addHelpText('after', '\nWith neither --postconf nor --exim, runs `postconf -n` / `postconf -M` and `exim4 -bP config` when they are on PATH.')

@@ -4,10 +4,10 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { collectDigest, digestPeriods } from '../digest/collect.ts';
 import { defaultFrom, deliver, describeTransport, digestMail, parseTransport, rawMessage, recordDigest } from '../digest/mail.ts';
 import { renderText } from '../digest/text.ts';
-import { defaultDbPath, openDb } from '../store/db.ts';
+import { openDb } from '../store/db.ts';
+import { commandConfig, withDatabase, type SharedOptions } from './options.ts';
 
-interface DigestOptions {
-  db: string;
+interface DigestOptions extends SharedOptions {
   since: string;
   until?: string;
   to: string[];
@@ -40,10 +40,9 @@ function httpUrl(v: string): string {
 }
 
 export function registerDigest(program: Command): void {
-  program
+  withDatabase(program
     .command('digest')
-    .description('mail (or print) the period against the one before: backscatter, causes, sources, what to change')
-    .option('--db <file>', 'SQLite database', defaultDbPath())
+    .description('mail (or print) the period against the one before: backscatter, causes, sources, what to change'))
     .option('--since <time>', 'start (ISO 8601, or a span back from --until or now: 24h, 7d)', '24h')
     .option('--until <time>', 'end (ISO 8601, or a span back from now; default now)')
     .option('--to <addr>', 'recipient (repeat for more)', address('--to'), [])
@@ -58,7 +57,7 @@ export function registerDigest(program: Command): void {
         throw new Error(`--to: give at least one recipient to send by ${describeTransport(transport)} (or --transport stdout)`);
       }
       const periods = digestPeriods(opts.since, opts.until);
-      const db = openDb(opts.db);
+      const db = openDb(commandConfig(opts).db);
       try {
         const digest = collectDigest(db, periods, { subjectPrefix: opts.subjectPrefix, dashboardUrl: opts.dashboardUrl });
         const mail = digestMail(digest, { from: opts.from ?? defaultFrom(), to: opts.to });

@@ -2,7 +2,7 @@
 // of both, causes, the top sources, the recommendations that are new or worse than before,
 // and the top changes.
 import { hostname } from 'node:os';
-import { parseTime } from '../cli/time.ts';
+import { parseTime, spanLabel } from '../report/iso-time.ts';
 import { recommend } from '../advise/recommend.ts';
 import type { Recommendation } from '../advise/types.ts';
 import { summarize } from '../report/summary.ts';
@@ -30,7 +30,6 @@ export interface DigestPeriods {
   label: string;
 }
 
-const SPAN = /^\s*(\d+)\s*(m|h|d|w)\s*$/;
 const UNITS: [string, number][] = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
 
 /** A length as its two largest non-zero units: 3d, 1d 6h, 17m 8s, 0s. */
@@ -55,8 +54,7 @@ export function digestPeriods(since: string, until: string | undefined, now = Ma
   const to = until === undefined ? now : parseTime(until, '--until', now);
   const from = parseTime(since, '--since', to);
   if (!(from < to)) throw new Error(`--since: "${since}" is not before the end of the period (${new Date(to).toISOString()})`);
-  const span = SPAN.exec(since);
-  const label = span ? `${span[1]}${span[2]}` : formatDuration(to - from);
+  const label = spanLabel(since) ?? formatDuration(to - from);
   return { current: { from, to }, previous: { from: from - (to - from), to: from }, label };
 }
 

@@ -7,10 +7,6 @@ export type Db = Database.Database;
 
 export class DbError extends Error {}
 
-export function defaultDbPath(): string {
-  return process.env.BOUNCEWATCH_DB || './bouncewatch.db';
-}
-
 /** Is this SQLite's "another connection is writing" (after the busy timeout ran out)? */
 export function isBusy(e: unknown): boolean {
   const code = (e as { code?: unknown }).code;

@@ -1,0 +1,47 @@
+// The options the reading commands share (import, report, messages, advise, digest, audit),
+// read through the one config schema: --config, --db, and for import the judgement of what is
+// remote and what is ours. Their defaults live only in src/config/load.ts, so `import` judges
+// backscatter as `serve` does on the same server (issue 14, item 5).
+import { InvalidArgumentError, type Command } from 'commander';
+import { loadConfig } from '../config/load.ts';
+import { NetworkList } from '../correlate/networks.ts';
+import type { Config } from '../config/schema.ts';
+
+export interface SharedOptions {
+  config?: string;
+  db?: string;
+  internalNetworks?: string;
+  localDomains?: string;
+}
+
+/** --config and --db. */
+export function withDatabase(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'JSON config file (also $BOUNCEWATCH_CONFIG): its "db" and, for import, "internal_networks" and "local_domains"')
+    .option('--db <file>', 'SQLite database (default: the config\'s "db", $BOUNCEWATCH_DB, or ./bouncewatch.db)');
+}
+
+/** A bad network list is named with the flag and its value. */
+function networksArg(v: string): string {
+  try {
+    NetworkList.parse(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+  return v;
+}
+
+/** What is remote and what is ours: flags over the config file over the defaults. */
+export function withJudgement(cmd: Command): Command {
+  return cmd
+    .option('--internal-networks <list>', 'clients that are not remote (CIDR, comma-separated; default: the config\'s "internal_networks")', networksArg)
+    .option('--local-domains <list>', 'domains that are ours, besides those learnt from local deliveries (default: the config\'s "local_domains")');
+}
+
+/** The effective configuration of a command: defaults < config file < environment < these flags. */
+export function commandConfig(opts: SharedOptions): Config {
+  return loadConfig({
+    file: opts.config,
+    flags: { db: opts.db, internal_networks: opts.internalNetworks, local_domains: opts.localDomains },
+  });
+}
