@@ -18,6 +18,13 @@ if (!present) console.warn(`[corpora] SKIPPING corpus tests: ${CORPORA} is absen
 const BODY_ONLY = ['whyscream-postfix-grok-patterns', 'logwatch-postfix', 'sekoia-intake-formats'];
 const DAEMONS = ['smtpd', 'cleanup', 'qmgr', 'smtp', 'local', 'pickup', 'bounce', 'postscreen', 'anvil', 'master'];
 
+// CI has ../shared/corpora beside the checkout: a missing one there is a failure, not a skip.
+describe.runIf(!present && process.env.CI === 'true')('Postfix lines of the shared corpora under CI', () => {
+  it('has the corpora', () => {
+    expect(present, CORPORA).toBe(true);
+  });
+});
+
 describe.skipIf(!present)('Postfix lines of the shared corpora', () => {
   it('parses every prefixed Postfix line, under 0.5% not understood', () => {
     const per = new Map<string, { lines: number; unknown: number }>();
