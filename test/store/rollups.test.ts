@@ -198,7 +198,6 @@ afterAll(() => db?.close());
 
 describe('hourly rollups equal the raw rows', () => {
   it('after importing real Postfix and Exim logs', () => {
-    expect((db.prepare('SELECT count(*) AS n FROM rollup_hours').get() as { n: number }).n).toBeGreaterThanOrEqual(0);
     expectEqual();
     expect((db.prepare('SELECT count(*) AS n FROM rollup_hours').get() as { n: number }).n).toBeGreaterThan(0);
   });
