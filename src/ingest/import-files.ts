@@ -4,8 +4,9 @@
 import { stat } from 'node:fs/promises';
 import { LineParser } from '../parse/line.ts';
 import type { Db } from '../store/db.ts';
-import { findKnown } from '../store/positions.ts';
-import { FINGERPRINT_BYTES, fingerprintOf, openStream, readHead, readLines } from '../sources/read-lines.ts';
+import { knownFiles } from '../store/positions.ts';
+import { FINGERPRINT_BYTES, fingerprintOf, knownFileOf } from '../sources/fingerprint.ts';
+import { openStream, readHead, readLines } from '../sources/read-lines.ts';
 import type { Ingest } from './ingest.ts';
 
 const BUSY_RETRY_MS = 250;
@@ -32,7 +33,7 @@ export async function importFile(db: Db, ingest: Ingest, path: string, opts: Imp
   if (path !== '-') {
     refTime = (await stat(path)).mtimeMs;
     const head = await readHead(path);
-    const known = findKnown(db, head);
+    const known = knownFileOf(knownFiles(db), head);
     skip = known?.offset ?? 0;
     yearState = known?.yearState;
     source = { fingerprint: fingerprintOf(head), fpLen: Math.min(head.length, FINGERPRINT_BYTES), previous: known?.fingerprint };

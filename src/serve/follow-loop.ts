@@ -8,7 +8,8 @@ import { LineParser } from '../parse/line.ts';
 import { Follower, type Position } from '../sources/follower.ts';
 import { GAP_MESSAGES, type Gap } from '../sources/position.ts';
 import type { Db } from '../store/db.ts';
-import { findKnown, loadCheckpoint } from '../store/positions.ts';
+import { knownFiles, loadCheckpoint } from '../store/positions.ts';
+import { knownFileOf } from '../sources/fingerprint.ts';
 import type { SourcePosition } from '../store/writer.ts';
 import type { Logger } from './logger.ts';
 
@@ -52,7 +53,7 @@ export class FollowLoop {
     });
     this.followers = cfg.logs.map((path) => {
       const parser = new LineParser({ mainlogHost: cfg.mainlog_host });
-      const f: Follower = new Follower(path, { find: (head) => findKnown(db, head), checkpoint: loadCheckpoint(db, path) }, {
+      const f: Follower = new Follower(path, { find: (head) => knownFileOf(knownFiles(db), head), checkpoint: loadCheckpoint(db, path) }, {
         lines: (lines, at) => this.take(parser, f, lines, at),
         note: (level, msg, fields) => this.log[level]({ ...fields }, msg),
         gap: (g) => this.gaps.push(g),

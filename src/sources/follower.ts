@@ -7,7 +7,8 @@ import { createGunzip } from 'node:zlib';
 import { CLOCK_SLACK_MS, idOf, listGenerations, sameFile, startsWith, type Generation } from './generations.ts';
 import { OpenFile, openFile, type FileEvents } from './open-file.ts';
 import type { Checkpoint, Gap, Known, Position } from './position.ts';
-import { FINGERPRINT_BYTES, fingerprintOf, readLines } from './read-lines.ts';
+import { FINGERPRINT_BYTES, fingerprintOf } from './fingerprint.ts';
+import { readLines } from './read-lines.ts';
 import { legacyStart, startFromCheckpoint } from './start-up.ts';
 
 export type { Position } from './position.ts';

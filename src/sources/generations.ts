@@ -4,7 +4,7 @@
 import { existsSync, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { FINGERPRINT_BYTES, fingerprintOf } from './read-lines.ts';
+import { FINGERPRINT_BYTES, fingerprintOf } from './fingerprint.ts';
 
 export interface FileId {
   dev: number;

@@ -3,7 +3,7 @@
 // again, so bytes of a file truncated and rewritten under us are never taken for its old content.
 import { open, type FileHandle } from 'node:fs/promises';
 import { emptyKey, idOf, sameFile, type FileId } from './generations.ts';
-import { FINGERPRINT_BYTES, fingerprintOf } from './read-lines.ts';
+import { FINGERPRINT_BYTES, fingerprintOf } from './fingerprint.ts';
 
 export interface Opened {
   fh: FileHandle;

@@ -3,11 +3,9 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 
-/** How many leading bytes identify a file (fewer when the file is shorter). */
-export const FINGERPRINT_BYTES = 1024;
+import { FINGERPRINT_BYTES } from './fingerprint.ts';
 
 export interface LineChunk {
   lines: string[];
@@ -30,10 +28,6 @@ export async function openStream(path: string): Promise<Readable> {
   if (path === '-') return process.stdin;
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });
   return (await isGzip(path)) ? raw.pipe(createGunzip()) : raw;
-}
-
-export function fingerprintOf(head: Buffer): string {
-  return createHash('sha1').update(head).digest('hex');
 }
 
 /** The first FINGERPRINT_BYTES of the decompressed content. */

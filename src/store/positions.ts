@@ -1,15 +1,13 @@
-// Read positions: a file is known by the SHA-1 of its first bytes (up to 1 KiB), so a file
-// keeps its identity through a rename and through gzip; its row says how far it was read. A
-// followed path's checkpoint names the file that was live there, even one with no bytes yet.
+// Read positions as stored: each known file's row (its fingerprint, how far it was read) and
+// each followed path's checkpoint. Matching a file's head to a fingerprint is the sources'
+// job (sources/fingerprint.ts): this module only keeps what they hand over.
 import type { Db } from './db.ts';
-import { fingerprintOf } from '../sources/read-lines.ts';
 import type { Checkpoint, Known } from '../sources/position.ts';
 
 export type { Known } from '../sources/position.ts';
 
-/** The saved position of the file that starts with `head`, if any. */
-export function findKnown(db: Db, head: Buffer): Known | undefined {
-  // Rows of files that had no bytes (fp_len 0) are found by inode, never by content.
+/** Every file saved with content (fp_len > 0), to be matched by its head. */
+export function knownFiles(db: Db): Known[] {
   const rows = db.prepare('SELECT fingerprint, fp_len, offset, lines, year_state FROM sources WHERE fp_len > 0').all() as {
     fingerprint: string;
     fp_len: number;
@@ -17,14 +15,9 @@ export function findKnown(db: Db, head: Buffer): Known | undefined {
     lines: number;
     year_state: number | null;
   }[];
-  // The longest matching prefix: a short file that grew is still the same file.
-  let best: (typeof rows)[number] | undefined;
-  for (const r of rows) {
-    if (r.fp_len > head.length || (best && best.fp_len >= r.fp_len)) continue;
-    if (fingerprintOf(head.subarray(0, r.fp_len)) === r.fingerprint) best = r;
-  }
-  if (!best) return undefined;
-  return { fingerprint: best.fingerprint, offset: best.offset, fpLen: best.fp_len, lines: best.lines, ...(best.year_state !== null ? { yearState: best.year_state } : {}) };
+  return rows.map((r) => ({
+    fingerprint: r.fingerprint, offset: r.offset, fpLen: r.fp_len, lines: r.lines, ...(r.year_state !== null ? { yearState: r.year_state } : {}),
+  }));
 }
 
 /** The checkpoint the last run of `serve` committed for a followed path; none on a first start. */

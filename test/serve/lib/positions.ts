@@ -2,7 +2,7 @@
 // found by the longest saved fingerprint that prefixes its head, and the path's checkpoint names
 // its live file (or its absence) with the time serve first followed it.
 import type { Checkpoint, Known, Position } from '../../../src/sources/position.ts';
-import { fingerprintOf } from '../../../src/sources/read-lines.ts';
+import { fingerprintOf } from '../../../src/sources/fingerprint.ts';
 
 type Row = Omit<Position, 'fingerprint'>;
 
