@@ -13,7 +13,7 @@ export function formatMessage(m: MessageRecord): string {
   const lines = [
     `${m.received_at} ${m.host} ${m.queue_id} ${m.outcome}${m.backscatter ? ' BACKSCATTER' : ''} from <${m.sender ?? '?'}> via ${who}`,
     ...m.recipients.map((r) => `    ${r.status.padEnd(9)} ${r.address === null ? '(address not logged)' : `<${r.address}>`}${r.cause ? ` ${r.cause}: ${r.reason ?? ''}` : ''}`),
-    ...m.notifications.map((n) => `    ${NOTICE[n.type]} ${n.queue_id} to ${n.to === null ? '(postmaster)' : `<${n.to}>`}: ${n.fate}`),
+    ...m.notifications.map((n) => `    ${NOTICE[n.type]} ${n.queue_id} to ${n.to !== null ? `<${n.to}>` : n.type === 'postmaster_copy' ? '(postmaster)' : '(sender unknown)'}: ${n.fate}`),
   ];
   return `${visibleLines(lines)}\n`;
 }

@@ -42,6 +42,9 @@ export function withJudgement(cmd: Command): Command {
 export function commandConfig(opts: SharedOptions): Config {
   return loadConfig({
     file: opts.config,
-    flags: { db: opts.db, internal_networks: opts.internalNetworks, local_domains: opts.localDomains },
+    // Domains as the flag always took them: separated by commas or white space.
+    flags: { db: opts.db, internal_networks: opts.internalNetworks, local_domains: opts.localDomains?.split(/[\s,]+/).filter(Boolean) },
+    // These commands serve nothing: the web server's listen/token rule is serve's to check.
+    listening: false,
   });
 }

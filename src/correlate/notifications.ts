@@ -4,6 +4,8 @@ import type { Ndr, QueueRef, Trace } from './trace.ts';
 
 /** Exim's default warn_message_file subject: "Warning: message 1abc-000001-AB delayed 24 hours". */
 const DELAY_SUBJECT = /^Warning: message \S+ delayed\b/i;
+/** Exim's default bounce subject. A subject of neither form (a custom template) says nothing. */
+const BOUNCE_SUBJECT = /^Mail delivery failed\b/i;
 
 /** Failed recipients so far; a cancellation that names none counts as one. */
 function failedCount(t: Trace): number {
@@ -13,7 +15,7 @@ function failedCount(t: Trace): number {
 
 /**
  * Exim logs a bounce and a delay warning alike (`<= <> R=ORIG`). The subject tells them apart
- * when logged (+subject). Otherwise the original's state does: a bounce follows failures (`**`,
+ * when logged (+subject) in Exim's default wording. Otherwise the original's state does: a bounce follows failures (`**`,
  * an expiry, a cancellation) that no earlier bounce covered; a warning follows only deferrals
  * (`==`). With neither known (the original's lines are not in the log) it is a bounce, as Exim
  * sends far more of those.
@@ -23,8 +25,9 @@ export function typeEximNotice(orig: Trace, n: Ndr, subject: string | undefined)
   if (n.type !== undefined || n.failedSeen !== undefined) return;
   const failed = failedCount(orig);
   const covered = Math.max(0, ...orig.ndrs.filter((x) => x !== n && x.type === undefined).map((x) => x.failedSeen ?? 0));
-  const delay = subject !== undefined
-    ? DELAY_SUBJECT.test(subject)
+  const known = subject !== undefined && (DELAY_SUBJECT.test(subject) || BOUNCE_SUBJECT.test(subject));
+  const delay = known
+    ? DELAY_SUBJECT.test(subject ?? '')
     : failed <= covered && orig.rcpts.some((r) => r.status === 'deferred');
   if (delay) n.type = 'delay';
   else n.failedSeen = failed;

@@ -37,7 +37,7 @@ export function metricsRegistry(db: Db, live?: LiveMetrics): Registry {
     name: 'bouncewatch_backscatter_total', help: 'NDRs sent to forged senders (backscatter)', registers: [reg],
     collect() {
       // Every NDR of a backscatter message (migration 0011): a message bounced twice sent two.
-      this.set(rolled<{ n: number }>('SELECT sum(backscatter_ndrs) AS n FROM rollup_hours', 'SELECT sum(ndr_count) AS n FROM messages WHERE backscatter = 1')[0]?.n ?? 0);
+      this.set(rolled<{ n: number }>('SELECT sum(backscatter_ndrs) AS n FROM rollup_hours', "SELECT count(*) AS n FROM notifications nt JOIN messages m ON m.id = nt.message WHERE m.backscatter = 1 AND nt.type = 'non_delivery'")[0]?.n ?? 0);
     },
   });
   new Gauge({

@@ -106,7 +106,8 @@ export const ROLLUPS = {
       sum(ndr_count) AS ndrs, sum(backscatter) AS backscatter,
       sum(outcome = 'bounced_after_accept') AS o_bounced, sum(outcome = 'rejected_at_smtp') AS o_rejected,
       sum(outcome = 'discarded') AS o_discarded, sum(outcome = 'pending') AS o_pending,
-      sum(iif(backscatter = 1, ndr_count, 0)) AS backscatter_ndrs, sum(delay_backscatter) AS delay_backscatter
+      sum(CASE WHEN backscatter = 1 THEN (SELECT count(*) FROM notifications nt WHERE nt.message = m.id AND nt.type = 'non_delivery') ELSE 0 END)
+        AS backscatter_ndrs, sum(delay_backscatter) AS delay_backscatter
     FROM messages m WHERE ${IN_RANGE('received_at')} GROUP BY 1`,
   rollup_rejects: `SELECT ${H('time')} AS hour, count(*) AS rejected FROM smtp_rejects
     WHERE ${REJECT} AND ${IN_RANGE('time')} GROUP BY 1`,

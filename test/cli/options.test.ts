@@ -60,6 +60,20 @@ describe('import reads the judgement from the config file, as serve does', () =>
     expect(judged(['--config', cfg])).toEqual({ remote: true, backscatter: false });
   });
 
+  it('--local-domains takes domains separated by commas or spaces', () => {
+    expect(judged(['--local-domains', 'other.example shop.victims.test'])).toEqual({ remote: true, backscatter: false });
+  });
+
+  it('a config written for a public serve (listen 0.0.0.0, token in its environment) still serves the readers', () => {
+    const db = join(dir, 'public.db');
+    const cfg = config('public.json', { listen: '0.0.0.0:9825', db });
+    expect(run(['import', '--config', cfg, '--year', '2026', LOG]).status).toBe(0);
+    const r = run(['report', '--json', '--config', cfg]);
+    expect(r.status, r.stderr).toBe(0);
+    // serve itself still refuses that config without a token.
+    expect(run(['config', 'print', '--config', cfg]).stderr).toMatch(/"listen"/);
+  });
+
   it('flags win over the config file', () => {
     const cfg = config('internal2.json', { internal_networks: '192.0.2.0/24' });
     expect(judged(['--config', cfg, '--internal-networks', '127.0.0.1/32'])).toEqual({ remote: true, backscatter: true });

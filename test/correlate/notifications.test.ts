@@ -134,6 +134,12 @@ describe('Exim: bounces and delay warnings look alike', () => {
     expect(messages[0]!.notifications).toEqual(expected);
   });
 
+  it('with a subject of neither default form (a custom template): by the original state', async () => {
+    const subject = (what: 'bounce' | 'warning') => (what === 'bounce' ? ' T="Undeliverable mail"' : ' T="Still trying to deliver your mail"');
+    const { messages } = await read(life(subject));
+    expect(messages[0]!.notifications).toEqual(expected);
+  });
+
   it('a warning for a message whose lines start before the log is still a warning when the subject says so', async () => {
     const { messages } = await read(`
       2026-12-03 10:20:00 1ccccc-000003-CC <= <> R=1zzzzz-000009-ZZ U=Debian-exim P=local S=1500 T="Warning: message 1zzzzz-000009-ZZ delayed 2 hours"

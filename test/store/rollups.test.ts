@@ -61,8 +61,7 @@ const NDRS_OF_BACKSCATTER = `FROM messages m JOIN notifications nt ON nt.message
   WHERE m.backscatter = 1 AND m.${IN_PERIOD.replace(' AND ', ' AND m.')}`;
 const backscatterFates = (db: Db, p: q.Period) =>
   grouped(db, `SELECT nt.fate AS k, count(*) AS n ${NDRS_OF_BACKSCATTER} GROUP BY nt.fate ORDER BY n DESC, k`, p);
-const backscatterNdrs = (db: Db, p: q.Period) =>
-  count(db, `SELECT sum(ndr_count) AS n FROM messages WHERE backscatter = 1 AND ${IN_PERIOD}`, p);
+const backscatterNdrs = (db: Db, p: q.Period) => count(db, `SELECT count(*) AS n ${NDRS_OF_BACKSCATTER}`, p);
 const delayBackscatter = (db: Db, p: q.Period) =>
   count(db, `SELECT sum(delay_backscatter) AS n FROM messages WHERE ${IN_PERIOD}`, p);
 

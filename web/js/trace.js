@@ -62,7 +62,7 @@ function render(m, lines) {
       ? h('div', { class: 'table-wrap' }, h('table', { id: 'notifications-table', class: 'stack' },
         h('thead', {}, h('tr', {}, NOTICE_COLS.map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, notices.map((n) => h('tr', {},
-          [text(n.queue_id), NOTICE_TYPES[n.type] || text(n.type), n.to === null ? 'postmaster' : text(n.to),
+          [text(n.queue_id), NOTICE_TYPES[n.type] || text(n.type), n.to !== null ? text(n.to) : n.type === 'postmaster_copy' ? 'postmaster' : '(sender unknown)',
             [h('span', { class: `badge ${cls(n.fate)}` }, text(n.fate)), n.cause ? ` ${n.cause}: ${n.reason || ''}` : null]].map((v, i) => h('td', { class: 'wrap', 'data-label': NOTICE_COLS[i] }, h('span', {}, v))))))))
       : h('p', {}, 'The server sent no notification about this message.')),
     section(`Raw log lines (${lines.length})`,

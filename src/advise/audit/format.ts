@@ -29,7 +29,7 @@ function evidence(f: Finding, e: AuditEvidence): string[] {
   return [
     `    evidence (${f.cause}${f.domains ? ` at ${f.domains.join(', ')}` : ''}, all ${f.mta} listeners): ${e.failed_recipients} failed recipient(s) in ${e.messages} accepted message(s), ` +
       `${e.ndrs} NDR(s), ${e.backscatter} backscatter`,
-    ...e.examples.map((x) => `      e.g. ${x.host} ${x.queue_id} <${x.recipient}>: ${x.reason}`),
+    ...e.examples.map((x) => `      e.g. ${x.host} ${x.queue_id} ${x.recipient === null ? '(address not logged)' : `<${x.recipient}>`}: ${x.reason}`),
   ];
 }
 
