@@ -17,4 +17,5 @@ function findRoot(): string {
 export const ROOT = findRoot();
 export const MIGRATIONS_DIR = join(ROOT, 'migrations');
 export const WEB_DIR = join(ROOT, 'web');
-export const FIXTURES_DIR = join(ROOT, 'test', 'fixtures');
+/** Logs a real Postfix and Exim wrote, for `serve`'s demo (demo/README.md). */
+export const DEMO_DIR = join(ROOT, 'demo');

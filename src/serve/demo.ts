@@ -1,13 +1,13 @@
 // With no log to follow and no configuration, `serve` shows something real: a demo database
-// built from the logs the project's own end-to-end harness recorded from a real Postfix/Exim.
+// built from logs a real Postfix and Exim wrote for the project's end-to-end harness (demo/).
 import { existsSync } from 'node:fs';
-import { FIXTURES_DIR } from '../paths.ts';
+import { join } from 'node:path';
+import { DEMO_DIR } from '../paths.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import { importFile } from '../ingest/import-files.ts';
 import type { Db } from '../store/db.ts';
 
-const FIXTURES = `${FIXTURES_DIR}/`;
-export const DEMO_LOGS = ['postfix-e2e/mail.log', 'exim-e2e/exim-syslog.log'].map((f) => FIXTURES + f).filter((p) => existsSync(p));
+export const DEMO_LOGS = ['postfix-mail.log', 'exim-syslog.log'].map((f) => join(DEMO_DIR, f)).filter((p) => existsSync(p));
 
 export async function fillDemo(db: Db, year: number): Promise<number> {
   const ingest = new Ingest(db, { internalNetworks: '127.0.0.1/32,::1/128' });

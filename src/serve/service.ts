@@ -48,7 +48,7 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
   if (opts.demo) {
     dbPath = cfg.db.replace(/(\.db)?$/, '-demo.db');
     log.warn({ looked_at: '/var/log/mail.log, /var/log/maillog, /var/log/exim4/mainlog, /var/log/exim/main.log', demo_db: dbPath },
-      'no readable mail log and no configuration: serving a demo database built from the project\'s own test logs; give --log PATH (or "logs" in a config file) to follow your server');
+      'no readable mail log and no configuration: serving a demo database built from the logs in demo/ (a real Postfix and Exim); give --log PATH (or "logs" in a config file) to follow your server');
   }
   // An import into the same database is waited for: it ends by itself. Another serve is refused.
   const lock = await lockDatabase(dbPath, { role: 'serve', waitFor: ['import'], onWait: (holder, msg) => log.warn({ holder }, msg) });
