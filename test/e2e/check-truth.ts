@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import type { Truth, TruthMessage } from './lib/truth.ts';
+import { expectedNotices, type Truth, type TruthMessage } from './lib/truth.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const exec = promisify(execFile);
@@ -156,7 +156,7 @@ function checkMessage(truth: Truth, t: TruthMessage, found: CliMessage[], opts: 
   }
   // Every notification to the sender (postmaster's copies aside), in order, with its fate.
   const notes = m.notifications.filter((n) => n.type !== 'postmaster_copy');
-  const expected = t.expect_notifications ?? (t.expect_ndr ? [{ type: 'non_delivery', fate: t.expect_ndr.fate }] : []);
+  const expected = expectedNotices(t);
   const show = (list: { type: string; fate: string }[]) => list.map((n) => `${n.type}/${n.fate}`).join(', ') || 'none';
   if (show(notes) !== show(expected)) p.push(`${id}: notifications ${show(notes)}, expected ${show(expected)}`);
   for (const n of notes) if (!same(n.to, t.sender)) p.push(`${id}: notification ${n.queue_id} to ${n.to}, expected ${t.sender}`);
@@ -190,8 +190,7 @@ function checkReport(truth: Truth, report: CliReport): string[] {
     p.push(`report: bounced_after_accept ${report.bounced_after_accept}, expected ${bouncedSmtp}..${bouncedAll}`);
   }
   // Every NDR to a sender (a message bounced in two attempts sent two).
-  const ndrsOf = (m: TruthMessage) => (m.expect_notifications ?? (m.expect_ndr ? [{ type: 'non_delivery', fate: m.expect_ndr.fate }] : []))
-    .filter((n) => n.type === 'non_delivery');
+  const ndrsOf = (m: TruthMessage) => expectedNotices(m).filter((n) => n.type === 'non_delivery');
   const ndrs = msgs.reduce((a, m) => a + ndrsOf(m).length, 0);
   if (report.ndrs < ndrs) p.push(`report: ndrs ${report.ndrs} < ${ndrs} sender NDRs`);
   if (report.backscatter !== backscatter.length) p.push(`report: backscatter ${report.backscatter}, expected ${backscatter.length}`);

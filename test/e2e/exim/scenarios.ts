@@ -1,7 +1,7 @@
 // The Exim scenarios: who sends what to which listener, and what each message is designed to
 // produce (recipient fates, causes, NDR fate, backscatter). truth.json is built from this.
 // Clients are 127.2.<scenario>.<n> ("remote"; the Postfix harness uses 127.1.x.y).
-import type { Cause, Listener, NdrFate, Outcome, TruthMessage, TruthRecipient } from '../lib/truth.ts';
+import { BOUNCE_WARN_BOUNCE, type Cause, type Listener, type NdrFate, type Outcome, type TruthMessage, type TruthRecipient } from '../lib/truth.ts';
 import { INTERNAL_CLIENT, LOCAL_DOMAIN, NXDOMAIN, VIRUS_MARKER } from './topology.ts';
 
 export interface ScenarioMessage {
@@ -228,7 +228,7 @@ export function eximScenarios(): ScenarioMessage[] {
       { listener: 'open', sender: 'ghost201@shop201.victims.test',
         recipients: [bounced('nobody201@relay.exi.test', 'unknown_recipient'), bounced('twice201@relay.exi.test', 'unknown_recipient')],
         ndr: 'delivered',
-        notifications: [{ type: 'non_delivery', fate: 'delivered' }, { type: 'delay', fate: 'delivered' }, { type: 'non_delivery', fate: 'delivered' }],
+        notifications: BOUNCE_WARN_BOUNCE,
         design: 'attempt 1: downstream refuses nobody201 (550, bounce 1) and defers twice201 (451); attempt 2 (retry F,2m,8s, past '
           + 'delay_warning 6s): 451 again, delay warning; attempt 3: 550, bounce 2. All three reach the forged sender\'s MX' },
     ]),

@@ -81,3 +81,15 @@ export function ndrCount(m: { expect_ndr: unknown; expect_notifications?: { type
   if (m.expect_notifications) return m.expect_notifications.filter((n) => n.type === 'non_delivery').length;
   return m.expect_ndr !== null && m.expect_ndr !== undefined ? 1 : 0;
 }
+
+type Notice = NonNullable<TruthMessage['expect_notifications']>[number];
+
+/** Every notification a scenario message sends its sender: the designed list, or its one NDR. */
+export function expectedNotices(m: Pick<TruthMessage, 'expect_ndr' | 'expect_notifications'>): Notice[] {
+  return m.expect_notifications ?? (m.expect_ndr ? [{ type: 'non_delivery', fate: m.expect_ndr.fate }] : []);
+}
+
+/** A bounce, a delay warning, a second bounce, each delivered: both harnesses' "notifications" scenario. */
+export const BOUNCE_WARN_BOUNCE: Notice[] = [
+  { type: 'non_delivery', fate: 'delivered' }, { type: 'delay', fate: 'delivered' }, { type: 'non_delivery', fate: 'delivered' },
+];

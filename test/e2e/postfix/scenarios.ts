@@ -1,6 +1,6 @@
 // The Postfix scenarios: who sends what to which listener, and what each message is designed
 // to produce (recipient fates, causes, NDR fate, backscatter). truth.json is built from this.
-import type { Cause, Listener, NdrFate, Outcome, TruthMessage, TruthRecipient } from '../lib/truth.ts';
+import { BOUNCE_WARN_BOUNCE, type Cause, type Listener, type NdrFate, type Outcome, type TruthMessage, type TruthRecipient } from '../lib/truth.ts';
 import { ID_FORM_MARKER, NXDOMAIN, SPAM_MARKER, VIRUS_MARKER } from './topology.ts';
 
 export interface ScenarioMessage {
@@ -251,7 +251,7 @@ export function postfixScenarios(): ScenarioMessage[] {
       { listener: 'open', sender: 'ghost231@shop231.victims.test',
         recipients: [bounced('nobody231@relay.pfx.test', 'unknown_recipient'), bounced('twice231@relay.pfx.test', 'unknown_recipient')],
         ndr: 'delivered',
-        notifications: [{ type: 'non_delivery', fate: 'delivered' }, { type: 'delay', fate: 'delivered' }, { type: 'non_delivery', fate: 'delivered' }],
+        notifications: BOUNCE_WARN_BOUNCE,
         design: 'attempt 1: downstream refuses nobody231 (550: NDR 1) and defers twice231 (451); attempt 2 (past minimal_backoff_time 3 s, '
           + 'so past delay_warning_time 2 s): 451 again, "sender delay notification"; attempt 3: 550, NDR 2' },
     ]),
