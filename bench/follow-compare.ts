@@ -1,4 +1,4 @@
-// tail-file against our follower (src/sources/follower.ts) on the same seeded writer: N numbered
+// tail-file against our follower (src/inputs/follower.ts) on the same seeded writer: N numbered
 // lines with two rename and two copytruncate rotations, consumers SIGKILLed at seeded moments.
 // Prints written/received/lost/duplicated per contender. It reports; it does not fail on a loss.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,8 +1,8 @@
-// Consumer of bench/follow-compare.ts for our follower (src/sources/follower.ts), driven as
-// src/serve/follow-loop.ts drives it: positions pending by file fingerprint, committed with the
+// Consumer of bench/follow-compare.ts for our follower (src/inputs/follower.ts), driven as
+// src/daemon/follow-loop.ts drives it: positions pending by file fingerprint, committed with the
 // batch's lines and the path's checkpoint in one transaction. usage: follow-ours.ts FILE DB WORK_US BATCH POLL_MS.
-import { Follower, type Position } from '../src/sources/follower.ts';
-import { fingerprintOf } from '../src/sources/fingerprint.ts';
+import { Follower, type Position } from '../src/inputs/follower.ts';
+import { fingerprintOf } from '../src/inputs/fingerprint.ts';
 import type { Known } from '../src/store/positions.ts';
 import { Sink, work, type SavedPosition } from './follow-sink.ts';
 

@@ -1,7 +1,7 @@
 // What every consumer of bench/follow-compare.ts shares: the numbered line format, the per-line
 // work, and a SQLite sink that commits received line numbers and a read position in one transaction.
 import Database from 'better-sqlite3';
-import type { Checkpoint } from '../src/sources/position.ts';
+import type { Checkpoint } from '../src/inputs/position.ts';
 
 /** `000000042 filler 000000042`: the number twice, so a cut or glued line shows as garbled. */
 export function lineOf(n: number, filler: string): string {

@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
-import { createApp } from '../src/server/app.ts';
+import { createApp } from '../src/http/app.ts';
 import { openDb } from '../src/store/db.ts';
 import { resolvePeriod } from '../src/store/queries.ts';
 import { callsFor, type Call } from './queries-calls.ts';

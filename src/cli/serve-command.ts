@@ -4,8 +4,8 @@ import { accessSync, constants } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { BOOLEAN_KEYS, ConfigSchema, KEYS, LIST_KEYS, NUMBER_KEYS, type Config, type ConfigKey } from '../config/schema.ts';
-import { makeLogger } from '../serve/logger.ts';
-import { serve } from '../serve/service.ts';
+import { makeLogger } from '../daemon/logger.ts';
+import { serve } from '../daemon/service.ts';
 
 type Opts = Record<string, unknown> & { config?: string; log?: string[] };
 

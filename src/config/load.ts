@@ -3,8 +3,8 @@
 import { existsSync, readFileSync, accessSync, constants } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
-import { isLoopbackAddress } from '../server/addresses.ts';
-import { splitListen } from '../server/listen.ts';
+import { isLoopbackAddress } from '../http/addresses.ts';
+import { splitListen } from '../http/listen.ts';
 import { BOOLEAN_KEYS, ConfigSchema, DEFAULT_LOGS, KEYS, LIST_KEYS, NUMBER_KEYS, type Config, type ConfigKey } from './schema.ts';
 import { MAX_OPEN_DEFAULT } from '../correlate/tracker.ts';
 
@@ -128,7 +128,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
 }
 
 /**
- * An address is judged here; a name only when `serve` resolves it (src/server/listen.ts), as
+ * An address is judged here; a name only when `serve` resolves it (src/http/listen.ts), as
  * what it resolves to is what decides, not how it is spelt.
  */
 export function mayListenWithoutToken(listen: string): boolean {

@@ -1,7 +1,7 @@
 // syslog orders no lines across processes: a queue id's `removed` may come before another
 // process's line about it, and a link (`sender non-delivery notification: X`, `forwarded as X`,
 // `queued as X`, XFORWARD, Exim `R=`) after X's whole life. These rules tell such a late line from a reused queue id.
-import type { QueueRef, Role, Trace } from './trace.ts';
+import type { QueueRef, Role, Track } from './track.ts';
 
 const second = (t: number): number => Math.floor(t / 1000);
 /** A starting line this much older than its id's removal belongs to another, older message. */
@@ -13,7 +13,7 @@ const OLDER_HISTORY_MS = 60_000;
  * an id twice in one second (a short id is the microsecond and inode of the queue file, a long
  * one counts seconds too), and Exim never reuses one: such a line was only logged late.
  */
-export function reusedId(mta: Trace['mta'], ref: QueueRef, at: number): boolean {
+export function reusedId(mta: Track['mta'], ref: QueueRef, at: number): boolean {
   if (mta === 'exim') return false;
   if (ref.removedAt === undefined || second(at) > second(ref.removedAt)) return true;
   // Far earlier than the removal: not a late line but older history imported after newer
@@ -27,7 +27,7 @@ export function reusedId(mta: Trace['mta'], ref: QueueRef, at: number): boolean 
  * not older than the message it came from, an NDR has the null sender, and a filter or a local
  * forward keeps the envelope sender. (Exim ids are never reused.)
  */
-export function lateChild(parent: Trace, child: Trace, role: Role): boolean {
+export function lateChild(parent: Track, child: Track, role: Role): boolean {
   if (second(child.firstAt) < second(parent.firstAt)) return false;
   if (parent.mta === 'exim') return true;
   if (role === 'ndr') return child.sender === undefined || child.sender === '';

@@ -1,7 +1,7 @@
 // Recipient bookkeeping across hops: a filter re-injection or a local forward hands a
 // recipient on (status 'hop'); the next copy's result replaces it, keeping the first address
 // the message was sent to as orig. Also merges a whole trace into another (hop or NDR).
-import { findRcpt, type Rcpt, type RcptStatus, type Role, type Trace } from './trace.ts';
+import { findRcpt, type Rcpt, type RcptStatus, type Role, type Track } from './track.ts';
 
 const FINAL: ReadonlySet<RcptStatus> = new Set(['sent', 'bounced', 'expired', 'discarded']);
 
@@ -57,7 +57,7 @@ export function applyChildRcpt(list: Rcpt[], r: Rcpt): void {
 }
 
 /** Folds `child` (its own trace so far) into `parent` as a hop, an NDR, or a notice. */
-export function mergeTrace(parent: Trace, child: Trace, role: Role): void {
+export function mergeTrace(parent: Track, child: Track, role: Role): void {
   const first = child.qids[0]!;
   for (const ref of child.qids) {
     const asRole: Role = ref === first || ref.role === 'origin' ? role : ref.role;

@@ -1,6 +1,6 @@
 // The notifications a message caused (NDRs, delay warnings, success DSNs, postmaster copies):
 // which kind an Exim `<= <> R=ORIG` is, and marking one that could not be delivered.
-import type { Ndr, QueueRef, Trace } from './trace.ts';
+import type { Ndr, QueueRef, Track } from './track.ts';
 
 /** Exim's default warn_message_file subject: "Warning: message 1abc-000001-AB delayed 24 hours". */
 const DELAY_SUBJECT = /^Warning: message \S+ delayed\b/i;
@@ -8,7 +8,7 @@ const DELAY_SUBJECT = /^Warning: message \S+ delayed\b/i;
 const BOUNCE_SUBJECT = /^Mail delivery failed\b/i;
 
 /** Failed recipients so far; a cancellation that names none counts as one. */
-function failedCount(t: Trace): number {
+function failedCount(t: Track): number {
   const n = t.rcpts.filter((r) => r.status === 'bounced' || r.status === 'expired').length;
   return n === 0 && t.cancelled !== undefined ? 1 : n;
 }
@@ -20,7 +20,7 @@ function failedCount(t: Trace): number {
  * (`==`). With neither known (the original's lines are not in the log) it is a bounce, as Exim
  * sends far more of those.
  */
-export function typeEximNotice(orig: Trace, n: Ndr, subject: string | undefined): void {
+export function typeEximNotice(orig: Track, n: Ndr, subject: string | undefined): void {
   // Typed when first linked: a bounce records what it covered, a warning its type.
   if (n.type !== undefined || n.failedSeen !== undefined) return;
   const failed = failedCount(orig);
@@ -34,7 +34,7 @@ export function typeEximNotice(orig: Trace, n: Ndr, subject: string | undefined)
 }
 
 /** A notification that could not be delivered: Exim froze or dropped it, or it expired. */
-export function markNoticeFailed(t: Trace, ref: QueueRef): void {
+export function markNoticeFailed(t: Track, ref: QueueRef): void {
   if (ref.role !== 'ndr' && ref.role !== 'notice') return;
   const n = t.ndrs.find((x) => x.qid === ref.qid);
   if (n) n.failed = true;

@@ -3,7 +3,7 @@
 // The definitions are mail-logs.md §7 and the README's; keep the three in step.
 import { classify, type Cause } from './causes.ts';
 import type { NetworkList } from './networks.ts';
-import { isNdr, isOpen, notificationType, type Ndr, type NotificationType, type Rcpt, type Trace } from './trace.ts';
+import { isNdr, isOpen, notificationType, type Ndr, type NotificationType, type Rcpt, type Track } from './track.ts';
 
 export type Outcome = 'delivered' | 'bounced_after_accept' | 'rejected_at_smtp' | 'discarded' | 'pending';
 export type Fate = 'delivered' | 'deferred' | 'rejected' | 'undeliverable' | 'unknown';
@@ -61,7 +61,7 @@ export function domainOf(address: string): string {
   return at < 0 ? '' : address.slice(at + 1).toLowerCase();
 }
 
-function finalStatus(r: Rcpt, trace: Trace): RecipientRecord['status'] {
+function finalStatus(r: Rcpt, trace: Track): RecipientRecord['status'] {
   // Handed to a filter or forward whose next copy has not reported: pending while that copy
   // is still queued; once all is removed, the hand-off itself is the last word.
   if (r.status === 'hop') return isOpen(trace) ? 'pending' : 'sent';
@@ -69,7 +69,7 @@ function finalStatus(r: Rcpt, trace: Trace): RecipientRecord['status'] {
   return r.status;
 }
 
-function recipientRecord(r: Rcpt, trace: Trace): RecipientRecord {
+function recipientRecord(r: Rcpt, trace: Track): RecipientRecord {
   const status = finalStatus(r, trace);
   const failed = status === 'bounced' || status === 'expired';
   return {
@@ -82,7 +82,7 @@ function recipientRecord(r: Rcpt, trace: Trace): RecipientRecord {
   };
 }
 
-function outcomeOf(trace: Trace, rcpts: RecipientRecord[]): Outcome {
+function outcomeOf(trace: Track, rcpts: RecipientRecord[]): Outcome {
   if (trace.rejected) return 'rejected_at_smtp';
   const failedWhole = (trace.expired || trace.cancelled !== undefined) && rcpts.length === 0;
   if (rcpts.some((r) => r.status === 'bounced' || r.status === 'expired') || failedWhole) {
@@ -124,7 +124,7 @@ export function fateOf(ndr: Ndr): Fate {
  * (Exim's default log_selector has no +received_recipients, and no `**` line follows): one
  * failed recipient of unknown address carries the cause, so content_rejected is counted.
  */
-function cancelledUnnamed(trace: Trace, rcpts: RecipientRecord[]): RecipientRecord[] {
+function cancelledUnnamed(trace: Track, rcpts: RecipientRecord[]): RecipientRecord[] {
   if (trace.cancelled === undefined || rcpts.some((r) => r.status === 'bounced' || r.status === 'expired')) return [];
   // The filter's `fail` is a judgement on content, whatever words its text uses.
   return [{ address: null, orig_address: null, status: 'bounced', dsn: null, cause: 'content_rejected', reason: trace.cancelled }];
@@ -140,7 +140,7 @@ export function delayBackscatter(rec: MessageRecord, judge: Judge): number {
   return forgedLooking(rec, judge) ? rec.notifications.filter((n) => n.type === 'delay').length : 0;
 }
 
-export function toRecord(trace: Trace, judge: Judge): MessageRecord {
+export function recordOf(trace: Track, judge: Judge): MessageRecord {
   const named = trace.rcpts.map((r) => recipientRecord(r, trace));
   const rcpts = [...named, ...cancelledUnnamed(trace, named)];
   const outcome = outcomeOf(trace, rcpts);

@@ -2,7 +2,7 @@
 // (`250 2.0.0 Ok: accepted (ID)`, `250 OK id=ID`, ...) instead of `queued as ID`: a queue id
 // named in the reply is the copy's when it is a new queue file in the same host's log.
 import { lateChild } from './late-lines.ts';
-import type { Trace } from './trace.ts';
+import type { Track } from './track.ts';
 
 /** How far (log time) the copy's first line may be from the delivery line that names it. */
 export const REPLY_ID_WINDOW_MS = 60_000;
@@ -20,7 +20,7 @@ export function replyQueueIds(reason: string): string[] {
  * at `at` named it: `qid` starts `copy` (a new queue file, not a hop or NDR of another message),
  * it began near the delivery, not before `parent`, and with the same sender.
  */
-export function isNamedCopy(parent: Trace, copy: Trace, qid: string, at: number): boolean {
+export function isNamedCopy(parent: Track, copy: Track, qid: string, at: number): boolean {
   return !copy.merged && copy.qids[0]?.qid === qid && copy.firstAt >= at - REPLY_ID_WINDOW_MS && lateChild(parent, copy, 'hop');
 }
 

@@ -11,7 +11,7 @@ import { markNoticeFailed, typeEximNotice } from './notifications.ts';
 import { PipeFilterPairs } from './pipe-filter.ts';
 import { originalClient } from './proxy-filter.ts';
 import { isNamedCopy, replyQueueIds, ReplyIdHops } from './reply-ids.ts';
-import { findRcpt, isOpen, newTrace, type QueueRef, type Rcpt, type Role, type Trace } from './trace.ts';
+import { findRcpt, isOpen, newTrack, type QueueRef, type Rcpt, type Role, type Track } from './track.ts';
 
 export interface TrackerOptions {
   /** A closed trace stays in memory this long (log time) for late lines: hop races, NDR links. */
@@ -35,9 +35,9 @@ export interface SpillStore {
   /** How many are kept. */
   readonly size: number;
   /** The kept trace that holds (host, qid), handed back (no longer counted as kept). */
-  take(host: string, qid: string): Trace | undefined;
+  take(host: string, qid: string): Track | undefined;
   /** Kept traces whose deadline is at or before `now`, handed back. */
-  due(now: number): Trace[];
+  due(now: number): Track[];
 }
 
 export interface RejectRow {
@@ -61,13 +61,13 @@ export interface RejectRow {
 
 export interface Drained {
   /** Traces still in memory that changed: write them with their state. */
-  live: Trace[];
+  live: Track[];
   /** Traces done (closed or stale): write them for the last time. */
-  done: Trace[];
+  done: Track[];
   /** Traces that turned out not to be messages (abandoned): delete their rows. */
-  dropped: Trace[];
+  dropped: Track[];
   /** Open traces moved out of memory: write them with their state, to be found by queue id and deadline. */
-  spilled: { trace: Trace; deadline: number; qids: string[]; clean: boolean }[];
+  spilled: { trace: Track; deadline: number; qids: string[]; clean: boolean }[];
   rejects: RejectRow[];
   learnedDomains: string[];
   /** The correlator's clock, saved with the batch so a later run goes on with the same one. */
@@ -80,7 +80,7 @@ export interface Clock {
   lastLineAt: number;
 }
 
-type Found = { trace: Trace; ref: QueueRef };
+type Found = { trace: Track; ref: QueueRef };
 
 const MINUTE = 60_000;
 
@@ -93,16 +93,16 @@ const MINUTE = 60_000;
 export const MAX_OPEN_DEFAULT = 5_000;
 
 export class Tracker {
-  private readonly index = new Map<string, Trace>();
+  private readonly index = new Map<string, Track>();
   /** Every trace in memory, least recently active first (Map keeps insertion order): whom to spill. */
-  private readonly activity = new Map<Trace, true>();
+  private readonly activity = new Map<Track, true>();
   /** Closed traces by the end of their grace. */
-  private readonly closing = new Deadlines<Trace>();
+  private readonly closing = new Deadlines<Track>();
   /** Every trace by the time it goes stale (or is abandoned); a deadline only moves later, so an entry is re-filed when it comes up early. */
-  private readonly idle = new Deadlines<Trace>();
-  private dirty = new Set<Trace>();
-  private done: Trace[] = [];
-  private dropped: Trace[] = [];
+  private readonly idle = new Deadlines<Track>();
+  private dirty = new Set<Track>();
+  private done: Track[] = [];
+  private dropped: Track[] = [];
   private rejects: RejectRow[] = [];
   private readonly graceMs: number;
   private readonly staleMs: number;
@@ -114,9 +114,9 @@ export class Tracker {
   /** Filters that answer in their own words: deliveries waiting for the queue id their reply named. */
   private readonly replyIds = new ReplyIdHops();
   /** Spilled since the last drain, not written yet: found here by queue id. */
-  private readonly pendingSpill = new Map<string, Trace>();
+  private readonly pendingSpill = new Map<string, Track>();
   /** Spilled since the last drain and not taken back: written at the next commit (true: its row is up to date). */
-  private readonly spilling = new Map<Trace, boolean>();
+  private readonly spilling = new Map<Track, boolean>();
   /**
    * Latest log time that two lines in a row reached: one line dated far ahead of its
    * neighbours (a clock jump, a corrupt date) cannot evict every open message as stale.
@@ -141,7 +141,7 @@ export class Tracker {
   }
 
   /** Restores traces saved by an earlier run (their state column), and its clock. */
-  restore(traces: Trace[], clock?: Clock): void {
+  restore(traces: Track[], clock?: Clock): void {
     for (const t of traces) {
       for (const q of t.qids) this.index.set(key(t.host, q.qid), t);
       this.activity.set(t, true);
@@ -157,7 +157,7 @@ export class Tracker {
     while (this.activity.size > this.maxOpen) this.spillOne();
   }
 
-  handle(mta: Trace['mta'], head: LineHead, ev: MailEvent, line: string): void {
+  handle(mta: Track['mta'], head: LineHead, ev: MailEvent, line: string): void {
     const confirmed = head.time < this.lastLineAt ? head.time : this.lastLineAt;
     this.lastLineAt = head.time;
     // Evictions happen as log time passes, line by line, never at a batch's end: where a
@@ -249,7 +249,7 @@ export class Tracker {
     this.settle(trace, head.time);
   }
 
-  private onArrival(trace: Trace, primary: boolean, ev: Extract<MailEvent, { kind: 'arrival' }>): void {
+  private onArrival(trace: Track, primary: boolean, ev: Extract<MailEvent, { kind: 'arrival' }>): void {
     trace.queued = true;
     if (!primary) return;
     trace.sender = ev.sender;
@@ -309,7 +309,7 @@ export class Tracker {
    * The trace holding (host, qid): in memory, or brought back from the spill. One whose time
    * ran out while spilled is finished as it would have been in memory, and not returned.
    */
-  private lookup(host: string, qid: string): Trace | undefined {
+  private lookup(host: string, qid: string): Track | undefined {
     const k = key(host, qid);
     const t = this.index.get(k);
     if (t || (this.pendingSpill.size === 0 && (this.spill?.size ?? 0) === 0)) return t;
@@ -336,7 +336,7 @@ export class Tracker {
   }
 
   /** A trace read back from the store: its spill rows are deleted when it is next written. */
-  private fromStore(t: Trace): Trace {
+  private fromStore(t: Track): Track {
     t.fromSpill = true;
     return t;
   }
@@ -353,13 +353,13 @@ export class Tracker {
   }
 
   /** A spilled trace whose time ran out: as the sweep would have evicted it in memory. */
-  private finish(t: Trace): void {
+  private finish(t: Track): void {
     // Never queued (the client went away) and still open: not a message.
     this.evict(t, t.closedAt === undefined && !t.queued && !t.probe && !t.rejected);
   }
 
   /** When a spilled trace is due: the end of its grace once closed, else its idle deadline. */
-  private spillDeadline(t: Trace): number {
+  private spillDeadline(t: Track): number {
     return t.closedAt !== undefined ? t.closedAt + this.graceMs : this.deadline(t);
   }
 
@@ -382,14 +382,14 @@ export class Tracker {
     }
   }
 
-  private get(mta: Trace['mta'], head: LineHead, qid: string, starts: boolean, line: string | undefined): Found {
+  private get(mta: Track['mta'], head: LineHead, qid: string, starts: boolean, line: string | undefined): Found {
     const k = key(head.host, qid);
     let trace = this.lookup(head.host, qid);
     let ref = trace?.qids.find((q) => q.qid === qid);
     // A removed queue id that shows up again is a new message: Postfix reuses ids (not in the
     // second of its `removed`: another process's line logged late).
     if (!trace || !ref || (ref.removed && starts && reusedId(mta, ref, head.time))) {
-      trace = newTrace(mta, head.host, qid, head.time);
+      trace = newTrack(mta, head.host, qid, head.time);
       ref = trace.qids[0]!;
       this.index.set(k, trace);
       this.activity.set(trace, true);
@@ -405,7 +405,7 @@ export class Tracker {
     return { trace, ref };
   }
 
-  private onReject(mta: Trace['mta'], head: LineHead, ev: Extract<MailEvent, { kind: 'reject' }>, line: string): void {
+  private onReject(mta: Track['mta'], head: LineHead, ev: Extract<MailEvent, { kind: 'reject' }>, line: string): void {
     const refusal = ev.action === 'reject' || ev.action === 'milter-reject' || ev.action === 'discard';
     if (ev.qid !== undefined) {
       const { trace } = this.get(mta, head, ev.qid, false, line);
@@ -429,7 +429,7 @@ export class Tracker {
     });
   }
 
-  private onNotification(mta: Trace['mta'], head: LineHead, ev: Extract<MailEvent, { kind: 'notification' }>, line: string): void {
+  private onNotification(mta: Track['mta'], head: LineHead, ev: Extract<MailEvent, { kind: 'notification' }>, line: string): void {
     const { trace, ref } = this.get(mta, head, ev.qid, false, line);
     const aboutNdr = ref.role === 'ndr' || (ref.role === 'origin' && trace.sender === '');
     let role: Role = 'notice';
@@ -446,7 +446,7 @@ export class Tracker {
     this.settle(trace, head.time);
   }
 
-  private onDelivery(trace: Trace, ref: QueueRef, ev: Extract<MailEvent, { kind: 'delivery' }>, at: number, host: string): void {
+  private onDelivery(trace: Track, ref: QueueRef, ev: Extract<MailEvent, { kind: 'delivery' }>, at: number, host: string): void {
     trace.queued = true;
     const orig = ev.origTo !== undefined && ev.origTo.toLowerCase() !== ev.to.toLowerCase() ? ev.origTo : undefined;
     // A remote server's "queued as" id is not ours, unless our own log has that id open.
@@ -475,7 +475,7 @@ export class Tracker {
    * without retry times. When the last deferral said why (mailbox full, too large, ...), that
    * is the cause and the failure is a bounce; a bare timeout stays an expiry.
    */
-  private explainRetryTimeout(trace: Trace, r: Rcpt): void {
+  private explainRetryTimeout(trace: Track, r: Rcpt): void {
     const before = findRcpt(trace.rcpts, r.address);
     if (before?.status !== 'deferred' || !before.reason) return;
     const cause = classify({ status: 'bounced', dsn: before.dsn, reason: before.reason });
@@ -491,7 +491,7 @@ export class Tracker {
    * sender, pickup, the pipe's `sent`): lines of different processes come in any order.
    * True when `trace` (the copy) was merged away.
    */
-  private pairPipeFilter(trace: Trace, qid: string, at: number): boolean {
+  private pairPipeFilter(trace: Track, qid: string, at: number): boolean {
     if (trace.merged || trace.messageId === undefined || trace.sender === undefined) return false;
     if (trace.rcpts.some((r) => r.agent === 'pipe' && r.status === 'sent')) {
       const copyQid = this.pipeFilter.handedOff(trace.host, trace.messageId, trace.sender, qid, at);
@@ -513,7 +513,7 @@ export class Tracker {
    * pipe logs `sent`, so the copy's whole life may come first. The pair was matched by
    * Message-ID and sender, not by a queue id, so no reused id can be mistaken for it.
    */
-  private pipeFilterHop(parent: Trace, copy: Trace, at: number): void {
+  private pipeFilterHop(parent: Track, copy: Track, at: number): void {
     for (const r of parent.rcpts) if (r.agent === 'pipe' && r.status === 'sent') r.status = 'hop';
     mergeTrace(parent, copy, 'hop');
     for (const q of copy.qids) this.index.set(key(parent.host, q.qid), parent);
@@ -528,7 +528,7 @@ export class Tracker {
    * queue id (reply-ids.ts): that id, when it is a new queue file of this host (or already this
    * message's hop, by XFORWARD). Ids whose sender is not known yet wait for it.
    */
-  private namedCopy(trace: Trace, ref: QueueRef, ev: Extract<MailEvent, { kind: 'delivery' }>, at: number): string | undefined {
+  private namedCopy(trace: Track, ref: QueueRef, ev: Extract<MailEvent, { kind: 'delivery' }>, at: number): string | undefined {
     if (ev.status !== 'sent' || trace.mta !== 'postfix' || (ev.agent !== 'smtp' && ev.agent !== 'lmtp') || (ref.role !== 'origin' && ref.role !== 'hop')) return undefined;
     const unseen: string[] = [];
     for (const qid of replyQueueIds(ev.reason)) {
@@ -550,7 +550,7 @@ export class Tracker {
    * A queue id a filter's reply named before its first line was logged: once its sender is
    * known (qmgr), a hop of the message that named it. True when `copy` was merged away.
    */
-  private adoptNamedCopy(copy: Trace, qid: string, head: LineHead): boolean {
+  private adoptNamedCopy(copy: Track, qid: string, head: LineHead): boolean {
     const named = copy.sender === undefined ? undefined : this.replyIds.waitingFor(head.host, qid, head.time);
     const parent = named && this.lookup(head.host, named.parentQid);
     if (!named || !parent || parent === copy || parent.merged) return false;
@@ -565,13 +565,13 @@ export class Tracker {
   }
 
   /** Open, or removed but still in memory (its grace) and `late` says the line naming it was logged late. */
-  private isLinkableId(host: string, qid: string, late: (t: Trace) => boolean): boolean {
+  private isLinkableId(host: string, qid: string, late: (t: Track) => boolean): boolean {
     const t = this.lookup(host, qid);
     const ref = t?.qids.find((q) => q.qid === qid);
     return ref !== undefined && ref.seen && (!ref.removed || late(t!));
   }
 
-  private ndrOf(trace: Trace, qid: string) {
+  private ndrOf(trace: Track, qid: string) {
     let ndr = trace.ndrs.find((n) => n.qid === qid);
     if (!ndr) {
       ndr = { qid, rcpts: [] };
@@ -581,7 +581,7 @@ export class Tracker {
   }
 
   /** Makes queue id `qid` part of `trace` in `role`, merging what it already had. */
-  private link(trace: Trace, host: string, qid: string, role: Role, at: number): void {
+  private link(trace: Track, host: string, qid: string, role: Role, at: number): void {
     const k = key(host, qid);
     const other = this.lookup(host, qid);
     if (other === trace) return;
@@ -599,14 +599,14 @@ export class Tracker {
     trace.lastAt = Math.max(trace.lastAt, at);
   }
 
-  private touch(t: Trace): void {
+  private touch(t: Track): void {
     this.activity.delete(t);
     this.activity.set(t, true);
     this.dirty.add(t);
   }
 
   /** After a change: is the trace now closed, or open again? */
-  private settle(t: Trace, at: number): void {
+  private settle(t: Track, at: number): void {
     this.dirty.add(t);
     // Postfix logs no recipient list, and syslog interleaves two delivery processes' lines in
     // any order within a second: listed by address, the recipients read the same either way.
@@ -620,7 +620,7 @@ export class Tracker {
   }
 
   /** When a trace with no further line is written as it is and forgotten (or dropped, never queued). */
-  private deadline(t: Trace): number {
+  private deadline(t: Track): number {
     return t.lastAt + (!t.queued && !t.probe ? this.abandonMs : this.staleMs);
   }
 
@@ -648,7 +648,7 @@ export class Tracker {
     }
   }
 
-  private evict(t: Trace, abandoned: boolean): void {
+  private evict(t: Track, abandoned: boolean): void {
     this.activity.delete(t);
     this.spilling.delete(t);
     this.dirty.delete(t);

@@ -11,11 +11,11 @@ import type { Db } from '../store/db.ts';
 import type { Period } from '../store/queries.ts';
 import { figures, subjectLine } from './figures.ts';
 import { isoTime } from './format.ts';
-import type { Advice, CauseRow, Digest, Finding, SourceTable } from './types.ts';
+import type { Advice, CauseRow, Digest, AdviceChange, SourceTable } from './types.ts';
 
 export const TOP_SOURCES = 5;
 export const TOP_ADVICE = 5;
-export const TOP_FINDINGS = 8;
+export const TOP_CHANGES = 8;
 
 export interface CollectOptions {
   subjectPrefix?: string | undefined;
@@ -104,9 +104,9 @@ function causeRows(cur: Record<string, number>, prev: Record<string, number>): C
 }
 
 /** Recommendations whose id did not come up before, or that would now prevent more NDRs. */
-export function findings(cur: Recommendation[], prev: Recommendation[]): Finding[] {
+export function adviceChanges(cur: Recommendation[], prev: Recommendation[]): AdviceChange[] {
   const before = new Map(prev.map((r) => [r.id, r.prevented]));
-  const out: Finding[] = [];
+  const out: AdviceChange[] = [];
   for (const r of cur) {
     const was = before.get(r.id);
     if (was === undefined) out.push({ id: r.id, mta: r.mta, title: r.title, status: 'new', prevented: r.prevented, previous: 0 });
@@ -148,7 +148,7 @@ export function collectDigest(db: Db, periods: DigestPeriods, opts: CollectOptio
   const cur = summarize(db, current.from, current.to);
   const prev = summarize(db, previous.from, previous.to);
   const recsCur = recommend(db, current);
-  const found = findings(recsCur, recommend(db, previous));
+  const found = adviceChanges(recsCur, recommend(db, previous));
   const host = hostLabel(db, current);
   return {
     host,
@@ -159,8 +159,8 @@ export function collectDigest(db: Db, periods: DigestPeriods, opts: CollectOptio
     figures: figures(cur, prev),
     causes: causeRows(cur.causes, prev.causes),
     sources: sourceTables(db, current),
-    findings: found.slice(0, TOP_FINDINGS),
-    findingsTotal: found.length,
+    changes: found.slice(0, TOP_CHANGES),
+    changesTotal: found.length,
     advice: advice(recsCur),
     dashboard: opts.dashboardUrl ? dashboardLink(opts.dashboardUrl, current) : null,
   };

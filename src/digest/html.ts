@@ -68,15 +68,15 @@ function sourcesPart(d: Digest): string {
 }
 
 function findingsPart(d: Digest): string {
-  if (d.findings.length === 0) return '';
-  const rows = d.findings.map((f) => {
+  if (d.changes.length === 0) return '';
+  const rows = d.changes.map((f) => {
     const badge = f.status === 'new' ? `background:${C.bad};color:#fff` : 'background:#fdecea;color:#b42318';
     const was = f.status === 'worse' ? ` <span style="color:${C.muted}">(was ${f.previous})</span>` : '';
     return `<tr><td style="${TD}"><span style="${badge};padding:1px 6px;border-radius:8px;font-size:11px">${f.status}</span></td>` +
       `<td style="${TD}">${html(f.mta)}</td><td style="${TD}">${html(f.title)}</td>` +
       `<td style="${NUM}">${f.prevented} NDR${f.prevented === 1 ? '' : 's'}${was}</td></tr>`;
   }).join('');
-  const more = d.findingsTotal - d.findings.length;
+  const more = d.changesTotal - d.changes.length;
   return h2('New or worse than the period before') + table(th('') + th('MTA') + th('finding') + th('would prevent', true), rows) +
     (more > 0 ? `<p style="color:${C.muted};font-size:12px">and ${more} more: <code>bouncewatch advise</code></p>` : '');
 }

@@ -38,14 +38,14 @@ function sourcesPart(d: Digest): string[] {
 }
 
 function findingsPart(d: Digest): string[] {
-  if (d.findings.length === 0) return [];
-  const rows = d.findings.map((f) => [
+  if (d.changes.length === 0) return [];
+  const rows = d.changes.map((f) => [
     f.status,
     f.mta,
     f.title,
     f.status === 'worse' ? `${f.prevented} NDRs (was ${f.previous})` : plural(f.prevented, 'NDR'),
   ]);
-  const more = d.findingsTotal - d.findings.length;
+  const more = d.changesTotal - d.changes.length;
   return [
     ...heading('New or worse than the period before'),
     ...textTable([{ head: '' }, { head: 'MTA' }, { head: 'finding' }, { head: 'would prevent' }], rows),

@@ -30,7 +30,7 @@ export interface SourceTable {
   rows: { cells: string[]; numbers: number[]; count: number }[];
 }
 
-export interface Finding {
+export interface AdviceChange {
   id: string;
   mta: Mta;
   title: string;
@@ -59,9 +59,9 @@ export interface Digest {
   figures: Figure[];
   causes: CauseRow[];
   sources: SourceTable[];
-  findings: Finding[];
+  changes: AdviceChange[];
   /** How many findings there were before the list was cut. */
-  findingsTotal: number;
+  changesTotal: number;
   advice: Advice[];
   /** The dashboard link for this period, when --dashboard-url was given. */
   dashboard: string | null;

@@ -5,8 +5,8 @@ import { stat } from 'node:fs/promises';
 import { LineParser } from '../parse/line.ts';
 import type { Db } from '../store/db.ts';
 import { knownFiles } from '../store/positions.ts';
-import { FINGERPRINT_BYTES, fingerprintOf, knownFileOf } from '../sources/fingerprint.ts';
-import { openStream, readHead, readLines } from '../sources/read-lines.ts';
+import { FINGERPRINT_BYTES, fingerprintOf, knownFileOf } from '../inputs/fingerprint.ts';
+import { openStream, readHead, readLines } from '../inputs/read-lines.ts';
 import type { Ingest } from './ingest.ts';
 
 const BUSY_RETRY_MS = 250;

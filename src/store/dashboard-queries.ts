@@ -65,7 +65,7 @@ export function sources(db: Db, p: Period, kind: SourceKind, limit = 100): Recor
   }
 }
 
-export interface Trace {
+export interface MessageTrace {
   message: MessageRecord;
   lines: string[];
 }
@@ -76,7 +76,7 @@ export interface Trace {
  * received after it can be newer, so only those are searched for `qid` as a later hop (the
  * whole table when no first queue id matches: a later hop's id asked for directly).
  */
-export function trace(db: Db, host: string, qid: string): Trace | undefined {
+export function messageTrace(db: Db, host: string, qid: string): MessageTrace | undefined {
   const first = db.prepare('SELECT * FROM messages WHERE host = ? AND queue_id = ? ORDER BY received_at DESC LIMIT 1').get(host, qid) as MessageRow | undefined;
   const later = db.prepare(`SELECT * FROM messages INDEXED BY messages_time WHERE received_at > @since AND host = @host
     AND instr(queue_ids, '"' || @qid || '"') > 0 ORDER BY received_at DESC LIMIT 1`)

@@ -41,15 +41,15 @@ export function counters(db: Db, p: Period): Counters {
   };
 }
 
-const toRecord = (list: { k: string; n: number }[]): Record<string, number> => Object.fromEntries(list.map((r) => [r.k, r.n]));
+const countsByKey = (list: { k: string; n: number }[]): Record<string, number> => Object.fromEntries(list.map((r) => [r.k, r.n]));
 
 /** Failed recipients by cause, most first. */
 export const causes = (db: Db, p: Period) =>
-  toRecord(rows(db, 'rollup_failed', p, (src) => `SELECT cause AS k, sum(n) AS n FROM ${src} GROUP BY cause ORDER BY n DESC, k`));
+  countsByKey(rows(db, 'rollup_failed', p, (src) => `SELECT cause AS k, sum(n) AS n FROM ${src} GROUP BY cause ORDER BY n DESC, k`));
 
 /** Backscatter NDRs by fate, most first. */
 export const backscatterFates = (db: Db, p: Period) =>
-  toRecord(rows(db, 'rollup_backscatter', p, (src) => `SELECT ndr_fate AS k, sum(n) AS n FROM ${src} GROUP BY ndr_fate ORDER BY n DESC, k`));
+  countsByKey(rows(db, 'rollup_backscatter', p, (src) => `SELECT ndr_fate AS k, sum(n) AS n FROM ${src} GROUP BY ndr_fate ORDER BY n DESC, k`));
 
 export interface Bucketed {
   k: number;

@@ -3,7 +3,7 @@
 // only; the writer adds and removes the rows in the batch transaction. A Bloom filter of the
 // spilled queue ids answers "not spilled" for a new message without asking SQLite.
 import type { SpillStore } from '../correlate/tracker.ts';
-import type { Trace } from '../correlate/trace.ts';
+import type { Track } from '../correlate/track.ts';
 import type { Db } from './db.ts';
 
 /** Bits per spilled queue id: with three hashes, about 3% of new ids still ask SQLite. */
@@ -64,14 +64,14 @@ export class DbSpill implements SpillStore {
     return this.count;
   }
 
-  take(host: string, qid: string): Trace | undefined {
+  take(host: string, qid: string): Track | undefined {
     this.bloom ??= this.build();
     if (!this.bloom.mayHave(`${host} ${qid}`)) return undefined;
     const r = this.stmts.byQueueId.get(host, qid) as { id: number; state: string } | undefined;
     return r && !this.taken.has(r.id) ? this.hand(r) : undefined;
   }
 
-  due(now: number): Trace[] {
+  due(now: number): Track[] {
     if (this.count === 0) return [];
     // Infinity is no SQLite number: the largest time there is will do.
     const rows = this.stmts.due.all(Number.isFinite(now) ? now : Number.MAX_SAFE_INTEGER) as { id: number; state: string }[];
@@ -79,7 +79,7 @@ export class DbSpill implements SpillStore {
   }
 
   /** After a batch is written: what it spilled is counted and known by its queue ids. */
-  written(spilled: { trace: Trace; qids: string[] }[]): void {
+  written(spilled: { trace: Track; qids: string[] }[]): void {
     this.count += spilled.length;
     this.taken.clear();
     if (!this.bloom) return; // built from the database when first needed
@@ -95,9 +95,9 @@ export class DbSpill implements SpillStore {
     return bloom;
   }
 
-  private hand(r: { id: number; state: string }): Trace {
+  private hand(r: { id: number; state: string }): Track {
     this.taken.add(r.id);
     this.count--;
-    return { ...(JSON.parse(r.state) as Trace), row: r.id, lines: [] };
+    return { ...(JSON.parse(r.state) as Track), row: r.id, lines: [] };
   }
 }

@@ -2,10 +2,10 @@
 // open), recipients, raw lines, SMTP-time rejects, line counters, unknown samples, learnt local
 // domains and the read position of the source. All of it commits together or not at all.
 import { classify } from '../correlate/causes.ts';
-import { delayBackscatter, domainOf, toRecord, type Judge } from '../correlate/record.ts';
+import { delayBackscatter, domainOf, recordOf, type Judge } from '../correlate/record.ts';
 import type { Clock, Drained } from '../correlate/tracker.ts';
-import { isNdr, type Trace } from '../correlate/trace.ts';
-import type { Gap, Position } from '../sources/position.ts';
+import { isNdr, type Track } from '../correlate/track.ts';
+import type { Gap, Position } from '../inputs/position.ts';
 import type { Db } from './db.ts';
 
 export interface LineCounts {
@@ -45,7 +45,7 @@ const MESSAGE_COLUMNS = [
 ] as const;
 
 /** Correlator state to save: everything but what is written elsewhere. */
-function stateJson(t: Trace): string {
+function stateJson(t: Track): string {
   return JSON.stringify(t, (k, v) => (k === 'lines' || k === 'row' || k === 'absorbed' || k === 'fromSpill' ? undefined : v));
 }
 
@@ -84,11 +84,11 @@ export class Writer {
       // A queue id reused by a newer message (Postfix reuses them) points at the newer one.
       spillQid: db.prepare('INSERT OR REPLACE INTO spilled_queue_ids (host, queue_id, message) VALUES (?, ?, ?)'),
       unspill: db.prepare('DELETE FROM spilled_messages WHERE message = ?'),
-      delSource: db.prepare('DELETE FROM sources WHERE fingerprint = ?'),
-      source: db.prepare(`INSERT INTO sources (fingerprint, fp_len, path, offset, lines, updated_at, year_state) VALUES (?, ?, ?, ?, ?, ?, ?)
+      delSource: db.prepare('DELETE FROM file_positions WHERE fingerprint = ?'),
+      source: db.prepare(`INSERT INTO file_positions (fingerprint, fp_len, path, offset, lines, updated_at, year_state) VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (fingerprint) DO UPDATE SET fp_len = excluded.fp_len, path = excluded.path, offset = excluded.offset,
         lines = excluded.lines, updated_at = excluded.updated_at, year_state = excluded.year_state`),
-      identity: db.prepare(`UPDATE sources SET dev = ?, ino = ?, birth_ms = ?, size = ? WHERE fingerprint = ?`),
+      identity: db.prepare(`UPDATE file_positions SET dev = ?, ino = ?, birth_ms = ?, size = ? WHERE fingerprint = ?`),
       checkpoint: db.prepare(`INSERT INTO follow_checkpoints (path, source, since, looked_at) VALUES (?, ?, ?, ?)
         ON CONFLICT (path) DO UPDATE SET source = excluded.source, looked_at = excluded.looked_at`),
       gap: db.prepare('INSERT INTO follower_gaps (at, path, file, reason, bytes, lines_read, did) VALUES (?, ?, ?, ?, ?, ?, ?)'),
@@ -153,14 +153,14 @@ export class Writer {
     s.clock.run(b.drained.clock.now, b.drained.clock.lastLineAt, b.lastTime);
   }
 
-  private writeTrace(t: Trace, keepState: boolean): void {
+  private writeTrace(t: Track, keepState: boolean): void {
     const s = this.stmts;
     // Back from the spill (in memory again, or finished): its spill rows go.
     if (t.fromSpill) {
       if (t.row !== undefined) s.unspill.run(t.row);
       t.fromSpill = undefined;
     }
-    const rec = toRecord(t, this.judge);
+    const rec = recordOf(t, this.judge);
     const values = [
       rec.mta, rec.host, rec.queue_id, JSON.stringify(rec.queue_ids), rec.message_id, rec.origin, t.firstAt, t.lastAt,
       rec.client_ip, rec.client_name, rec.helo, rec.authenticated ? 1 : 0, rec.remote ? 1 : 0, rec.sender,
@@ -194,13 +194,13 @@ export class Writer {
 }
 
 /** Traces saved by an earlier run, to continue correlating where it stopped. */
-export function loadOpenTraces(db: Db): Trace[] {
+export function loadOpenTraces(db: Db): Track[] {
   // Spilled ones (their state is in spilled_messages) stay on disk until a line asks for them.
   const rows = db.prepare('SELECT id, state FROM messages WHERE state IS NOT NULL ORDER BY id').all() as {
     id: number;
     state: string;
   }[];
-  return rows.map((r) => ({ ...(JSON.parse(r.state) as Trace), row: r.id, lines: [] }));
+  return rows.map((r) => ({ ...(JSON.parse(r.state) as Track), row: r.id, lines: [] }));
 }
 
 /** The clocks as the last batch left them (none in a new database). */

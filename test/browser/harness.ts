@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createApp, type AppDeps } from '../../src/server/app.ts';
+import { createApp, type AppDeps } from '../../src/http/app.ts';
 import { openDb, type Db } from '../../src/store/db.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

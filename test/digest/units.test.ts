@@ -2,7 +2,7 @@
 // the first setting of a change, the dashboard link, the transport argument and the table layout.
 import { describe, expect, it } from 'vitest';
 import type { Recommendation } from '../../src/advise/types.ts';
-import { dashboardLink, digestPeriods, findings, firstSetting, formatDuration } from '../../src/digest/collect.ts';
+import { adviceChanges, dashboardLink, digestPeriods, firstSetting, formatDuration } from '../../src/digest/collect.ts';
 import { formatChange, refusalShare, subjectLine } from '../../src/digest/figures.ts';
 import { textTable, WIDTH } from '../../src/digest/format.ts';
 import { deliver, parseTransport } from '../../src/digest/mail.ts';
@@ -72,7 +72,7 @@ describe('figures', () => {
 describe('findings and advice', () => {
   const rec = (id: string, prevented: number) => ({ id, mta: 'postfix', title: id, prevented }) as Recommendation;
   it('are new when their id is new, worse when they would prevent more', () => {
-    const out = findings([rec('a', 5), rec('b', 3), rec('c', 2), rec('d', 1)], [rec('b', 1), rec('c', 2), rec('d', 4), rec('e', 9)]);
+    const out = adviceChanges([rec('a', 5), rec('b', 3), rec('c', 2), rec('d', 1)], [rec('b', 1), rec('c', 2), rec('d', 4), rec('e', 9)]);
     expect(out.map((f) => [f.id, f.status, f.previous])).toEqual([['a', 'new', 0], ['b', 'worse', 1]]);
   });
   it('take the first line of a change that is not a comment', () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summarize } from '../../src/report/summary.ts';
-import { applyRetention } from '../../src/serve/retention.ts';
+import { applyRetention } from '../../src/daemon/retention.ts';
 import { SOURCE_KINDS, sources, timeseries } from '../../src/store/dashboard-queries.ts';
 import { openDb, type Db } from '../../src/store/db.ts';
 import * as q from '../../src/store/queries.ts';

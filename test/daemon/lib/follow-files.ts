@@ -3,8 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Follower, type FollowerOptions } from '../../../src/sources/follower.ts';
-import type { Gap } from '../../../src/sources/position.ts';
+import { Follower, type FollowerOptions } from '../../../src/inputs/follower.ts';
+import type { Gap } from '../../../src/inputs/position.ts';
 import { Positions } from './positions.ts';
 
 export const line = (i: number) => `Nov 27 18:00:${String(i % 60).padStart(2, '0')} mx1 postfix/qmgr[1]: ABCDE${String(i).padStart(5, '0')}: removed`;

@@ -4,7 +4,7 @@
 import { appendFileSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync, copyFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Follower } from '../../src/sources/follower.ts';
+import type { Follower } from '../../src/inputs/follower.ts';
 import { block, expected, FollowFiles, line } from './lib/follow-files.ts';
 
 let files: FollowFiles;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GAP_MESSAGES } from '../../src/sources/position.ts';
+import { GAP_MESSAGES } from '../../src/inputs/position.ts';
 import { cliEntry } from './lib/cli-entry.ts';
 import { comboName, EVENTS, runCombo, STATES, STOPS, type Combo, type Outcome } from './lib/fault-combo.ts';
 import { runCli } from './lib/serve-process.ts';

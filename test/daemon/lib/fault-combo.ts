@@ -1,4 +1,4 @@
-// One combination of the fault matrix (test/serve/fault-matrix.test.ts): a real `serve` is
+// One combination of the fault matrix (test/daemon/fault-matrix.test.ts): a real `serve` is
 // brought to a state on a log, stopped, the log rotated while it is down or once it is back
 // (killed again during that start-up when the stop was a SIGKILL), the rest of the lines written,
 // and what it committed collected for the comparison with one import of the same lines.

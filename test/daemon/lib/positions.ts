@@ -1,8 +1,8 @@
 // A position store for follower tests with the store's rules (src/store/positions.ts): a file is
 // found by the longest saved fingerprint that prefixes its head, and the path's checkpoint names
 // its live file (or its absence) with the time serve first followed it.
-import type { Checkpoint, Known, Position } from '../../../src/sources/position.ts';
-import { fingerprintOf } from '../../../src/sources/fingerprint.ts';
+import type { Checkpoint, Known, Position } from '../../../src/inputs/position.ts';
+import { fingerprintOf } from '../../../src/inputs/fingerprint.ts';
 
 type Row = Omit<Position, 'fingerprint'>;
 

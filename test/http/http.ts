@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createApp, type AppDeps } from '../../src/server/app.ts';
+import { createApp, type AppDeps } from '../../src/http/app.ts';
 import { openDb, type Db } from '../../src/store/db.ts';
 import { cliOk } from '../cli/run-cli.ts';
 

@@ -49,7 +49,7 @@ export interface Ndr {
 export const notificationType = (n: Ndr): NotificationType => n.type ?? 'non_delivery';
 export const isNdr = (n: Ndr): boolean => n.type === undefined;
 
-export interface Trace {
+export interface Track {
   /** Row id in the messages table once written. */
   row?: number;
   /** Rows of traces merged into this one, to be re-pointed at the next write. */
@@ -88,7 +88,7 @@ export interface Trace {
   fromSpill?: boolean;
 }
 
-export function newTrace(mta: Trace['mta'], host: string, qid: string, at: number): Trace {
+export function newTrack(mta: Track['mta'], host: string, qid: string, at: number): Track {
   return {
     mta, host, qids: [{ qid, role: 'origin', removed: false, seen: true }], origin: 'unknown',
     firstAt: at, lastAt: at, rcpts: [], ndrs: [], lines: [],
@@ -96,7 +96,7 @@ export function newTrace(mta: Trace['mta'], host: string, qid: string, at: numbe
 }
 
 /** Queue ids whose `removed` we wait for before the trace is done (notices do not hold it). */
-export function isOpen(t: Trace): boolean {
+export function isOpen(t: Track): boolean {
   return t.qids.some((q) => q.seen && !q.removed && q.role !== 'notice');
 }
 

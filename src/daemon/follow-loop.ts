@@ -5,11 +5,11 @@
 import type { Config } from '../config/schema.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import { LineParser } from '../parse/line.ts';
-import { Follower, type Position } from '../sources/follower.ts';
-import { GAP_MESSAGES, type Gap } from '../sources/position.ts';
+import { Follower, type Position } from '../inputs/follower.ts';
+import { GAP_MESSAGES, type Gap } from '../inputs/position.ts';
 import type { Db } from '../store/db.ts';
 import { knownFiles, loadCheckpoint } from '../store/positions.ts';
-import { knownFileOf } from '../sources/fingerprint.ts';
+import { knownFileOf } from '../inputs/fingerprint.ts';
 import type { SourcePosition } from '../store/writer.ts';
 import type { Logger } from './logger.ts';
 

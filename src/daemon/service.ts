@@ -3,8 +3,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.ts';
-import { createApp } from '../server/app.ts';
-import { resolveListen, type ListenAt } from '../server/listen.ts';
+import { createApp } from '../http/app.ts';
+import { resolveListen, type ListenAt } from '../http/listen.ts';
 import { isBusy, openDb } from '../store/db.ts';
 import { countGaps } from '../store/positions.ts';
 import { lockDatabase } from '../store/writer-lock.ts';

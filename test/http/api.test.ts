@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/server/app.ts';
+import { createApp } from '../../src/http/app.ts';
 import { openDb, type Db } from '../../src/store/db.ts';
 import { cliOk } from '../cli/run-cli.ts';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppDeps } from '../../src/server/app.ts';
+import type { AppDeps } from '../../src/http/app.ts';
 import type { Db } from '../../src/store/db.ts';
 import { ask, form, importedDb, start, type Running } from './http.ts';
 

@@ -1,7 +1,7 @@
 // The JSON API: thin routes that validate, query and respond. The dashboard uses only these.
 import { Router } from 'express';
 import { summarize } from '../../report/summary.ts';
-import { BUCKETS, SOURCE_KINDS, sources, timeseries, trace, type Bucket } from '../../store/dashboard-queries.ts';
+import { BUCKETS, SOURCE_KINDS, sources, timeseries, messageTrace, type Bucket } from '../../store/dashboard-queries.ts';
 import type { Db } from '../../store/db.ts';
 import { countMessagesCapped, listMessages, resolvePeriod, type MessageFilter } from '../../store/queries.ts';
 import { HttpError, badParam } from '../http-error.ts';
@@ -57,7 +57,7 @@ export function apiRouter(db: Db, recommendations: (from: number, to: number) =>
   });
 
   r.get('/messages/:host/:queueId', (req, res) => {
-    const t = trace(db, req.params.host, req.params.queueId);
+    const t = messageTrace(db, req.params.host, req.params.queueId);
     if (!t) throw new HttpError(404, `no message ${req.params.queueId} on ${req.params.host}`);
     res.json(t);
   });
