@@ -2,6 +2,7 @@
 // `=> -> *>`, failures `**`, deferrals `==`, `Completed`, system-filter cancellations, frozen
 // NDRs, and SMTP-time rejections (which have no message id). Flags: Exim spec ch. "Log files".
 import type { Client, MailEvent } from './events.ts';
+import { startsWithOneOf } from './known-lines.ts';
 import { maskQuoted, quoteAware, quotedEnd, quotedForm, splitWords, unquoted, unquotedLocal, type Captures } from './address.ts';
 
 export type EximResult = MailEvent | 'known' | undefined;
@@ -227,9 +228,119 @@ function reject(qid: string | undefined, text: string): MailEvent | undefined {
   };
 }
 
-/** Lines that are understood and say nothing about one message's fate. */
-const NOISE =
-  /^(?:SMTP (?:connection|call|command|protocol|syntax|data timeout|error)|no (?:host name|IP address)|Start queue run|End queue run|exim \S+ daemon|cwd=|TLS error|Warning:|\S+ authenticator failed|unexpected disconnection|SMTP data timeout|Connection (?:refused|timed out)|DKIM:|SA:|H=|U=|\S+ \[[^\]]+\]|sender verify|recipient verify|ignoring |Spool file|Message is frozen|no immediate delivery|Unfrozen|Frozen|\[\S+\]|\*\*\*\*|[=-]>|>>|==|event |tls_|peer |our |cipher |bits |listening |daemon |Received |SIGHUP|pid written|\S+ ACL|[a-z_]+_acl:|accepted |delivering |domains:|arc_|Authentication-Results|lh[-_]|oldest|signer:|reason:|client |Message |\s*$|closed by|remote host|Completed|SMTP|LOG:|host |\d+ |no MAIL in SMTP connection|pid \d+: |removed by |original recipients ignored|frozen by |moved from input|refused connection|Peer did not present|TLS session|qualify\/rewrite|Exim configuration error|ETRN|ATRN|\S+ router: |\S+ transport |malware acl condition|DANE|dane:|PRDR|Failed to |failed to |Error |error |configured |\S+ authenticator: |\S+ condition |Start |Messages |domain |"Mail delivery failed|cancelled by |rejected from <|local_scan\(\) function|too many recipients|WARNING:|spool directory space|expansion of |invalid (?:value|message_size_limit)|re-exec of exim|exec of |using queue|timed out while reading|rejected XCLIENT|Server certificate|Required TLS|OCSP |NO CLIENT CERT|home directory)/;
+/** Lines that are understood and say nothing about one message's fate (order does not matter: any alternative that matches at the start). */
+const NOISE = startsWithOneOf([
+  /SMTP (?:connection|call|command|protocol|syntax|data timeout|error)/, // smtp_in.c: connection start/close, command timeouts, protocol and syntax errors
+  /no (?:host name|IP address)/,           // host.c host_name_lookup(), host_find_byname()
+  /Start queue run/,                       // queue.c queue_run()
+  /End queue run/,                         // queue.c queue_run()
+  /exim \S+ daemon/,                       // daemon.c daemon_go(): "exim 4.x daemon started"
+  /cwd=/,                                  // exim.c main(): log_selector +arguments
+  /TLS error/,                             // tls-openssl.c / tls-gnu.c tls_error()
+  /Warning:/,                              // acl.c warn verb's log_message, receive.c warnings
+  /\S+ authenticator failed/,              // smtp_in.c: an AUTH that failed
+  /unexpected disconnection/,              // smtp_in.c smtp_setup_msg()
+  /SMTP data timeout/,                     // receive.c data_timeout_handler()
+  /Connection (?:refused|timed out)/,      // transports/smtp.c: a connect that failed
+  /DKIM:/,                                 // dkim.c dkim_exim_verify_log_sig()
+  /SA:/,                                   // spam.c spam(): SpamAssassin results
+  /H=/,                                    // smtp_in.c / acl.c: a connection-level line that names no message
+  /U=/,                                    // receive.c: a local (non-SMTP) submission's line
+  /\S+ \[[^\]]+\]/,                        // transports/smtp.c, verify.c: "host [address] ..." lines
+  /sender verify/,                         // verify.c verify_address(): sender callout
+  /recipient verify/,                      // verify.c verify_address(): recipient callout
+  /ignoring /,                             // smtp_in.c: ignoring an option (AUTH=, SIZE=)
+  /Spool file/,                            // deliver.c deliver_message(): "Spool file is locked"
+  /Message is frozen/,                     // deliver.c deliver_message()
+  /no immediate delivery/,                 // receive.c receive_msg(): queue_only, load
+  /Unfrozen/,                              // deliver.c deliver_message(): "Unfrozen by forced delivery"
+  /Frozen/,                                // deliver.c: a freeze with no message id on the line
+  /\[\S+\]/,                               // smtp_in.c: a client known only by its [address]
+  /\*\*\*\*/,                              // deliver.c: "****" spool and retry warnings
+  /[=-]>/,                                 // deliver.c delivery_log(): delivery lines with no message id
+  />>/,                                    // deliver.c: cutthrough delivery
+  /==/,                                    // deliver.c: a deferral with no message id
+  /event /,                                // event.c event_raise(): event action logs
+  /tls_/,                                  // tls-openssl.c: tls_* diagnostics
+  /peer /,                                 // tls-openssl.c: peer certificate notes
+  /our /,                                  // tls-openssl.c: our certificate notes
+  /cipher /,                               // tls-openssl.c: cipher notes
+  /bits /,                                 // tls-openssl.c: key size notes
+  /listening /,                            // daemon.c daemon_go(): "listening for SMTP on ..."
+  /daemon /,                               // daemon.c daemon_go()
+  /Received /,                             // receive.c: a Received: header written to the rejectlog
+  /SIGHUP/,                                // daemon.c: "SIGHUP received: re-exec daemon"
+  /pid written/,                           // daemon.c: the pid file
+  /\S+ ACL/,                               // acl.c acl_check(): an ACL's own log
+  /[a-z_]+_acl:/,                          // acl.c: a named ACL's log_message
+  /accepted /,                             // acl.c accept verb's log_message
+  /delivering /,                           // deliver.c deliver_message(): "delivering <id>"
+  /domains:/,                              // route.c: a router's domains condition
+  /arc_/,                                  // arc.c: experimental ARC
+  /Authentication-Results/,                // arc.c / acl.c: an Authentication-Results header logged
+  /lh[-_]/,                                // not Exim's own words: a configuration's log_message prefix (origin not pinned)
+  /oldest/,                                // queue.c: queue listing notes (origin not pinned)
+  /signer:/,                               // dkim.c: the DKIM signer
+  /reason:/,                               // acl.c log_message continuation (origin not pinned)
+  /client /,                               // tls-openssl.c: client certificate notes
+  /Message /,                              // exim.c: -M administration ("Message <id> is not frozen")
+  /\s*$/,                                  // log.c: an empty or blank entry
+  /closed by/,                             // smtp_in.c: "closed by QUIT", "closed by DROP in ACL"
+  /remote host/,                           // transports/smtp.c: "remote host address is the local host"
+  /Completed/,                             // deliver.c deliver_message(): with no message id
+  /SMTP/,                                  // smtp_in.c: any other SMTP-level line
+  /LOG:/,                                  // log.c log_write(): a panic-log header
+  /host /,                                 // host.c, transports/smtp.c: "host ... : ..." notes
+  /\d+ /,                                  // queue.c, deliver.c: lines that start with a count
+  /no MAIL in SMTP connection/,            // smtp_in.c smtp_log_no_mail()
+  /pid \d+: /,                             // daemon.c: a child process's status
+  /removed by /,                           // exim.c -Mrm
+  /original recipients ignored/,           // deliver.c: system filter's unseen recipients
+  /frozen by /,                            // exim.c -Mf
+  /moved from input/,                      // queue.c: split_spool_directory moves
+  /refused connection/,                    // smtp_in.c: host_reject_connection
+  /Peer did not present/,                  // tls-openssl.c verify_callback()
+  /TLS session/,                           // tls-openssl.c / tls-gnu.c: session notes
+  /qualify\/rewrite/,                      // readconf.c: qualify/rewrite domain errors
+  /Exim configuration error/,              // readconf.c
+  /ETRN/,                                  // smtp_in.c: ETRN command
+  /ATRN/,                                  // smtp_in.c: ATRN command
+  /\S+ router: /,                          // route.c: a router's own error
+  /\S+ transport /,                        // transport.c: a transport's own error
+  /malware acl condition/,                 // malware.c malware()
+  /DANE/,                                  // dane-openssl.c / tls-openssl.c
+  /dane:/,                                 // dane-openssl.c / tls-openssl.c
+  /PRDR/,                                  // smtp_in.c: per-recipient data responses
+  /Failed to /,                            // daemon.c, spool_out.c: system call failures
+  /failed to /,                            // daemon.c, spool_out.c: system call failures
+  /Error /,                                // readconf.c, expand.c: errors not about one message
+  /error /,                                // readconf.c, expand.c: errors not about one message
+  /configured /,                           // readconf.c: configuration notes
+  /\S+ authenticator: /,                   // auths/*.c: an authenticator's own error
+  /\S+ condition /,                        // acl.c acl_check_condition(): a condition's lookup defer
+  /Start /,                                // queue.c: other run starts
+  /Messages /,                             // queue.c: queue counts
+  /domain /,                               // verify.c, route.c: domain notes
+  /"Mail delivery failed/,                 // moan.c: a bounce's Subject: header in the rejectlog dump
+  /cancelled by /,                         // filter.c: system filter "fail" with no message id
+  /rejected from </,                       // receive.c receive_msg(): a local submission rejected
+  /local_scan\(\) function/,               // receive.c: local_scan() verdicts
+  /too many recipients/,                   // smtp_in.c: recipients_max
+  /WARNING:/,                              // readconf.c, daemon.c warnings
+  /spool directory space/,                 // receive.c receive_check_fs()
+  /expansion of /,                         // expand.c: a failed expansion
+  /invalid (?:value|message_size_limit)/,  // readconf.c, receive.c: invalid settings
+  /re-exec of exim/,                       // exim.c, daemon.c
+  /exec of /,                              // child.c: a child process that failed to start
+  /using queue/,                           // queue.c: named queues
+  /timed out while reading/,               // smtp_in.c: command read timeout
+  /rejected XCLIENT/,                      // smtp_in.c: XCLIENT refused
+  /Server certificate/,                    // tls-openssl.c: server certificate checks
+  /Required TLS/,                          // transports/smtp.c: hosts_require_tls
+  /OCSP /,                                 // tls-openssl.c: OCSP stapling
+  /NO CLIENT CERT/,                        // tls-openssl.c: client certificate absent
+  /home directory/,                        // deliver.c / transports: home_directory failures
+]);
 
 function noiseOrUnknown(text: string): EximResult {
   return NOISE.test(text) ? 'known' : undefined;

@@ -2,6 +2,7 @@
 // `from=<..> to=<..> proto=.. helo=<..>` of reject lines, and lines every daemon may write.
 import type { Client } from '../events.ts';
 import { maskQuoted } from '../address.ts';
+import { startsWithOneOf } from '../known-lines.ts';
 
 /**
  * `QID: rest`. Short ids are hex; long ids (enable_long_queue_ids) are base-52 seconds and
@@ -75,8 +76,72 @@ const DIAGNOSTIC = /^(?:warning|fatal|panic|error|statistics|info|daemon started
  * Verbose output (`-v` in master.cf, debug_peer_list): internal function traces, attribute
  * exchanges and SMTP dialogue echoes. Understood as debugging, not message events.
  */
-const VERBOSE =
-  /^(?:[a-z]+(?:_[a-z0-9]+)+(?:\[\d+\])?: |(?:send|input) attr(?:ibute)? |(?:private|public)\/[\w-]+ socket: |request(?: ignored|: )|done \w+ queue scan|(?:start|end) sorted recipient list|[<>] \S+: |name_mask: |connection established|event_|watchdog_|vstream_|dict_|match_|maps_|mail_|smtp_|smtpd_|rewrite_|resolve_|ctable_|rec_|msg_|mymalloc|auto_clnt|attr_|inet_|unix_|open |close |connect to subsystem|deliver_|flush_|cleanup_|qmgr_|transport_|lookup |extract_addr|fsspace|post_mail|(?:rcpt|from) = |[a-z_]+ = |[\w/-]+ socket: wanted attribute|recipient limit|[\w-]+ stream disconnect|(?:start|end) move queue|mynetworks: |>>> .* <<<|process generation|wakeup \S+ after|Run-time linked|Compiled against|idle timeout|(?:before|after) \w+: |connection closed|master disconnect|host name lookup methods|initial envelope|extracted envelope|cleanup flags|discarding EHLO keywords|pref +\d+ host|(?:begin|end) \S+ address list|connecting to \S+ port)/;
+const VERBOSE = startsWithOneOf([
+  /[a-z]+(?:_[a-z0-9]+)+(?:\[\d+\])?: /,   // any -v program: msg_info("%s: ...", myname) function traces
+  /(?:send|input) attr(?:ibute)? /,        // attr_print*.c / attr_scan*.c: attribute exchange
+  /(?:private|public)\/[\w-]+ socket: /,   // attr_scan*.c: what a socket sent
+  /request(?: ignored|: )/,                // trivial-rewrite, proxymap, verify: service requests
+  /done \w+ queue scan/,                   // qmgr_scan.c qmgr_scan_next()
+  /(?:start|end) sorted recipient list/,   // qmgr_message.c qmgr_message_sort()
+  /[<>] \S+: /,                            // smtp_chat.c / smtpd_chat.c: the SMTP dialogue
+  /name_mask: /,                           // name_mask.c
+  /connection established/,                // smtp_connect.c, auto_clnt.c
+  /event_/,                                // events.c: event_request_timer() and friends
+  /watchdog_/,                             // watchdog.c
+  /vstream_/,                              // vstream.c
+  /dict_/,                                 // dict_*.c: lookup tables
+  /match_/,                                // match_list.c, match_ops.c
+  /maps_/,                                 // maps.c maps_find()
+  /mail_/,                                 // mail_*.c: mail_queue_*, mail_open_ok ...
+  /smtp_/,                                 // smtp/*.c: the SMTP client's functions
+  /smtpd_/,                                // smtpd/*.c: the SMTP server's functions
+  /rewrite_/,                              // rewrite_clnt.c
+  /resolve_/,                              // resolve_clnt.c
+  /ctable_/,                               // ctable.c: the client cache
+  /rec_/,                                  // record.c: rec_get(), rec_put()
+  /msg_/,                                  // msg.c
+  /mymalloc/,                              // mymalloc.c
+  /auto_clnt/,                             // auto_clnt.c
+  /attr_/,                                 // attr_*.c
+  /inet_/,                                 // inet_*.c: inet_connect(), inet_listen()
+  /unix_/,                                 // unix_*.c: unix_connect()
+  /open /,                                 // mail_open_ok(), dict_open: "open ..."
+  /close /,                                // vstream / dict close notes
+  /connect to subsystem/,                  // mail_connect.c
+  /deliver_/,                              // deliver_request.c, deliver_pass.c
+  /flush_/,                                // flush_clnt.c
+  /cleanup_/,                              // cleanup/*.c: the cleanup daemon's functions
+  /qmgr_/,                                 // qmgr/*.c: the queue manager's functions
+  /transport_/,                            // qmgr_transport.c
+  /lookup /,                               // dict_*.c: table lookup traces
+  /extract_addr/,                          // cleanup_extract (extract_addr)
+  /fsspace/,                               // fsspace.c
+  /post_mail/,                             // post_mail.c
+  /(?:rcpt|from) = /,                      // smtpd_check.c: envelope address traces
+  /[a-z_]+ = /,                            // any -v program: a parameter's value
+  /[\w/-]+ socket: wanted attribute/,      // attr_scan*.c
+  /recipient limit/,                       // qmgr_message.c
+  /[\w-]+ stream disconnect/,              // vstream.c / master: a client stream closed
+  /(?:start|end) move queue/,              // qmgr_move.c
+  /mynetworks: /,                          // mynetworks.c
+  />>> .* <<</,                            // smtpd_check.c: restriction checks (">>> START Client host RESTRICTIONS <<<")
+  /process generation/,                    // master single_server.c / multi_server.c
+  /wakeup \S+ after/,                      // qmgr.c / pickup.c: a timer wakeup
+  /Run-time linked/,                       // tls_misc.c tls_check_version()
+  /Compiled against/,                      // tls_misc.c tls_check_version()
+  /idle timeout/,                          // master single_server.c / multi_server.c
+  /(?:before|after) \w+: /,                // cleanup_rewrite.c: an address before and after rewriting
+  /connection closed/,                     // smtp_connect.c, auto_clnt.c
+  /master disconnect/,                     // master *_server.c
+  /host name lookup methods/,              // smtp_addr.c
+  /initial envelope/,                      // cleanup_envelope.c
+  /extracted envelope/,                    // cleanup_extracted.c
+  /cleanup flags/,                         // cleanup_state.c / pickup.c
+  /discarding EHLO keywords/,              // smtp_proto.c / smtpd.c: ehlo_discard_maps
+  /pref +\d+ host/,                        // dns_lookup.c: MX preference traces
+  /(?:begin|end) \S+ address list/,        // smtp_addr.c
+  /connecting to \S+ port/,                // smtp_connect.c
+]);
 
 export function isDiagnostic(body: string): boolean {
   return DIAGNOSTIC.test(body) || VERBOSE.test(body);

@@ -3,6 +3,7 @@
 // carry no message fate (connect, TLS, anvil, ...), or undefined for a line it cannot read.
 import type { MailEvent } from '../events.ts';
 import { quoteAware } from '../address.ts';
+import { startsWithOneOf } from '../known-lines.ts';
 import { isDiagnostic, parseClient, splitQid } from './common.ts';
 import { parseDelivery } from './delivery.ts';
 import { parseAction } from './reject.ts';
@@ -14,8 +15,45 @@ const SASL_METHOD = /sasl_method=([^,]*)/;
 const SASL_USER = /sasl_username=([^,]*)/;
 const ORIG_QID = /orig_queue_id=([0-9A-Za-z]+)/;
 const ORIG_CLIENT = /orig_client=([^,\s]*)/;
-const SMTPD_NOISE =
-  /^(?:connect from|disconnect from|lost connection|timeout after|too many errors|improper command pipelining|(?:Anonymous|Trusted|Untrusted|Verified) TLS connection|SSL_accept|SSL_connect|setting up TLS|TLS SNI|non-SMTP command|NOQUEUE: lost connection|NOQUEUE: client=|proxy-(?:accept|reject)|discarding EHLO|Connection (?:rate|count) limit|lookup table|host mail\.|AUTH command|SASL|ehlo=|[a-z_]+ Client host rejected|client=|too many|ABORT|Unable to|unsupported|cannot|Error|table |TLS connection established|Unverified:|Host offered STARTTLS|looking for plugins|NOQUEUE: (?:bcc|proxy-accept|filter|redirect|hold|warn|info):)/;
+/** smtpd lines that are understood and say nothing about one message's fate. */
+const SMTPD_NOISE = startsWithOneOf([
+  /connect from/,                          // smtpd.c smtpd_service()
+  /disconnect from/,                       // smtpd.c smtpd_service(): the command counts
+  /lost connection/,                       // smtpd.c smtpd_proto(): the client went away
+  /timeout after/,                         // smtpd.c smtpd_proto()
+  /too many errors/,                       // smtpd.c smtpd_proto()
+  /improper command pipelining/,           // smtpd.c: pipelining violation
+  /(?:Anonymous|Trusted|Untrusted|Verified) TLS connection/, // tls_server.c tls_server_post_accept()
+  /SSL_accept/,                            // tls_server.c: a failed handshake
+  /SSL_connect/,                           // tls_client.c: a failed handshake
+  /setting up TLS/,                        // tls_server.c tls_server_start()
+  /TLS SNI/,                               // tls_server.c: server_name indication
+  /non-SMTP command/,                      // smtpd.c: an HTTP request or junk
+  /NOQUEUE: lost connection/,              // smtpd.c: gone before a queue id
+  /NOQUEUE: client=/,                      // smtpd.c: XCLIENT/XFORWARD with no queue file
+  /proxy-(?:accept|reject)/,               // smtpd_proxy.c: the before-queue filter's verdict
+  /discarding EHLO/,                       // smtpd.c: ehlo_discard_maps
+  /Connection (?:rate|count) limit/,       // smtpd.c (anvil): client rate and count limits
+  /lookup table/,                          // smtpd_check.c: a lookup table that failed
+  /host mail\./,                           // smtpd_check.c: a reverse-name note (origin not pinned)
+  /AUTH command/,                          // smtpd_sasl_proto.c
+  /SASL/,                                  // smtpd_sasl_glue.c: authentication failed
+  /ehlo=/,                                 // smtpd.c: the command counts of a disconnect
+  /[a-z_]+ Client host rejected/,          // smtpd_check.c: a restriction's note
+  /client=/,                               // smtpd.c: client= with no queue id
+  /too many/,                              // smtpd.c: too many recipients, errors
+  /ABORT/,                                 // smtpd.c / smtpd_proxy.c: an aborted session
+  /Unable to/,                             // smtpd_check.c / tls: resource errors
+  /unsupported/,                           // smtpd.c: an unsupported command or option
+  /cannot/,                                // smtpd.c: system errors
+  /Error/,                                 // smtpd_check.c: table errors
+  /table /,                                // smtpd_check.c: lookup table notes
+  /TLS connection established/,            // tls_server.c (Postfix before 2.10)
+  /Unverified:/,                           // tls_server.c: certificate verification notes
+  /Host offered STARTTLS/,                 // tls_client.c / smtp_proto.c (a relay's STARTTLS)
+  /looking for plugins/,                   // tls / SASL (Cyrus) plugin discovery
+  /NOQUEUE: (?:bcc|proxy-accept|filter|redirect|hold|warn|info):/, // smtpd_check.c: actions that refuse nothing
+]);
 
 export function smtpd(body: string): Result {
   if (body.startsWith('NOQUEUE: ')) return parseAction(body.slice(9), undefined, 'smtpd') ?? noise(body, SMTPD_NOISE);
