@@ -1,40 +1,7 @@
 // Replays the committed Postfix end-to-end fixtures (test/fixtures/postfix-e2e/, produced by
 // the real-Postfix harness) through bouncewatch and checks them against their truth.json.
 // Runs anywhere: no root, no Postfix.
-import { describe, it, expect } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { checkTruth, runBouncewatch } from './check-truth.ts';
-import type { Truth } from './lib/truth.ts';
+import { postfixAdapter } from './postfix/run.ts';
+import { fixtureSuite, fixturesDir } from './lib/suite.ts';
 
-const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/postfix-e2e');
-const LOGS = ['mail.log', 'mail-rfc3339.log'] as const;
-const present = ['truth.json', ...LOGS].every((f) => existsSync(path.join(FIXTURES, f)));
-
-if (!present) {
-  console.warn(`SKIPPED: no Postfix fixtures in ${FIXTURES} yet (produce them with BW_UPDATE_FIXTURES=1 and test/e2e/postfix.e2e.test.ts)`);
-  describe('postfix fixtures', () => {
-    it.skip('fixtures not generated yet', () => undefined);
-  });
-} else {
-  const truth = JSON.parse(readFileSync(path.join(FIXTURES, 'truth.json'), 'utf8')) as Truth;
-  // Classic syslog lines carry no year: use the year the fixtures were made in.
-  const year = new Date(truth.generated_at).getUTCFullYear();
-
-  describe('postfix fixtures', () => {
-    for (const log of LOGS) {
-      it(`bouncewatch reads the committed ${log} as the scenarios designed`, async () => {
-        const tmp = await mkdtemp(path.join(os.tmpdir(), 'bw-fixtures-'));
-        try {
-          const result = await runBouncewatch(path.join(FIXTURES, log), year, path.join(tmp, 'bw.db'));
-          expect(checkTruth(truth, result)).toEqual([]);
-        } finally {
-          await rm(tmp, { recursive: true, force: true });
-        }
-      }, 120_000);
-    }
-  });
-}
+fixtureSuite('postfix fixtures', fixturesDir('postfix-e2e'), postfixAdapter, 'test/e2e/postfix.e2e.test.ts');

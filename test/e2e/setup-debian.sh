@@ -18,14 +18,18 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
+# Prints those of the packages named that are not fully installed (dpkg-query prints
+# "install ok installed" only for a fully installed package).
+not_installed() {
+  for p in "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+      echo "$p"
+    fi
+  done
+}
+
 PKGS=(postfix rsyslog swaks chromium pflogsumm openssl)
-missing=()
-for p in "${PKGS[@]}"; do
-  # dpkg-query prints "install ok installed" only for a fully installed package.
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
-    missing+=("$p")
-  fi
-done
+mapfile -t missing < <(not_installed "${PKGS[@]}")
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup-debian.sh: installing ${missing[*]}"
@@ -100,12 +104,7 @@ apt_update_once() {
   fi
 }
 
-missing_libs=()
-for p in "${EXIM_LIBS[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
-    missing_libs+=("$p")
-  fi
-done
+mapfile -t missing_libs < <(not_installed "${EXIM_LIBS[@]}")
 if [ "${#missing_libs[@]}" -gt 0 ]; then
   echo "setup-debian.sh: installing Exim's libraries ${missing_libs[*]}"
   apt_update_once

@@ -2,9 +2,9 @@
 // apart by $interface_address: the open one accepts any local part of its domains, the strict
 // twin verifies recipients and rejects the virus marker at DATA), the system filter, the alias
 // and mailbox files, and the spool, log and mailbox directories with the owners Exim needs.
-import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, chown, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { runOk } from '../lib/processes.ts';
+import { userIds, workDirs } from '../lib/processes.ts';
 import {
   EXIM_BIN, EXIM_USER, FRANK_PREFILL_BYTES, HOSTNAME, IGNORE_BOUNCE_ERRORS_AFTER_S, INTERNAL_CLIENT, LISTEN, LOCAL_DOMAIN,
   MAILBOX_QUOTA, NXDOMAIN, PEER_PORT, PEERS, RELAY_DOMAIN, STRICT_SIZE_LIMIT, VIRUS_MARKER, VIRUS_NAME,
@@ -214,27 +214,11 @@ if first_delivery and not error_message and $message_body contains "${VIRUS_MARK
 endif
 `;
 
-async function ids(user: string): Promise<{ uid: number; gid: number }> {
-  const uid = Number((await runOk('id', ['-u', user])).stdout.trim());
-  const gid = Number((await runOk('id', ['-g', user])).stdout.trim());
-  return { uid, gid };
-}
-
 export async function writeEximConfig(root: string, logSelector: LogSelector = LOG_SELECTOR): Promise<EximDirs> {
-  const d: EximDirs = {
-    root,
-    conf: path.join(root, 'etc', 'exim.conf'),
-    etc: path.join(root, 'etc'),
-    spool: path.join(root, 'spool'),
-    log: path.join(root, 'log'),
-    mbox: path.join(root, 'mail'),
-    syslog: path.join(root, 'syslog'),
-    pid: path.join(root, 'exim.pid'),
-  };
-  // mkdtemp makes a 0700 dir: Exim's delivery processes (Debian-exim) must get through it.
-  await chmod(root, 0o755);
-  for (const dir of [d.etc, d.spool, d.log, d.mbox, d.syslog]) await mkdir(dir, { recursive: true, mode: 0o755 });
-  const exim = await ids(EXIM_USER);
+  // Exim's delivery processes (Debian-exim) must get through root.
+  const dirs = await workDirs(root, { etc: 'etc', spool: 'spool', log: 'log', mbox: 'mail', syslog: 'syslog' });
+  const d: EximDirs = { root, conf: path.join(dirs.etc, 'exim.conf'), pid: path.join(root, 'exim.pid'), ...dirs };
+  const exim = await userIds(EXIM_USER);
   for (const dir of [d.spool, d.log, d.mbox]) {
     await chown(dir, exim.uid, exim.gid);
     await chmod(dir, 0o750);

@@ -1,87 +1,17 @@
 // The Exim scenarios: who sends what to which listener, and what each message is designed to
 // produce (recipient fates, causes, NDR fate, backscatter). truth.json is built from this.
 // Clients are 127.2.<scenario>.<n> ("remote"; the Postfix harness uses 127.1.x.y).
-import { BOUNCE_WARN_BOUNCE, type Cause, type Listener, type NdrFate, type Outcome, type TruthMessage, type TruthRecipient } from '../lib/truth.ts';
-import { INTERNAL_CLIENT, LOCAL_DOMAIN, NXDOMAIN, VIRUS_MARKER } from './topology.ts';
-
-export interface ScenarioMessage {
-  truth: TruthMessage;
-  /** RCPT TO addresses in the order the client sends them (accepted and rejected). */
-  rcpts: string[];
-  /** Recipients the listener refuses during the session (the strict twin). */
-  rejects: { recipient: string; stage: 'RCPT' | 'DATA' }[];
-  /** The exact reply code every RCPT-stage refusal must get (checked by verify.ts). */
-  rejectCode?: number;
-  body?: string;
-  padBytes?: number;
-  /** The system filter fails it after acceptance (the virus marker on the open listener). */
-  filterCancels: boolean;
-}
-
-const sent = (address: string, orig?: string): TruthRecipient =>
-  ({ address, expect_status: 'sent', expect_cause: null, ...(orig ? { orig_address: orig } : {}) });
-const bounced = (address: string, cause: Cause, orig?: string): TruthRecipient =>
-  ({ address, expect_status: 'bounced', expect_cause: cause, ...(orig ? { orig_address: orig } : {}) });
-const expired = (address: string): TruthRecipient => ({ address, expect_status: 'expired', expect_cause: 'expired' });
-
-interface Spec {
-  /** 'pickup' here means a local submission with `exim -f SENDER` (P=local, U=root). */
-  listener: Listener;
-  sender: string;
-  recipients: TruthRecipient[];
-  rcpts?: string[]; // defaults to the recipients' (orig_)addresses
-  rejects?: ScenarioMessage['rejects'];
-  rejectCode?: number;
-  ndr?: NdrFate | null; // fate of the NDR to the sender; null = no NDR
-  outcome?: Outcome;
-  internal?: boolean; // client 127.0.0.1 (relay_from_hosts) instead of a 127.2.x.y address
-  body?: string;
-  padBytes?: number;
-  /** Every notification to the sender, when there are more than the one NDR. */
-  notifications?: TruthMessage['expect_notifications'];
-  design: string;
-}
-
-export const isLocalAddress = (s: string): boolean => new RegExp(`@${LOCAL_DOMAIN.replace(/\./g, '\\.')}$`, 'i').test(s);
-
-function scenario(index: number, name: string, specs: Spec[]): ScenarioMessage[] {
-  return specs.map((s, i) => {
-    const n = i + 1;
-    const pickup = s.listener === 'pickup';
-    const clientIp = pickup ? null : s.internal ? INTERNAL_CLIENT : `127.2.${index}.${n}`;
-    const remote = !pickup && !s.internal;
-    const anyFailed = s.recipients.some((r) => r.expect_status === 'bounced' || r.expect_status === 'expired');
-    const outcome: Outcome = s.outcome ?? (anyFailed ? 'bounced_after_accept' : 'delivered');
-    const ndr = s.ndr ? { to: s.sender, fate: s.ndr } : null;
-    const backscatter = outcome === 'bounced_after_accept' && ndr !== null && remote && !isLocalAddress(s.sender);
-    return {
-      rcpts: s.rcpts ?? s.recipients.map((r) => r.orig_address ?? r.address),
-      rejects: s.rejects ?? [],
-      filterCancels: s.body === virusBody && s.listener !== 'strict',
-      ...(s.rejectCode !== undefined ? { rejectCode: s.rejectCode } : {}),
-      ...(s.body !== undefined ? { body: s.body } : {}),
-      ...(s.padBytes !== undefined ? { padBytes: s.padBytes } : {}),
-      truth: {
-        scenario: name,
-        message_id: `bw-exim-${name}-${n}@harness.test`,
-        listener: s.listener,
-        client_ip: clientIp,
-        helo: pickup ? null : s.internal ? `app.${LOCAL_DOMAIN}` : `h${index}-${n}.bots.test`,
-        sender: s.sender,
-        recipients: s.recipients,
-        expect_outcome: outcome,
-        expect_ndr: ndr,
-        ...(s.notifications ? { expect_notifications: s.notifications } : {}),
-        expect_backscatter: backscatter,
-        expect_origin: pickup ? 'local' : 'smtp',
-        expect_remote: remote,
-        design: s.design,
-      },
-    };
-  });
-}
+import { bounced, expired, scenarioBuilder, sent, type ScenarioMessage } from '../lib/scenario.ts';
+import { BOUNCE_WARN_BOUNCE } from '../lib/truth.ts';
+import { LOCAL_DOMAIN, NXDOMAIN, VIRUS_MARKER } from './topology.ts';
 
 const virusBody = `Attachment scan test.\r\n${VIRUS_MARKER}\r\n`;
+const scenario = scenarioBuilder({
+  clientNet: '127.2',
+  idPrefix: 'bw-exim',
+  localDomain: LOCAL_DOMAIN,
+  filterCancels: (s) => s.body === virusBody && s.listener !== 'strict',
+});
 /** The dictionary scan's guesses: local users that do not exist. */
 const SCAN_RCPTS = Array.from({ length: 8 }, (_, i) => `scan${i + 1}@${LOCAL_DOMAIN}`);
 

@@ -37,7 +37,7 @@ export const PEERS = {
 } as const;
 
 /** Clients in here are "internal" (Exim's relay_from_hosts, bouncewatch's default internal networks). */
-export const INTERNAL_CLIENT = '127.0.0.1';
+export { INTERNAL_CLIENT } from '../lib/scenario.ts';
 
 /** A sender domain no router handles: its NDRs fail with "Unrouteable address". */
 export const NXDOMAIN = 'nxdomain.victims.test';

@@ -9,7 +9,7 @@ type Notice = NonNullable<TruthMessage['expect_notifications']>[number];
 
 /** Postfix "Delayed Mail (still being retried)", Exim "Warning: message X delayed ...". */
 const DELAY = /^Subject: (?:Delayed Mail\b|Warning: message \S+ delayed\b)/im;
-const code = (reply: string | null): number => Number((reply ?? '').slice(0, 3));
+export const code = (reply: string | null): number => Number((reply ?? '').slice(0, 3));
 
 /** A delay warning, not an NDR (by the subject each MTA gives it). */
 export const isDelayNotice = (x: Transaction): boolean => DELAY.test(x.data ?? '');

@@ -1,7 +1,9 @@
 // Process helpers for the harness: run short commands, start daemons we own, and stop exactly
-// those (by pid, never by name) even when a run fails or the test runner exits early.
+// those (by pid, never by name) even when a run fails or the test runner exits early; the
+// system users the MTAs run as, and the work dirs they must get through.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 
 export interface RunResult {
   code: number | null;
@@ -150,6 +152,27 @@ export async function processesMentioning(marker: string): Promise<{ pid: number
     const read = async (f: string): Promise<string> => (await readFile(`/proc/${pid}/${f}`, 'utf8').catch(() => '')).replace(/\0/g, ' ');
     const cmd = await read('cmdline');
     if (cmd.includes(marker) || (await read('environ')).includes(marker)) out.push({ pid, cmd: cmd.trim() });
+  }
+  return out;
+}
+
+/** uid and gid of a system user (`id -u`, `id -g`). */
+export async function userIds(user: string): Promise<{ uid: number; gid: number }> {
+  const uid = Number((await runOk('id', ['-u', user])).stdout.trim());
+  const gid = Number((await runOk('id', ['-g', user])).stdout.trim());
+  return { uid, gid };
+}
+
+/**
+ * Makes the subdirectories (name: path under root) 0755 and opens root itself to 0755: mkdtemp
+ * makes it 0700, and the MTA's own users (postfix, nobody, Debian-exim) must get through it.
+ */
+export async function workDirs<K extends string>(root: string, subdirs: Record<K, string>): Promise<Record<K, string>> {
+  await chmod(root, 0o755);
+  const out = {} as Record<K, string>;
+  for (const [name, rel] of Object.entries(subdirs) as [K, string][]) {
+    out[name] = path.join(root, rel);
+    await mkdir(out[name], { recursive: true, mode: 0o755 });
   }
   return out;
 }

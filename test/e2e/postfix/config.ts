@@ -2,8 +2,9 @@
 // open, strict twin, content-filtered, pipe-filtered, before-queue proxy-filtered, filtered by
 // a filter that answers in its own words; plus the re-injection ports) and the maps.
 // Everything is routed to loopback peers; an unrouted domain hits the error transport.
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { workDirs } from '../lib/processes.ts';
 import { LISTEN, LOCAL_DOMAIN, NXDOMAIN, PEERS, RELAY_DOMAIN, HOSTNAME, SMALL_DOMAIN, VIRUS_MARKER, VIRUS_NAME } from './topology.ts';
 
 export interface PostfixDirs {
@@ -65,7 +66,8 @@ export function mainParams(d: PostfixDirs): Params {
     ['maximal_queue_lifetime', '20s'],
     ['bounce_queue_lifetime', '20s'],
     // A message still deferred 2 s after arrival warns its sender once (scenario notifications;
-    // run.ts takes the warnings other scenarios get from what the senders' MX received).
+    // lib/harness.ts, settlesNotices, takes the warnings other scenarios get from what the
+    // senders' MX received).
     ['delay_warning_time', '2s'],
     ['biff', 'no'],
     ['smtputf8_enable', 'no'],
@@ -197,17 +199,8 @@ export function effectiveMainCf(d: PostfixDirs, name: ListenerName): string {
 }
 
 export async function writePostfixConfig(root: string): Promise<PostfixDirs> {
-  const d: PostfixDirs = {
-    root,
-    config: path.join(root, 'etc'),
-    queue: path.join(root, 'spool'),
-    data: path.join(root, 'data'),
-    mbox: path.join(root, 'mbox'),
-    log: path.join(root, 'log'),
-  };
   // Postfix daemons run as user postfix and local/pipe as nobody: they must traverse root.
-  await chmod(root, 0o755);
-  for (const dir of [d.config, d.queue, d.data, d.mbox, d.log]) await mkdir(dir, { recursive: true, mode: 0o755 });
+  const d: PostfixDirs = { root, ...await workDirs(root, { config: 'etc', queue: 'spool', data: 'data', mbox: 'mbox', log: 'log' }) };
   await chmod(d.mbox, 0o1777);
   await writeFile(path.join(d.config, 'main.cf'), renderParams(mainParams(d), ['bw-e2e main.cf (throwaway instance)']));
   await writeFile(path.join(d.config, 'master.cf'), masterCf(d));

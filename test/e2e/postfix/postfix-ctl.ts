@@ -3,18 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { chown, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { awaitExit, run, runOk, startDaemon, type Daemon } from '../lib/processes.ts';
+import { awaitExit, run, runOk, startDaemon, userIds, type Daemon } from '../lib/processes.ts';
 import type { PostfixDirs } from './config.ts';
-
-async function ids(user: string): Promise<{ uid: number; gid: number }> {
-  const uid = Number((await runOk('id', ['-u', user])).stdout.trim());
-  const gid = Number((await runOk('id', ['-g', user])).stdout.trim());
-  return { uid, gid };
-}
 
 export async function preparePostfix(d: PostfixDirs): Promise<void> {
   await runOk('/usr/sbin/postalias', ['-c', d.config, `hash:${path.join(d.config, 'aliases')}`]);
-  const pf = await ids('postfix');
+  const pf = await userIds('postfix');
   await chown(d.data, pf.uid, pf.gid);
   // `postfix check` creates the queue directories with their owners and modes.
   await runOk('/usr/sbin/postfix', ['-c', d.config, 'check']);

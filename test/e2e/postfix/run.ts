@@ -1,163 +1,135 @@
-// Entry point of the Postfix end-to-end harness: builds a throwaway Postfix with rsyslog and
-// Node peers, runs every scenario, waits for the queue to drain, stops everything (also on
-// failure) and writes mail.log, mail-rfc3339.log, truth.json and the configs into OUTDIR.
+// The Postfix harness: its MtaAdapter (lib/mta.ts) for the shared run (lib/harness.ts). A
+// throwaway Postfix with rsyslog and Node peers (the mailbox servers of relay.pfx.test and
+// small.pfx.test, "the internet", and its content filters); OUTDIR gets mail.log,
+// mail-rfc3339.log, truth.json and the configs.
 // Run: node --import tsx test/e2e/postfix/run.ts OUTDIR   (root; BW_E2E_KEEP=1 keeps the temp dir)
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { copyFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { covers, sleep, tcpListeners, waitForListeners, waitUntil } from '../lib/proc-net.ts';
-import { startRsyslog, type Rsyslog } from '../lib/rsyslog.ts';
-import { processesMentioning, stopDaemon, type Daemon } from '../lib/processes.ts';
+import { startFakeAmavis } from '../lib/fake-amavis.ts';
+import { runAsScript, runHarness } from '../lib/harness.ts';
+import { mailboxScript } from '../lib/mailbox-rules.ts';
+import type { MtaAdapter, MtaInstance } from '../lib/mta.ts';
+import { code } from '../lib/notices.ts';
+import { serverAt, startPeers, type Peers } from '../lib/peers.ts';
+import type { Daemon } from '../lib/processes.ts';
+import { inDomain } from '../lib/scenario.ts';
+import type { Sent } from '../lib/send.ts';
+import type { ScriptedSmtpServer, Transaction } from '../lib/smtp-server.ts';
 import type { Truth } from '../lib/truth.ts';
-import { effectiveMainCf, LISTENER_NAMES, writePostfixConfig, type PostfixDirs } from './config.ts';
-import { startPeers, type Peers } from './peers.ts';
-import { allowAlternateConfig, flushQueue, preparePostfix, queueEmpty, queueListing, startPostfix, stopPostfix } from './postfix-ctl.ts';
+import { effectiveMainCf, LISTENER_NAMES, writePostfixConfig } from './config.ts';
+import { startOwnWordsFilter, startProxyFilter } from './filters.ts';
+import {
+  allowAlternateConfig, flushQueue, preparePostfix, queueEmpty, queueListing, startPostfix, stopPostfix, submitWithSendmail,
+} from './postfix-ctl.ts';
 import { postfixScenarios } from './scenarios.ts';
-import { sendAll } from './send.ts';
-import { HOSTNAME, LISTEN, LOCAL_DOMAIN, PEERS, SYSLOG_HOST } from './topology.ts';
-import { verifyRun } from './verify.ts';
-import { settleNotices } from '../lib/notices.ts';
+import {
+  DOWNSTREAM_MAX_SIZE, HOSTNAME, LISTEN, LOCAL_DOMAIN, PEERS, RELAY_DOMAIN, SMALL_DOMAIN, SYSLOG_HOST, VIRUS_MARKER, VIRUS_NAME,
+} from './topology.ts';
 
-/** How long the queue may take to empty after the last message was sent (env override for slow CI). */
-const DRAIN_TIMEOUT_MS = Number(process.env.BW_E2E_DRAIN_TIMEOUT_MS ?? 100_000);
-const WORK_PREFIX = 'bw-e2e-postfix-';
-const t0 = Date.now();
-/** Progress on stderr with BW_E2E_VERBOSE=1 (timings of each phase). */
-function step(what: string): void {
-  if (process.env.BW_E2E_VERBOSE === '1') console.error(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${what}`);
-}
+type PostfixPeers = Peers & Record<'smallbox' | 'amavis' | 'proxyfilter' | 'replyfilter', ScriptedSmtpServer>;
 
-async function preflight(): Promise<void> {
-  if (process.getuid?.() !== 0) throw new Error('the Postfix harness must run as root');
-  const listeners = await tcpListeners();
-  const busy = [...Object.values(LISTEN), ...Object.values(PEERS)].filter((ep) => covers(listeners, ep));
-  if (busy.length > 0) {
-    const stale = await processesMentioning(WORK_PREFIX);
-    throw new Error(`addresses already in use: ${busy.map((b) => `${b.ip}:${b.port}`).join(', ')}; ${stale.length > 0
-      ? `left over from an earlier harness run (stop them with postfix -c DIR/etc stop / kill PID):\n${stale.map((p) => `  ${p.pid} ${p.cmd}`).join('\n')}`
-      : 'a stock MTA? (see test/e2e/setup-debian.sh)'}`);
-  }
-}
-
-/** Empty queue and peers quiet for a while: nothing is left to happen. */
-async function waitForDrain(d: PostfixDirs, peers: Peers): Promise<void> {
-  let lastFlush = Date.now();
+async function prepare(root: string): Promise<MtaInstance> {
+  const d = await writePostfixConfig(root);
+  const undoAltConfig = await allowAlternateConfig(d);
+  let daemon: Daemon | null = null;
   try {
-    await waitUntil('the Postfix queue to drain', async () => {
-      if (!(await queueEmpty(d))) {
-        // The short backoff times normally do the work; a flush every 30 s guards against a stall.
-        if (Date.now() - lastFlush > 30_000) {
-          lastFlush = Date.now();
-          await flushQueue(d);
-        }
-        return false;
-      }
-      return peers.all.every((p) => p.idleMs() > 1500);
-    }, DRAIN_TIMEOUT_MS, 500);
-  } catch (e) {
-    throw new Error(`${e instanceof Error ? e.message : String(e)}\n${await queueListing(d)}`, { cause: e });
-  }
-}
-
-/** What the peers saw, for the kept work dir (verify.json) when a run needs debugging. */
-function peerRecords(peers: Peers): unknown {
-  return peers.all.map((p) => ({
-    name: p.name,
-    transactions: p.transactions.map((t) => ({ ...t, data: t.data === null ? null : `${t.data.length} bytes` })),
-  }));
-}
-
-async function writeOutputs(outDir: string, d: PostfixDirs, rs: Rsyslog, truth: Truth): Promise<void> {
-  await mkdir(outDir, { recursive: true });
-  await copyFile(rs.classicLog, path.join(outDir, 'mail.log'));
-  await copyFile(rs.rfc3339Log, path.join(outDir, 'mail-rfc3339.log'));
-  await copyFile(path.join(d.config, 'main.cf'), path.join(outDir, 'postfix.main.cf'));
-  await copyFile(path.join(d.config, 'master.cf'), path.join(outDir, 'postfix.master.cf'));
-  for (const l of LISTENER_NAMES) {
-    await writeFile(path.join(outDir, `postfix-${l}.main.cf`), effectiveMainCf(d, l));
-  }
-  await writeFile(path.join(outDir, 'truth.json'), `${JSON.stringify(truth, null, 2)}\n`);
-}
-
-export async function runPostfixHarness(outDir: string): Promise<Truth> {
-  await preflight();
-  const started = Date.now();
-  const root = await mkdtemp(path.join(os.tmpdir(), WORK_PREFIX));
-  let d: PostfixDirs | null = null;
-  let peers: Peers | null = null;
-  let rs: Rsyslog | null = null;
-  let postfix: Daemon | null = null;
-  let failed = true;
-  let undoAltConfig: (() => Promise<void>) | null = null;
-  try {
-    d = await writePostfixConfig(root);
-    undoAltConfig = await allowAlternateConfig(d);
     await preparePostfix(d);
-    step('postfix config written and checked');
-    peers = await startPeers();
-    rs = await startRsyslog(d.log, SYSLOG_HOST);
-    postfix = startPostfix(d);
-    await waitForListeners(Object.values(LISTEN), 20_000).catch(async (e: unknown) => {
-      throw new Error(`${e instanceof Error ? e.message : String(e)}\npostfix: ${postfix?.output() ?? ''}`, { cause: e });
-    });
-    const scenarios = postfixScenarios();
-    const generatedAt = new Date().toISOString();
-    step('postfix listening');
-    const sent = await sendAll(d, scenarios);
-    step('all scenarios sent');
-    await waitForDrain(d, peers);
-    step('queue drained');
-    await stopPostfix(d, postfix);
-    await sleep(500); // let rsyslogd write the last lines before it is stopped
-    await rs.stop();
-    step('postfix and rsyslogd stopped');
-    const notices = settleNotices(scenarios.map((s) => s.truth), peers.internet.transactions);
-    const truth: Truth = {
-      generated_at: generatedAt,
-      hostname: SYSLOG_HOST,
-      mta: 'postfix',
-      local_domains: [LOCAL_DOMAIN, HOSTNAME, 'localhost'],
-      // Delay warnings follow timing (delay_warning_time is server-wide): the truth takes the
-      // notifications the forged senders' MX received where one was among them.
-      messages: notices.messages,
-      smtp_rejects: scenarios.flatMap((s) => s.rejects.map((r) => ({
-        client_ip: s.truth.client_ip ?? '', sender: s.truth.sender, recipient: r.recipient, stage: r.stage, message_id: s.truth.message_id,
-      }))),
-    };
-    await writeOutputs(outDir, d, rs, truth);
-    const problems = [...notices.problems, ...(await verifyRun(sent, peers, d.mbox))];
-    await writeFile(path.join(root, 'verify.json'), JSON.stringify({ problems, peers: peerRecords(peers) }, null, 2));
-    if (problems.length > 0) throw new Error(`the run did not do what the scenarios designed:\n  ${problems.join('\n  ')}`);
-    console.log(`postfix harness: ${truth.messages.length} messages in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    failed = false;
-    return truth;
-  } finally {
-    if (postfix && d) await stopPostfix(d, postfix).catch(() => undefined);
-    if (rs) await stopDaemon(rs.daemon);
-    if (peers) await Promise.all(peers.all.map((p) => p.close()));
-    if (undoAltConfig) await undoAltConfig();
-    if (process.env.BW_E2E_KEEP === '1' || failed) {
-      console.warn(`postfix harness: work dir kept at ${root}`);
-    } else {
-      await rm(root, { recursive: true, force: true });
-    }
-    step('cleaned up');
+  } catch (e) {
+    await undoAltConfig();
+    throw e;
   }
+  return {
+    label: 'Postfix',
+    listeners: LISTEN,
+    syslogDir: d.log,
+    mboxDir: d.mbox,
+    version: '',
+    start: () => {
+      daemon = startPostfix(d);
+    },
+    output: () => daemon?.output() ?? '',
+    stop: async () => {
+      if (daemon) await stopPostfix(d, daemon);
+    },
+    submitLocal: async (sender, rcpts, message) => await submitWithSendmail(d, sender, rcpts, message),
+    queueEmpty: async () => await queueEmpty(d),
+    queueListing: async () => await queueListing(d),
+    flushQueue: async () => await flushQueue(d),
+    writeOutputs: async (outDir, rs) => {
+      await copyFile(rs.classicLog, path.join(outDir, 'mail.log'));
+      await copyFile(rs.rfc3339Log, path.join(outDir, 'mail-rfc3339.log'));
+      await copyFile(path.join(d.config, 'main.cf'), path.join(outDir, 'postfix.main.cf'));
+      await copyFile(path.join(d.config, 'master.cf'), path.join(outDir, 'postfix.master.cf'));
+      for (const l of LISTENER_NAMES) await writeFile(path.join(outDir, `postfix-${l}.main.cf`), effectiveMainCf(d, l));
+    },
+    problems: async () => [],
+    cleanup: undoAltConfig,
+  };
 }
 
-// Run as a script: node --import tsx test/e2e/postfix/run.ts OUTDIR
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const out = process.argv[2];
-  if (!out) {
-    console.error('usage: node --import tsx test/e2e/postfix/run.ts OUTDIR');
-    process.exit(2);
+/** The two issue-21 filters did what they were made for: XFORWARD of the real client, replies in their own words. */
+function filterProblems(s: Sent, peers: PostfixPeers): string[] {
+  const t = s.msg.truth;
+  const seen = (p: Transaction[]) => p.filter((x) => x.messageId === t.message_id);
+  if (t.listener === 'proxy' && t.expect_outcome === 'rejected_at_smtp') {
+    if (!seen(peers.proxyfilter.transactions).some((x) => code(x.dataReply) === 554)) return [`${t.message_id}: the proxy filter did not refuse it`];
+  } else if (t.listener === 'proxy') {
+    const ok = seen(peers.proxyfilter.transactions).some((x) => x.xforward.ADDR === t.client_ip && code(x.dataReply) === 250);
+    if (!ok) return [`${t.message_id}: the proxy filter did not pass it on with XFORWARD ADDR=${t.client_ip ?? ''}`];
   }
-  runPostfixHarness(path.resolve(out)).then(
-    (t) => console.log(`wrote ${out}: ${t.messages.length} messages, ${t.smtp_rejects.length} SMTP rejects`),
-    (e: unknown) => {
-      console.error(e instanceof Error ? e.message : e);
-      process.exit(1);
-    },
-  );
+  if (t.listener === 'ownwords') {
+    const ok = seen(peers.replyfilter.transactions).some((x) => /^250 (?:2\.0\.0 Ok: accepted \(|OK id=)/.test(x.dataReply ?? ''));
+    if (!ok) return [`${t.message_id}: the own-words filter did not re-inject and answer in its own words`];
+  }
+  return [];
 }
+
+const isRelay = inDomain(RELAY_DOMAIN);
+const isSmall = inDomain(SMALL_DOMAIN);
+
+export const postfixAdapter: MtaAdapter<PostfixPeers> = {
+  mta: 'postfix',
+  label: 'Postfix',
+  workPrefix: 'bw-e2e-postfix-',
+  needs: { binaries: ['/usr/sbin/postfix', '/usr/sbin/rsyslogd'], users: ['postfix'] },
+  listen: Object.values(LISTEN),
+  peerAddresses: Object.values(PEERS),
+  staleHint: 'stop them with postfix -c DIR/etc stop / kill PID',
+  busyHint: 'a stock MTA? (see test/e2e/setup-debian.sh)',
+  syslogHost: SYSLOG_HOST,
+  localDomains: [LOCAL_DOMAIN, HOSTNAME, 'localhost'],
+  settlesNotices: true,
+  logs: ['mail.log', 'mail-rfc3339.log'],
+  expectedHost: () => undefined,
+  timeoutMs: 240_000,
+  scenarios: postfixScenarios,
+  startPeers: async () => await startPeers({
+    downstreamHost: `store.${RELAY_DOMAIN}`,
+    downstream: PEERS.downstream,
+    internet: PEERS.internet,
+    maxSize: DOWNSTREAM_MAX_SIZE,
+    extra: {
+      smallbox: serverAt('smallbox', PEERS.smallbox, mailboxScript(`mail.${SMALL_DOMAIN}`, [], { sizeLimit: DOWNSTREAM_MAX_SIZE })),
+      amavis: async () => await startFakeAmavis({
+        listen: { host: PEERS.amavis.ip, port: PEERS.amavis.port },
+        reinject: { host: LISTEN.reinject.ip, port: LISTEN.reinject.port },
+        virusMarker: VIRUS_MARKER,
+        virusName: VIRUS_NAME,
+      }),
+      proxyfilter: startProxyFilter,
+      replyfilter: startOwnWordsFilter,
+    },
+  }),
+  prepare,
+  verify: {
+    peerOf: (addr, peers) => (isRelay(addr) ? peers.downstream : isSmall(addr) ? peers.smallbox : peers.internet).transactions,
+    sizeAdvertised: isSmall,
+    contentFilter: (peers) => peers.amavis.transactions,
+    ndrRefusals: 1,
+    extra: filterProblems,
+  },
+};
+
+export const runPostfixHarness = async (outDir: string): Promise<Truth> => await runHarness(postfixAdapter, outDir);
+
+runAsScript(import.meta.url, runPostfixHarness);

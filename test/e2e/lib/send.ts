@@ -1,19 +1,17 @@
-// Sends every scenario message to its listener (or through sendmail for local pickup) and
-// keeps the SMTP replies, which the self-check compares with the design.
-import { buildMessage } from '../lib/message.ts';
-import { sendMail, type SendResult } from '../lib/smtp-client.ts';
-import type { PostfixDirs } from './config.ts';
-import { submitWithSendmail } from './postfix-ctl.ts';
-import type { ScenarioMessage } from './scenarios.ts';
-import { LISTEN } from './topology.ts';
+// Sends every scenario message to its listener (or as a local submission) and keeps the SMTP
+// replies, which the self-check (verify.ts) compares with the design.
+import type { MtaInstance } from './mta.ts';
+import { buildMessage } from './message.ts';
+import type { ScenarioMessage } from './scenario.ts';
+import { sendMail, type SendResult } from './smtp-client.ts';
 
 export interface Sent {
   msg: ScenarioMessage;
-  result: SendResult | null; // null for sendmail pickup
+  result: SendResult | null; // null for a local submission
   error: string | null;
 }
 
-export async function sendScenario(d: PostfixDirs, msg: ScenarioMessage): Promise<Sent> {
+export async function sendScenario(mta: MtaInstance, msg: ScenarioMessage): Promise<Sent> {
   const t = msg.truth;
   const data = buildMessage({
     messageId: t.message_id,
@@ -25,10 +23,11 @@ export async function sendScenario(d: PostfixDirs, msg: ScenarioMessage): Promis
   });
   try {
     if (t.listener === 'pickup') {
-      await submitWithSendmail(d, t.sender, msg.rcpts, data);
+      await mta.submitLocal(t.sender, msg.rcpts, data);
       return { msg, result: null, error: null };
     }
-    const ep = LISTEN[t.listener];
+    const ep = mta.listeners[t.listener];
+    if (!ep) throw new Error(`no ${t.listener} listener in the ${mta.label} harness`);
     const result = await sendMail({
       host: ep.ip,
       port: ep.port,
@@ -46,12 +45,13 @@ export async function sendScenario(d: PostfixDirs, msg: ScenarioMessage): Promis
 
 /**
  * One session at a time per lane, in scenario order, so the log stays readable. The strict
- * twin gets its own lane: its address-verification probes make smtpd wait seconds per RCPT.
+ * twin gets its own lane: its recipient verification (Postfix's probes, Exim's callouts) makes
+ * it wait seconds per RCPT.
  */
-export async function sendAll(d: PostfixDirs, msgs: ScenarioMessage[]): Promise<Sent[]> {
+export async function sendAll(mta: MtaInstance, msgs: ScenarioMessage[]): Promise<Sent[]> {
   const lane = async (list: ScenarioMessage[]): Promise<Sent[]> => {
     const out: Sent[] = [];
-    for (const m of list) out.push(await sendScenario(d, m));
+    for (const m of list) out.push(await sendScenario(mta, m));
     return out;
   };
   const strict = msgs.filter((m) => m.truth.listener === 'strict');
