@@ -1,10 +1,13 @@
-// Golden tests: imports each Lightmeter scenario log with the real CLI and checks `messages --json` and `report --json` against the hand-written expectations in test/golden/lightmeter/.
+// Golden tests: imports each Lightmeter scenario log and checks `messages --json` and `report --json`
+// against the hand-written expectations in test/golden/lightmeter/. They run in this process
+// (in-process.ts, the CLI's own functions); one contract test runs the real CLI and wants the same bytes.
 import { describe, it, expect, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { importAndRead, type Printed } from './in-process.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -107,7 +110,15 @@ function runCli(args: string[]): string {
   });
 }
 
+/** The real CLI, in three processes, as a postmaster runs it. */
+function printedByCli(name: string, logPath: string, year: number): Printed {
+  const db = tempDb(name);
+  runCli(['import', '--db', db, '--year', String(year), logPath]);
+  return { messages: runCli(['messages', '--db', db, '--json']), report: runCli(['report', '--db', db, '--json']) };
+}
+
 const key = (host: string, queueId: string): string => `${host}/${queueId}`;
+const nameOf = (golden: GoldenFile): string => golden.file.replace(/\.expected\.json$/, '');
 
 /** Expected `null` means "no value": the CLI may print null or leave the key out. */
 function expectField(actual: Json | undefined, expected: Json, where: string): void {
@@ -159,6 +170,44 @@ function expectMessage(actual: JsonObject, expected: GoldenMessage): void {
   }
 }
 
+/** Checks what `messages --json` and `report --json` printed against one golden file. */
+function expectGolden(golden: GoldenFile, output: Printed): void {
+  const name = nameOf(golden);
+    const printed = output.messages
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line.length > 0)
+      .map((line, i) => parseJson(line, `${name} messages line ${i + 1}`));
+
+    const actual = new Map<string, JsonObject>();
+    const actualKeys: string[] = [];
+    for (const message of printed) {
+      expect(isObject(message), `${name}: each printed line must be a JSON object`).toBe(true);
+      if (!isObject(message)) continue;
+      const k = key(String(message['host']), String(message['queue_id']));
+      actualKeys.push(k);
+      actual.set(k, message);
+    }
+    expect(actualKeys.length, `${name}: a (host, queue_id) was printed more than once`).toBe(actual.size);
+
+    const expectedKeys = golden.messages.map((m) => key(m.host, m.queue_id)).sort();
+    expect([...actual.keys()].sort(), `${name}: set of (host, queue_id)`).toEqual(expectedKeys);
+
+    for (const expected of golden.messages) {
+      const message = actual.get(key(expected.host, expected.queue_id));
+      if (message !== undefined) expectMessage(message, expected);
+    }
+
+    const report = parseJson(output.report, `${name} report`);
+    expect(isObject(report), `${name}: report --json must print one object`).toBe(true);
+    if (isObject(report)) {
+      expect(report['rejected_at_smtp'], `${name}: report.rejected_at_smtp`).toBe(golden.smtpRejects);
+    }
+}
+
+// The scenario the CLI contract test runs in real processes: a bounce, so the NDR and its fate are printed too.
+const CONTRACT_SCENARIO = '1_bounce_simple';
+
 describe('lightmeter golden scenarios', () => {
   it('has golden files', () => {
     expect(goldenFiles.length).toBeGreaterThan(0);
@@ -171,43 +220,32 @@ describe('lightmeter golden scenarios', () => {
 
   for (const golden of goldenFiles) {
     const logPath = path.join(corporaRoot, golden.source);
-    const name = golden.file.replace(/\.expected\.json$/, '');
-    it.skipIf(!corporaPresent)(name, () => {
+    it.skipIf(!corporaPresent)(nameOf(golden), async () => {
       // A golden file whose log is gone would pass without checking anything.
       expect(existsSync(logPath), logPath).toBe(true);
-      const db = tempDb(name);
-      runCli(['import', '--db', db, '--year', String(golden.year), logPath]);
-
-      const printed = runCli(['messages', '--db', db, '--json'])
-        .split('\n')
-        .map((line) => line.trim())
-        .filter((line) => line.length > 0)
-        .map((line, i) => parseJson(line, `${name} messages line ${i + 1}`));
-
-      const actual = new Map<string, JsonObject>();
-      const actualKeys: string[] = [];
-      for (const message of printed) {
-        expect(isObject(message), `${name}: each printed line must be a JSON object`).toBe(true);
-        if (!isObject(message)) continue;
-        const k = key(String(message['host']), String(message['queue_id']));
-        actualKeys.push(k);
-        actual.set(k, message);
-      }
-      expect(actualKeys.length, `${name}: a (host, queue_id) was printed more than once`).toBe(actual.size);
-
-      const expectedKeys = golden.messages.map((m) => key(m.host, m.queue_id)).sort();
-      expect([...actual.keys()].sort(), `${name}: set of (host, queue_id)`).toEqual(expectedKeys);
-
-      for (const expected of golden.messages) {
-        const message = actual.get(key(expected.host, expected.queue_id));
-        if (message !== undefined) expectMessage(message, expected);
-      }
-
-      const report = parseJson(runCli(['report', '--db', db, '--json']), `${name} report`);
-      expect(isObject(report), `${name}: report --json must print one object`).toBe(true);
-      if (isObject(report)) {
-        expect(report['rejected_at_smtp'], `${name}: report.rejected_at_smtp`).toBe(golden.smtpRejects);
-      }
+      expectGolden(golden, await importAndRead([logPath], { year: golden.year }));
     });
   }
+});
+
+// The in-process runs above stand for the CLI only while they print what it prints: this runs
+// the real `bin/bouncewatch.js` on one scenario and wants the same bytes, and the golden file.
+describe('lightmeter golden scenarios through the CLI', () => {
+  const golden = goldenFiles.find((g) => nameOf(g) === CONTRACT_SCENARIO);
+
+  it('has the contract scenario', () => {
+    expect(golden, `${CONTRACT_SCENARIO}.expected.json`).toBeDefined();
+  });
+
+  it.skipIf(!corporaPresent || golden === undefined)(`${CONTRACT_SCENARIO}: import, messages --json and report --json print what the in-process run prints`, async () => {
+    if (golden === undefined) return;
+    const logPath = path.join(corporaRoot, golden.source);
+    expect(existsSync(logPath), logPath).toBe(true);
+    const viaCli = printedByCli(CONTRACT_SCENARIO, logPath, golden.year);
+    const inProcess = await importAndRead([logPath], { year: golden.year });
+    expect(viaCli.messages.length, 'the CLI printed no message').toBeGreaterThan(0);
+    expect(viaCli.messages).toBe(inProcess.messages);
+    expect(viaCli.report).toBe(inProcess.report);
+    expectGolden(golden, viaCli);
+  });
 });
