@@ -1,13 +1,12 @@
 // The `bouncewatch` command: wires arguments to the import pipeline and the queries. Errors
 // end the process with one line naming what was wrong, and a non-zero status.
 import { Command, InvalidArgumentError } from 'commander';
-import { commandConfig, withDatabase, withJudgement, type SharedOptions } from './cli/options.ts';
+import { commandConfig, periodFlags, withDatabase, withJudgement, withPeriod, withStore, type PeriodOptions, type SharedOptions } from './cli/options.ts';
 import { access, constants } from 'node:fs/promises';
 import { Ingest } from './ingest/ingest.ts';
 import { importFile } from './ingest/import-files.ts';
 import { formatReport } from './cli/format-report.ts';
 import { formatMessage } from './cli/format-messages.ts';
-import { parseTime } from './report/iso-time.ts';
 import { registerServe } from './cli/serve-command.ts';
 import { registerAdvise } from './cli/advise-command.ts';
 import { registerDigest } from './cli/digest-command.ts';
@@ -15,10 +14,7 @@ import { registerAudit } from './cli/audit-command.ts';
 import { rejectCauses } from './report/listings.ts';
 import { summarize } from './report/summary.ts';
 import { terminalJson, visible } from './report/terminal-text.ts';
-import { openDb } from './store/db.ts';
-import { lockDatabase } from './store/writer-lock.ts';
-import { refreshRollups } from './store/rollups.ts';
-import { listMessages, resolvePeriod } from './store/queries.ts';
+import { lockStore, openStore } from './store/open.ts';
 
 // A reader that closes early (`bouncewatch messages --json | head -1`) is not an error: stop
 // quietly with status 0, as Unix tools do. Any other failure to write stdout still is one.
@@ -32,13 +28,6 @@ function yearArg(v: string): number {
   const y = Number(v);
   if (!Number.isInteger(y) || y < 1970 || y > 9999) throw new InvalidArgumentError('must be a year like 2026');
   return y;
-}
-
-function period(opts: { since?: string; until?: string }) {
-  return {
-    from: opts.since === undefined ? undefined : parseTime(opts.since, '--since'),
-    to: opts.until === undefined ? undefined : parseTime(opts.until, '--until'),
-  };
 }
 
 const program = new Command('bouncewatch')
@@ -59,16 +48,16 @@ withJudgement(withDatabase(program
       });
     }
     // One writer at a time: a second import waits for the first; a running serve is named.
-    const lock = await lockDatabase(cfg.db, { role: 'import', waitFor: ['import'], onWait: (_h, msg) => process.stderr.write(`bouncewatch: ${msg}\n`) });
+    const lock = await lockStore(cfg.db, { role: 'import', waitFor: ['import'], onWait: (_h, msg) => process.stderr.write(`bouncewatch: ${msg}\n`) });
     if (lock.tookOver) process.stderr.write(`bouncewatch: took over the lock of pid ${lock.tookOver.pid}, which is gone\n`);
     process.once('exit', lock.release);
-    const db = openDb(cfg.db);
+    const store = openStore(cfg.db);
     const started = Date.now();
-    const ingest = new Ingest(db, { internalNetworks: cfg.internal_networks, localDomains: cfg.local_domains });
+    const ingest = await Ingest.open(store, { internalNetworks: cfg.internal_networks, localDomains: cfg.local_domains });
     const tty = process.stderr.isTTY;
     let skipped = 0;
     for (const p of paths) {
-      const r = await importFile(db, ingest, p, {
+      const r = await importFile(store, ingest, p, {
         year: opts.year,
         onProgress: tty ? (path, n) => process.stderr.write(`\r${visible(path)}: ${n} lines`) : undefined,
       });
@@ -76,10 +65,10 @@ withJudgement(withDatabase(program
       if (tty) process.stderr.write('\r\x1b[K');
     }
     // The dashboard's hourly rollups of what this import changed, now rather than on its first read.
-    refreshRollups(db);
+    await store.refreshRollups();
     const t = ingest.totals;
     const secs = (Date.now() - started) / 1000;
-    db.close();
+    await store.close();
     lock.release();
     console.log(
       `imported ${t.total} lines from ${paths.length} file(s) in ${secs.toFixed(1)}s: ${t.mail} mail, ` +
@@ -89,41 +78,31 @@ withJudgement(withDatabase(program
     );
   });
 
-withDatabase(program
+withPeriod(withDatabase(program
   .command('report')
-  .description('what accept-then-bounce this server did, and why'))
-  .option('--since <time>', 'start (ISO 8601, or a span back from now: 24h, 7d)')
-  .option('--until <time>', 'end (ISO 8601, or a span back from now)')
+  .description('what accept-then-bounce this server did, and why')))
   .option('--json', 'print one JSON object')
-  .action((opts: SharedOptions & { since?: string; until?: string; json?: boolean }) => {
-    const { from, to } = period(opts);
-    const db = openDb(commandConfig(opts).db);
-    const s = summarize(db, from, to);
-    const rejects = opts.json ? [] : rejectCauses(db, resolvePeriod(db, from, to));
-    db.close();
-    console.log(opts.json ? terminalJson(s) : formatReport(s, rejects));
-  });
+  .action((opts: SharedOptions & PeriodOptions & { json?: boolean }) =>
+    withStore(opts, async (store) => {
+      const { from, to } = periodFlags(opts);
+      const s = await summarize(store, from, to);
+      const rejects = opts.json ? [] : await rejectCauses(store, await store.period(from, to));
+      console.log(opts.json ? terminalJson(s) : formatReport(s, rejects));
+    }));
 
-withDatabase(program
+withPeriod(withDatabase(program
   .command('messages')
-  .description('list messages with their recipients, outcome and notifications'))
-  .option('--since <time>', 'start (ISO 8601, or a span back from now: 24h, 7d)')
-  .option('--until <time>', 'end (ISO 8601, or a span back from now)')
+  .description('list messages with their recipients, outcome and notifications')))
   .option('--backscatter', 'only messages whose NDR was backscatter')
   .option('--json', 'one JSON object per line')
-  .action((opts: SharedOptions & { since?: string; until?: string; backscatter?: boolean; json?: boolean }) => {
-    const { from, to } = period(opts);
-    const db = openDb(commandConfig(opts).db);
-    const p = resolvePeriod(db, from, to);
-    for (const m of listMessages(db, p, { backscatter: opts.backscatter })) {
-      if (opts.json) {
-        process.stdout.write(`${terminalJson(m)}\n`);
-        continue;
+  .action((opts: SharedOptions & PeriodOptions & { backscatter?: boolean; json?: boolean }) =>
+    withStore(opts, async (store) => {
+      const { from, to } = periodFlags(opts);
+      const p = await store.period(from, to);
+      for await (const m of store.messages(p, opts.backscatter ? { backscatter: true } : {})) {
+        process.stdout.write(opts.json ? `${terminalJson(m)}\n` : formatMessage(m));
       }
-      process.stdout.write(formatMessage(m));
-    }
-    db.close();
-  });
+    }));
 
 registerServe(program);
 registerAdvise(program);

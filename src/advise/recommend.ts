@@ -1,9 +1,8 @@
 // From the evidence of a period to recommendations, ranked by the NDRs they would have
 // prevented. Used by `bouncewatch advise`, /api/recommendations and the digest.
-import type { Db } from '../store/db.ts';
-import type { Period } from '../store/queries.ts';
+import type { Store } from '../store/store.ts';
+import type { AdviceGroup as Group, Period } from '../store/types.ts';
 import { CHANGES } from './changes.ts';
-import { adviceGroups, scanSuspects, type Group } from './findings.ts';
 import { listsRefusingUs } from '../report/listings.ts';
 import { RULES } from './rules.ts';
 import type { Mta, Recommendation, Severity } from './types.ts';
@@ -44,8 +43,8 @@ function fromRule(rule: (typeof RULES)[number], g: Group, lists?: string[]): Rec
 }
 
 /** Rejecting unknown users at RCPT time must come with a guard against dictionary scans. */
-function scanGuard(db: Db, p: Period, mta: Mta): Recommendation {
-  const suspects = scanSuspects(db, p, mta);
+async function scanGuard(store: Store, p: Period, mta: Mta): Promise<Recommendation> {
+  const suspects = await store.scanSuspects(p, mta);
   return {
     id: `${mta}.dictionary_scan`,
     mta,
@@ -78,17 +77,17 @@ function pointListingAtBackscatter(out: Recommendation[]): void {
   }
 }
 
-export function recommend(db: Db, p: Period): Recommendation[] {
-  const groups = new Map(adviceGroups(db, p).map((g) => [`${g.mta}.${g.rule}`, g]));
+export async function recommend(store: Store, p: Period): Promise<Recommendation[]> {
+  const groups = new Map((await store.adviceGroups(p)).map((g) => [`${g.mta}.${g.rule}`, g]));
   const out: Recommendation[] = [];
   for (const mta of ['postfix', 'exim'] as const) {
     for (const rule of RULES) {
-      const lists = rule.id === 'listed' ? listsRefusingUs(db, p, mta) : [];
+      const lists = rule.id === 'listed' ? await listsRefusingUs(store, p, mta) : [];
       // Listed with only our NDRs refused (no recipient): still a finding, with no message behind it.
       const g = groups.get(`${mta}.${rule.id}`) ?? (lists.length > 0 ? emptyGroup(mta, rule.id) : undefined);
       if (g) out.push(fromRule(rule, g, rule.id === 'listed' ? lists.map((l) => `${l.list} (${l.count})`) : undefined));
     }
-    if (out.some((r) => r.mta === mta && r.cause === 'unknown_recipient')) out.push(scanGuard(db, p, mta));
+    if (out.some((r) => r.mta === mta && r.cause === 'unknown_recipient')) out.push(await scanGuard(store, p, mta));
   }
   pointListingAtBackscatter(out);
   return out.sort((a, b) => b.prevented - a.prevented || b.evidence.backscatter - a.evidence.backscatter || a.id.localeCompare(b.id));

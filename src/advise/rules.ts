@@ -1,25 +1,21 @@
-// One rule per remedy (../shared/docs/remedies.md): which failed recipients it is about, its
-// title, rationale and documentation. The change text lives in changes.ts.
-import { downstream, domainOf, type FailedRcpt } from './findings.ts';
+// One rule per remedy (../shared/docs/remedies.md): its title, rationale and documentation.
+// Which failed recipients a rule is about is said once, in SQL (ADVICE_RULE in
+// src/store/sqlite/rollups.ts: a rule's id is its cause, but unknown recipients split into
+// unknown_local and unknown_relay by their relay). The change text lives in changes.ts.
 import type { Mta } from './types.ts';
 
 export interface Rule {
   id: string;
   cause: string;
-  /** The failed recipients this rule would have refused at SMTP time. */
-  about(r: FailedRcpt): boolean;
   title(mta: Mta): string;
   rationale: string;
   docs: Record<Mta, string[]>;
 }
 
-const isRelayed = (r: FailedRcpt) => downstream(r.relay) !== undefined;
-
 export const RULES: Rule[] = [
   {
     id: 'unknown_local',
     cause: 'unknown_recipient',
-    about: (r) => r.cause === 'unknown_recipient' && !isRelayed(r),
     title: () => 'Reject unknown local users at RCPT time',
     rationale:
       'Mail to users that do not exist here was accepted and then bounced. Most of it is spam with forged senders, so each bounce goes to an innocent third party. Checking the recipient during the SMTP conversation refuses it instead: the sending server, not this one, has to tell its user.',
@@ -28,7 +24,6 @@ export const RULES: Rule[] = [
   {
     id: 'unknown_relay',
     cause: 'unknown_recipient',
-    about: (r) => r.cause === 'unknown_recipient' && isRelayed(r),
     title: () => 'Verify recipients of relay domains with the downstream mailbox server',
     rationale:
       'This server relays for domains whose mailboxes live on another server, and accepted mail for addresses that server does not have. The downstream refusal then turned into a bounce from here. Ask the downstream server during the SMTP conversation (or list the valid addresses here), so unknown addresses are refused before they are accepted.',
@@ -37,7 +32,6 @@ export const RULES: Rule[] = [
   {
     id: 'mailbox_full',
     cause: 'mailbox_full',
-    about: (r) => r.cause === 'mailbox_full',
     title: () => 'Check the quota at RCPT time',
     rationale:
       'Mail for full mailboxes was accepted and then bounced. A quota check during the SMTP conversation refuses it with 552 instead, and the sender learns of it from its own server.',
@@ -46,7 +40,6 @@ export const RULES: Rule[] = [
   {
     id: 'message_too_large',
     cause: 'message_too_large',
-    about: (r) => r.cause === 'message_too_large',
     title: () => 'Lower the message size limit to what the downstream accepts',
     rationale:
       'Messages were accepted here and then refused as too large by the next server. With a limit no larger than the smallest limit downstream, they are refused during the SMTP conversation (SIZE at MAIL FROM, or after DATA).',
@@ -57,7 +50,6 @@ export const RULES: Rule[] = [
     // mail (or its NDRs) because it is on a blocklist. Never answered with content scanning.
     id: 'listed',
     cause: 'listed',
-    about: (r) => r.cause === 'listed',
     title: () => 'This server is on a blocklist: stop the backscatter, then request delisting',
     rationale:
       'Remote servers refused mail from this server because a blocklist names it. The usual reason a mail server is listed is backscatter: lists such as ips.backscatterer.org list every server that sends bounces to forged senders, and spam traps catch the rest. Delisting does not last while the cause goes on, so stop the backscatter first (the other recommendations here, and `bouncewatch messages --backscatter`), then ask each list to remove this server\'s address. Scanning content would not help: the refusal is about this server, not the message.',
@@ -66,7 +58,6 @@ export const RULES: Rule[] = [
   {
     id: 'content_rejected',
     cause: 'content_rejected',
-    about: (r) => r.cause === 'content_rejected',
     title: (mta) => (mta === 'postfix' ? 'Scan before queueing (milter), or discard instead of bouncing' : 'Scan in the DATA ACL instead of after queueing'),
     rationale:
       'Viruses or spam were found after the message was queued, and the verdict was a bounce to a sender that is almost always forged. Scanning before the message is accepted rejects it in the SMTP session; an after-queue filter should discard or quarantine, never bounce.',
@@ -75,7 +66,6 @@ export const RULES: Rule[] = [
   {
     id: 'forward_rejected',
     cause: 'forward_rejected',
-    about: (r) => r.cause === 'forward_rejected',
     title: () => 'Verify forwarded addresses, and drop dead forwards',
     rationale:
       'Mail to an alias or forward was accepted, and the next hop refused the address it forwards to. Verifying the final address at RCPT time refuses it in the session; forwards to dead addresses should be removed (and forwarding should use SRS).',
@@ -84,7 +74,6 @@ export const RULES: Rule[] = [
   {
     id: 'relay_rejected',
     cause: 'relay_rejected',
-    about: (r) => r.cause === 'relay_rejected',
     title: () => 'Let the downstream server refuse during our SMTP session',
     rationale:
       'The downstream server refused recipients for a policy reason after this server had accepted them. Verifying the recipient with the downstream during the SMTP conversation passes its refusal on to the sender instead of turning it into a bounce.',
@@ -93,12 +82,9 @@ export const RULES: Rule[] = [
   {
     id: 'expired',
     cause: 'expired',
-    about: (r) => r.cause === 'expired',
     title: () => 'Watch the downstream of expired mail, and verify recipients at RCPT time',
     rationale:
       'Mail stayed in the queue until it expired and was returned, usually because a downstream server of a relay domain was unreachable or kept deferring. Recipient verification answers 450 while the downstream is down, so the sender keeps the message instead of this server bouncing it days later.',
     docs: { postfix: ['postconf(5): maximal_queue_lifetime', 'ADDRESS_VERIFICATION_README'], exim: ['Exim spec: Retry configuration', 'Callout verification'] },
   },
 ];
-
-export const domainsOf = (rcpts: FailedRcpt[]) => rcpts.flatMap((r) => (r.address === null ? [] : [domainOf(r.address)]));

@@ -2,17 +2,13 @@
 // that calls for it and the NDRs it would have prevented. Shared by advise, the dashboard,
 // the digest and the config audit.
 import type { Cause } from '../correlate/causes.ts';
+import type { Example } from '../store/types.ts';
 
 export type Mta = 'postfix' | 'exim';
 export type Severity = 'critical' | 'high' | 'medium' | 'low';
 
-export interface Example {
-  host: string;
-  queue_id: string;
-  /** null: the log names no address (see RecipientRecord). */
-  recipient: string | null;
-  reason: string;
-}
+/** One message behind a recommendation, as the store reads it. */
+export type { Example } from '../store/types.ts';
 
 export interface Evidence {
   /** Messages in the period that this rule is about. */

@@ -4,10 +4,7 @@ import type { Command } from 'commander';
 import { recommend } from '../advise/recommend.ts';
 import type { Recommendation } from '../advise/types.ts';
 import { terminalJson, visibleLines } from '../report/terminal-text.ts';
-import { openDb } from '../store/db.ts';
-import { commandConfig, withDatabase, type SharedOptions } from './options.ts';
-import { resolvePeriod } from '../store/queries.ts';
-import { parseTime } from '../report/iso-time.ts';
+import { periodFlags, withDatabase, withPeriod, withStore, type PeriodOptions, type SharedOptions } from './options.ts';
 
 function text(r: Recommendation, i: number): string {
   const e = r.evidence;
@@ -27,17 +24,16 @@ function text(r: Recommendation, i: number): string {
 }
 
 export function registerAdvise(program: Command): void {
-  withDatabase(program
+  withPeriod(withDatabase(program
     .command('advise')
-    .description('recommended config changes, ranked by the NDRs they would have prevented'))
-    .option('--since <time>', 'start (ISO 8601, or a span back from now: 24h, 7d)')
-    .option('--until <time>', 'end (ISO 8601, or a span back from now)')
+    .description('recommended config changes, ranked by the NDRs they would have prevented')))
     .option('--json', 'print one JSON object')
-    .action((opts: SharedOptions & { since?: string; until?: string; json?: boolean }) => {
-      const db = openDb(commandConfig(opts).db);
-      const p = resolvePeriod(db, opts.since ? parseTime(opts.since, '--since') : undefined, opts.until ? parseTime(opts.until, '--until') : undefined);
-      const items = recommend(db, p);
-      db.close();
+    .action(async (opts: SharedOptions & PeriodOptions & { json?: boolean }) => {
+      const { p, items } = await withStore(opts, async (store) => {
+        const { from, to } = periodFlags(opts);
+        const p = await store.period(from, to);
+        return { p, items: await recommend(store, p) };
+      });
       if (opts.json) {
         console.log(terminalJson({ from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), items }));
         return;

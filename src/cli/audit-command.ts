@@ -6,9 +6,9 @@ import type { Command } from 'commander';
 import { audit, type AuditInput } from '../advise/audit/audit.ts';
 import { formatAudit } from '../advise/audit/format.ts';
 import { collectFromPath } from '../advise/audit/run-mta.ts';
-import { openDb, type Db } from '../store/db.ts';
+import { openStore } from '../store/open.ts';
+import type { Store } from '../store/store.ts';
 import { commandConfig, type SharedOptions } from './options.ts';
-import { resolvePeriod } from '../store/queries.ts';
 import { terminalJson, visible } from '../report/terminal-text.ts';
 import { parseTime } from '../report/iso-time.ts';
 
@@ -73,14 +73,14 @@ function inputs(opts: Opts): { input: AuditInput; notes: string[] } {
   return { input, notes };
 }
 
-function database(opts: Opts): Db | null {
+function database(opts: Opts): Store | null {
   if (opts.db !== undefined) {
     if (!existsSync(opts.db)) throw new Error(`--db: ${opts.db} does not exist`);
-    return openDb(opts.db, { readonly: true });
+    return openStore(opts.db, { readonly: true });
   }
   // The configured database (config file, $BOUNCEWATCH_DB, or the default), when there is one.
   const def = commandConfig(opts).db;
-  return existsSync(def) ? openDb(def, { readonly: true }) : null;
+  return existsSync(def) ? openStore(def, { readonly: true }) : null;
 }
 
 export function registerAudit(program: Command): void {
@@ -95,18 +95,18 @@ export function registerAudit(program: Command): void {
     .option('--since <time>', 'start of the evidence period (ISO 8601, or a span back from now: 24h, 7d)')
     .option('--json', 'print one JSON object: { postfix, exim, sources, evidence_period }')
     .addHelpText('after', '\nWith neither --postconf nor --exim, runs `postconf -n` / `postconf -M` and `exim4 -bP config` when they are on PATH.')
-    .action((opts: Opts) => {
+    .action(async (opts: Opts) => {
       const since = opts.since === undefined ? undefined : parseTime(opts.since, '--since');
       const { input, notes } = inputs(opts);
-      const db = database(opts);
-      if (db) input.evidence = { db, period: resolvePeriod(db, since) };
+      const store = database(opts);
+      if (store) input.evidence = { store, period: await store.period(since) };
       else if (since !== undefined) notes.push('--since: no database, so no evidence period');
       try {
-        const out = audit(input);
+        const out = await audit(input);
         for (const n of [...notes, ...out.notes]) process.stderr.write(`audit: note: ${visible(n)}\n`);
         console.log(opts.json ? terminalJson(out.result) : formatAudit(out.result));
       } finally {
-        db?.close();
+        await store?.close();
       }
     });
 }

@@ -2,10 +2,9 @@
 // printed for cron. Only a digest the transport took is recorded in the `digests` table.
 import { type Command, InvalidArgumentError } from 'commander';
 import { collectDigest, digestPeriods } from '../digest/collect.ts';
-import { defaultFrom, deliver, describeTransport, digestMail, parseTransport, rawMessage, recordDigest } from '../digest/mail.ts';
+import { defaultFrom, deliver, describeTransport, digestMail, parseTransport, rawMessage } from '../digest/mail.ts';
 import { renderText } from '../digest/text.ts';
-import { openDb } from '../store/db.ts';
-import { commandConfig, withDatabase, type SharedOptions } from './options.ts';
+import { withDatabase, withStore, type SharedOptions } from './options.ts';
 
 interface DigestOptions extends SharedOptions {
   since: string;
@@ -57,9 +56,8 @@ export function registerDigest(program: Command): void {
         throw new Error(`--to: give at least one recipient to send by ${describeTransport(transport)} (or --transport stdout)`);
       }
       const periods = digestPeriods(opts.since, opts.until);
-      const db = openDb(commandConfig(opts).db);
-      try {
-        const digest = collectDigest(db, periods, { subjectPrefix: opts.subjectPrefix, dashboardUrl: opts.dashboardUrl });
+      await withStore(opts, async (store) => {
+        const digest = await collectDigest(store, periods, { subjectPrefix: opts.subjectPrefix, dashboardUrl: opts.dashboardUrl });
         const mail = digestMail(digest, { from: opts.from ?? defaultFrom(), to: opts.to });
         if (opts.dryRun) {
           process.stdout.write(await rawMessage(mail));
@@ -69,12 +67,12 @@ export function registerDigest(program: Command): void {
         if (transport.kind === 'stdout') {
           // Cron mails whatever a job prints: the text part is the digest.
           process.stdout.write(renderText(digest));
-          recordDigest(db, { period: periods.current, sentAt, recipients: opts.to, transport: 'stdout', subject: digest.subject, messageId: null });
+          await store.recordDigest({ period: periods.current, sentAt, recipients: opts.to, transport: 'stdout', subject: digest.subject, messageId: null });
           return;
         }
         const sent = await deliver(transport, mail);
         if (sent.accepted.length > 0) {
-          recordDigest(db, {
+          await store.recordDigest({
             period: periods.current, sentAt, recipients: sent.accepted, transport: describeTransport(transport),
             subject: digest.subject, messageId: sent.messageId,
           });
@@ -82,8 +80,6 @@ export function registerDigest(program: Command): void {
         if (sent.rejected.length > 0) {
           throw new Error(`the server refused ${sent.rejected.join(', ')}; the digest went to ${sent.accepted.join(', ') || 'nobody'}`);
         }
-      } finally {
-        db.close();
-      }
+      });
     });
 }

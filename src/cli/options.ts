@@ -1,11 +1,14 @@
 // The options the reading commands share (import, report, messages, advise, digest, audit),
-// read through the one config schema: --config, --db, and for import the judgement of what is
-// remote and what is ours. Their defaults live only in src/config/load.ts, so `import` judges
+// read through the one config schema: --config, --db, --since/--until, and for import the
+// judgement of what is remote and what is ours. Their defaults live only in src/config/load.ts, so `import` judges
 // backscatter as `serve` does on the same server (issue 14, item 5).
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../config/load.ts';
 import { NetworkList } from '../correlate/networks.ts';
 import type { Config } from '../config/schema.ts';
+import { parseTime } from '../report/iso-time.ts';
+import { openStore } from '../store/open.ts';
+import type { Store } from '../store/store.ts';
 
 export interface SharedOptions {
   config?: string;
@@ -47,4 +50,34 @@ export function commandConfig(opts: SharedOptions): Config {
     // These commands serve nothing: the web server's listen/token rule is serve's to check.
     listening: false,
   });
+}
+
+export interface PeriodOptions {
+  since?: string;
+  until?: string;
+}
+
+/** --since and --until, with one wording for every command (digest gives its own default). */
+export function withPeriod(cmd: Command, sinceDefault?: string): Command {
+  return cmd
+    .option('--since <time>', 'start (ISO 8601, or a span back from now: 24h, 7d)', sinceDefault)
+    .option('--until <time>', 'end (ISO 8601, or a span back from now)');
+}
+
+/** The flags' times, each error naming its flag; undefined where not given. */
+export function periodFlags(opts: PeriodOptions): { from?: number; to?: number } {
+  return {
+    ...(opts.since === undefined ? {} : { from: parseTime(opts.since, '--since') }),
+    ...(opts.until === undefined ? {} : { to: parseTime(opts.until, '--until') }),
+  };
+}
+
+/** The command's store (the config's "db"), closed when `use` ends, however it ends. */
+export async function withStore<T>(opts: SharedOptions, use: (store: Store) => Promise<T>, storeOpts: { readonly?: boolean } = {}): Promise<T> {
+  const store = openStore(commandConfig(opts).db, storeOpts);
+  try {
+    return await use(store);
+  } finally {
+    await store.close();
+  }
 }

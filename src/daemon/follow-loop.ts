@@ -1,16 +1,14 @@
 // The live ingest loop: polls every followed file, feeds lines through the pipeline, and
 // commits a batch (rows + every file's read position) when it is big enough or old enough.
-// Reading waits while a batch is written (better-sqlite3 is synchronous): that is the
-// backpressure. Each path's checkpoint and the gaps its follower reports go in the same commit.
+// Reading waits while a batch is written: that is the backpressure. Each path's checkpoint and
+// the gaps its follower reports go in the same commit.
 import type { Config } from '../config/schema.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import { LineParser } from '../parse/line.ts';
-import { Follower, type Position } from '../inputs/follower.ts';
-import { GAP_MESSAGES, type Gap } from '../inputs/position.ts';
-import type { Db } from '../store/db.ts';
-import { knownFiles, loadCheckpoint } from '../store/positions.ts';
+import { Follower } from '../inputs/follower.ts';
+import { GAP_MESSAGES, type Gap, type Known, type Position } from '../inputs/position.ts';
 import { knownFileOf } from '../inputs/fingerprint.ts';
-import type { SourcePosition } from '../store/writer.ts';
+import type { Store } from '../store/store.ts';
 import type { Logger } from './logger.ts';
 
 export interface LoopStats {
@@ -39,21 +37,50 @@ export class FollowLoop {
   private gaps: Gap[] = [];
   /** Gaps of a batch the busy database has not taken yet: logged once it has. */
   private gapsInStalledBatch: Gap[] = [];
+  /** Positions of that batch: known files once it is in. */
+  private positionsInStalledBatch: Position[] = [];
+  /** The commit on its way to the store, if any. */
+  private writing: Promise<void> | undefined;
+  /** Lines handed over while a commit was on its way, fed in order once it is in. */
+  private readonly queued: { parser: LineParser; f: Follower; lines: string[]; at: Position }[] = [];
+  /** A store error during a commit started from a read: thrown by the loop. */
+  private failure: unknown;
+  /**
+   * Every file read before, as committed: the store's rows at start-up, then each committed
+   * position. The followers match heads against it synchronously (this process is the only
+   * writer of positions: serve holds the database's lock).
+   */
+  private readonly known: Map<string, Known>;
   private firstPendingAt = 0;
   private running = false;
   private done: Promise<void> | undefined;
   private wake: (() => void) | undefined;
 
-  constructor(private readonly db: Db, private readonly cfg: Config, private readonly log: Logger) {
-    this.ingest = new Ingest(db, {
+  static async open(store: Store, cfg: Config, log: Logger): Promise<FollowLoop> {
+    const ingest = await Ingest.open(store, {
       internalNetworks: cfg.internal_networks,
       localDomains: cfg.local_domains,
       maxOpen: cfg.max_open_messages,
       tracker: { graceMs: cfg.grace_seconds * 1000, staleMs: cfg.stale_after_hours * 3_600_000 },
     });
+    const known = new Map((await store.knownFiles()).map((k) => [k.fingerprint, k]));
+    const checkpoints = new Map<string, Awaited<ReturnType<Store['checkpoint']>>>();
+    for (const path of cfg.logs) checkpoints.set(path, await store.checkpoint(path));
+    return new FollowLoop(ingest, known, checkpoints, cfg, log);
+  }
+
+  private constructor(
+    ingest: Ingest,
+    known: Map<string, Known>,
+    checkpoints: Map<string, Awaited<ReturnType<Store['checkpoint']>>>,
+    private readonly cfg: Config,
+    private readonly log: Logger,
+  ) {
+    this.ingest = ingest;
+    this.known = known;
     this.followers = cfg.logs.map((path) => {
       const parser = new LineParser({ mainlogHost: cfg.mainlog_host });
-      const f: Follower = new Follower(path, { find: (head) => knownFileOf(knownFiles(db), head), checkpoint: loadCheckpoint(db, path) }, {
+      const f: Follower = new Follower(path, { find: (head) => knownFileOf([...this.known.values()], head), checkpoint: checkpoints.get(path) }, {
         lines: (lines, at) => this.take(parser, f, lines, at),
         note: (level, msg, fields) => this.log[level]({ ...fields }, msg),
         gap: (g) => this.gaps.push(g),
@@ -89,27 +116,28 @@ export class FollowLoop {
 
   async reopen(): Promise<void> {
     for (const f of this.followers) await f.reopenOnSignal();
-    this.commitPending();
+    await this.commitNow();
   }
 
   private async run(): Promise<void> {
     for (const f of this.followers) {
       await f.start();
-      this.commitIfDue(true);
+      await this.commitIfDue(true);
     }
     while (this.running) {
+      await this.settle();
       if (this.ingest.isStalled) {
         // The database is busy with another writer: read nothing more until the batch is in.
-        this.commitPending();
+        await this.commitNow();
         if (this.ingest.isStalled) await sleep(this.cfg.poll_ms);
         continue;
       }
       let progress = false;
       for (const f of this.followers) {
         if (await f.poll()) progress = true;
-        this.commitIfDue(false);
+        await this.commitIfDue(false);
       }
-      this.commitIfDue(false);
+      await this.commitIfDue(false);
       if (!progress && this.running) {
         await new Promise<void>((resolve) => {
           this.wake = resolve;
@@ -120,13 +148,19 @@ export class FollowLoop {
     }
     // Closing hands over the complete lines still unread in open files: committed with the rest.
     for (const f of this.followers) await f.close();
-    this.commitPending();
+    await this.commitNow();
     if (this.ingest.isStalled) {
       this.log.warn('stopping with a batch the busy database did not take: its lines are read again at the next start');
     }
   }
 
   private take(parser: LineParser, f: Follower, lines: string[], at: Position): void {
+    // A commit is on its way to the store: these lines wait, so that the batch's messages get
+    // their ids before any line can touch them again.
+    if (this.writing) {
+      this.queued.push({ parser, f, lines, at });
+      return;
+    }
     if (this.stats.pending === 0) this.firstPendingAt = Date.now();
     for (const line of lines) this.ingest.line(parser, line);
     // By file identity, not path: a rotated-away file and its successor share the path, and
@@ -137,22 +171,68 @@ export class FollowLoop {
     this.stats.pending += lines.length;
     this.stats.lines += lines.length;
     this.stats.lastLineAt = Date.now();
-    if (this.stats.pending >= this.cfg.batch_lines) this.commitPending();
+    if (this.stats.pending >= this.cfg.batch_lines) void this.startCommit();
   }
 
-  private commitIfDue(force: boolean): void {
+  /** Starts a commit unless one is on its way; lines read meanwhile are fed once it is in. */
+  private startCommit(): Promise<void> {
+    if (this.writing) return this.writing;
+    const p = this.commitPending()
+      .catch((e: unknown) => {
+        this.failure ??= e;
+      })
+      .finally(() => {
+        this.writing = undefined;
+        while (!this.writing && this.queued.length > 0) {
+          const q = this.queued.shift()!;
+          this.take(q.parser, q.f, q.lines, q.at);
+        }
+      });
+    this.writing = p;
+    return p;
+  }
+
+  /** Waits until no commit is on its way (one may start another); a store error ends the loop. */
+  private async settle(): Promise<void> {
+    while (this.writing) await this.writing;
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private async commitNow(): Promise<void> {
+    await this.settle();
+    await this.startCommit();
+    await this.settle();
+  }
+
+  private async commitIfDue(force: boolean): Promise<void> {
+    await this.settle();
     if (this.stats.pending === 0) {
       // A checkpoint alone (a file opened, a path found empty) is written at once: a crash right
       // after must still know which file it named.
-      if (this.live.size > 0 || this.gaps.length > 0) this.commitPending();
+      if (this.live.size > 0 || this.gaps.length > 0) await this.commitNow();
       return;
     }
-    if (force || Date.now() - this.firstPendingAt >= this.cfg.batch_ms) this.commitPending();
+    if (force || Date.now() - this.firstPendingAt >= this.cfg.batch_ms) await this.commitNow();
+  }
+
+  /** A committed position is a known file from now on (as the store's row says). */
+  private learn(positions: Position[]): void {
+    for (const p of positions) {
+      if (p.checkpoint?.absent) continue;
+      if (p.replaces !== undefined && p.replaces !== p.fingerprint) this.known.delete(p.replaces);
+      if (p.fpLen > 0) {
+        this.known.set(p.fingerprint, {
+          fingerprint: p.fingerprint, offset: p.offset, fpLen: p.fpLen, lines: p.lines, ...(p.yearState !== undefined ? { yearState: p.yearState } : {}),
+        });
+      } else {
+        this.known.delete(p.fingerprint);
+      }
+    }
   }
 
   /** The positions to commit: each path's checkpoint rides on its live file's newest position. */
-  private toCommit(): SourcePosition[] {
-    const out: SourcePosition[] = [...this.positions.values()];
+  private toCommit(): Position[] {
+    const out: Position[] = [...this.positions.values()];
     for (const [path, { at, since }] of this.live) {
       const checkpoint = { path, since, ...(at.absent ? { absent: true } : {}) };
       const i = at.absent ? -1 : out.findIndex((p) => p.fingerprint === at.fingerprint);
@@ -171,9 +251,10 @@ export class FollowLoop {
     }
   }
 
-  private commitPending(): void {
+  private async commitPending(): Promise<void> {
     if (this.ingest.isStalled) {
-      if (!this.ingest.retry()) return;
+      if (!(await this.ingest.retry())) return;
+      this.learn(this.positionsInStalledBatch.splice(0));
       this.logGaps(this.gapsInStalledBatch.splice(0));
       this.log.info({ busy_retries: this.stats.busyRetries }, 'database free again: the waiting batch is written');
       this.stats.commits++;
@@ -182,11 +263,16 @@ export class FollowLoop {
     if (this.stats.pending === 0 && this.positions.size === 0 && this.live.size === 0) return;
     const sources = this.toCommit();
     const gaps = sources.some((p) => p.gaps) ? this.gaps.splice(0) : [];
-    const written = this.ingest.commit(...sources);
     this.positions.clear();
     this.live.clear();
-    if (written) this.logGaps(gaps);
-    else this.gapsInStalledBatch.push(...gaps);
+    const written = await this.ingest.commit(...sources);
+    if (written) {
+      this.learn(sources);
+      this.logGaps(gaps);
+    } else {
+      this.positionsInStalledBatch.push(...sources);
+      this.gapsInStalledBatch.push(...gaps);
+    }
     if (!written) {
       // Nothing is lost: neither the rows nor the positions were written, and the batch is
       // kept in memory; a stop now means those lines are read again at the next start.

@@ -5,13 +5,11 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.ts';
 import { createApp } from '../http/app.ts';
 import { resolveListen, type ListenAt } from '../http/listen.ts';
-import { isBusy, openDb } from '../store/db.ts';
-import { countGaps } from '../store/positions.ts';
-import { lockDatabase } from '../store/writer-lock.ts';
+import { lockStore, openStore } from '../store/open.ts';
+import { StoreBusyError } from '../store/store.ts';
 import { fillDemo, DEMO_LOGS } from './demo.ts';
 import { FollowLoop } from './follow-loop.ts';
 import type { Logger } from './logger.ts';
-import { applyRetention } from './retention.ts';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -51,18 +49,18 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
       'no readable mail log and no configuration: serving a demo database built from the logs in demo/ (a real Postfix and Exim); give --log PATH (or "logs" in a config file) to follow your server');
   }
   // An import into the same database is waited for: it ends by itself. Another serve is refused.
-  const lock = await lockDatabase(dbPath, { role: 'serve', waitFor: ['import'], onWait: (holder, msg) => log.warn({ holder }, msg) });
+  const lock = await lockStore(dbPath, { role: 'serve', waitFor: ['import'], onWait: (holder, msg) => log.warn({ holder }, msg) });
   if (lock.tookOver) log.warn({ previous: lock.tookOver }, 'took over the database lock of a process that is gone (it crashed or was killed)');
   const unlock = lock.release;
-  const db = openDb(dbPath, { busyMs: SERVE_BUSY_MS });
-  if (opts.demo && (db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n === 0) {
-    const lines = await fillDemo(db, new Date().getFullYear());
+  const store = openStore(dbPath, { busyMs: SERVE_BUSY_MS });
+  if (opts.demo && (await store.messageCount()) === 0) {
+    const lines = await fillDemo(store, new Date().getFullYear());
     log.info({ lines, files: DEMO_LOGS }, 'demo database filled');
   }
-  const loop = new FollowLoop(db, opts.demo ? { ...cfg, logs: [] } : cfg, log);
+  const loop = await FollowLoop.open(store, opts.demo ? { ...cfg, logs: [] } : cfg, log);
   let state: 'starting' | 'ok' | 'stopping' = 'starting';
   const app = createApp({
-    db,
+    store,
     ...(cfg.token !== undefined ? { token: cfg.token } : {}),
     publicHealth: cfg.public_health,
     hostnames: [...cfg.hostnames, at.name],
@@ -71,7 +69,7 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
       secondsSinceCommit: () => (loop.stats.lastCommitAt === null ? null : (Date.now() - loop.stats.lastCommitAt) / 1000),
       linesPending: () => loop.stats.pending,
     },
-    health: () => ({
+    health: async () => ({
       status: state,
       demo: opts.demo,
       db: dbPath,
@@ -84,24 +82,24 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
       lock_taken_over_from: lock.tookOver ?? null,
       seconds_since_commit: loop.stats.lastCommitAt === null ? null : (Date.now() - loop.stats.lastCommitAt) / 1000,
       files: loop.files,
-      follower_gaps: Object.values(countGaps(db)).reduce((a, n) => a + n, 0),
+      follower_gaps: Object.values(await store.gapCounts()).reduce((a, n) => a + n, 0),
     }),
   });
   const server = await listenOn(app, at);
   log.info({ listen: cfg.listen, address: shown(server), db: dbPath, logs: opts.demo ? [] : cfg.logs }, 'bouncewatch serving');
 
-  const retention = () => {
+  const retention = async () => {
     try {
-      const r = applyRetention(db, cfg.retention_days);
+      const r = await store.retain(cfg.retention_days);
       if (r.messages + r.rejects > 0) log.info({ ...r, days: cfg.retention_days }, 'retention: deleted old data');
     } catch (e) {
-      if (!isBusy(e)) throw e;
+      if (!(e instanceof StoreBusyError)) throw e;
       log.warn('retention: the database is busy (another process is writing); trying again in an hour');
-      setTimeout(retention, HOUR).unref();
+      setTimeout(() => void retention(), HOUR).unref();
     }
   };
-  retention();
-  const daily = setInterval(retention, DAY);
+  await retention();
+  const daily = setInterval(() => void retention(), DAY);
   loop.start();
   state = 'ok';
 
@@ -114,10 +112,11 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
       void loop.stop().then(() => {
         server.close();
         server.closeAllConnections();
-        db.close();
-        unlock();
-        log.info('stopped cleanly');
-        resolve();
+        void store.close().then(() => {
+          unlock();
+          log.info('stopped cleanly');
+          resolve();
+        });
       });
     };
     process.once('SIGTERM', () => stop('SIGTERM'));

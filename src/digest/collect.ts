@@ -1,4 +1,4 @@
-// Gathers a digest from the database: the period and the one before it, the report summary
+// Gathers a digest from the store: the period and the one before it, the report summary
 // of both, causes, the top sources, the recommendations that are new or worse than before,
 // and the top changes.
 import { hostname } from 'node:os';
@@ -6,9 +6,8 @@ import { parseTime, spanLabel } from '../report/iso-time.ts';
 import { recommend } from '../advise/recommend.ts';
 import type { Recommendation } from '../advise/types.ts';
 import { summarize } from '../report/summary.ts';
-import { sources } from '../store/dashboard-queries.ts';
-import type { Db } from '../store/db.ts';
-import type { Period } from '../store/queries.ts';
+import type { Store } from '../store/store.ts';
+import type { Period } from '../store/types.ts';
 import { figures, subjectLine } from './figures.ts';
 import { isoTime } from './format.ts';
 import type { Advice, CauseRow, Digest, AdviceChange, SourceTable } from './types.ts';
@@ -59,19 +58,21 @@ export function digestPeriods(since: string, until: string | undefined, now = Ma
 }
 
 /** "mx1" when one host logged the period's mail, "3 hosts" for more, this machine for none. */
-export function hostLabel(db: Db, p: Period): string {
-  const rows = db.prepare(`SELECT host FROM messages WHERE received_at >= @from AND received_at < @to
-    UNION SELECT host FROM smtp_rejects WHERE time >= @from AND time < @to`).all({ from: p.from, to: p.to }) as { host: string }[];
-  if (rows.length === 1) return rows[0]!.host;
-  if (rows.length > 1) return `${rows.length} hosts`;
+export async function hostLabel(store: Store, p: Period): Promise<string> {
+  const hosts = await store.hosts(p);
+  if (hosts.length === 1) return hosts[0]!;
+  if (hosts.length > 1) return `${hosts.length} hosts`;
   return hostname().split('.')[0] || 'localhost';
 }
 
 const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v ?? 0) || 0);
 
-function sourceTables(db: Db, p: Period): SourceTable[] {
-  const rows = (kind: SourceTable['key']) => sources(db, p, kind, TOP_SOURCES);
+async function sourceTables(store: Store, p: Period): Promise<SourceTable[]> {
+  const kinds = ['local_domain', 'recipient', 'client', 'sender_domain'] as const;
+  const read = new Map<SourceTable['key'], Record<string, unknown>[]>();
+  for (const k of kinds) read.set(k, await store.sources(p, k, TOP_SOURCES));
+  const rows = (kind: SourceTable['key']) => read.get(kind)!;
   return [
     {
       key: 'local_domain', title: 'Recipient domains that bounce', columns: ['domain', 'cause', 'failed'],
@@ -143,13 +144,13 @@ export function dashboardLink(base: string, p: Period): string {
   return `${u.toString().replace(/#.*$/, '')}${q}from=${isoTime(p.from)}&to=${isoTime(p.to)}${u.hash}`;
 }
 
-export function collectDigest(db: Db, periods: DigestPeriods, opts: CollectOptions = {}): Digest {
+export async function collectDigest(store: Store, periods: DigestPeriods, opts: CollectOptions = {}): Promise<Digest> {
   const { current, previous, label } = periods;
-  const cur = summarize(db, current.from, current.to);
-  const prev = summarize(db, previous.from, previous.to);
-  const recsCur = recommend(db, current);
-  const found = adviceChanges(recsCur, recommend(db, previous));
-  const host = hostLabel(db, current);
+  const cur = await summarize(store, current.from, current.to);
+  const prev = await summarize(store, previous.from, previous.to);
+  const recsCur = await recommend(store, current);
+  const found = adviceChanges(recsCur, await recommend(store, previous));
+  const host = await hostLabel(store, current);
   return {
     host,
     label,
@@ -158,7 +159,7 @@ export function collectDigest(db: Db, periods: DigestPeriods, opts: CollectOptio
     subject: subjectLine({ host, label, backscatter: cur.backscatter, previous: prev.backscatter, prefix: opts.subjectPrefix }),
     figures: figures(cur, prev),
     causes: causeRows(cur.causes, prev.causes),
-    sources: sourceTables(db, current),
+    sources: await sourceTables(store, current),
     changes: found.slice(0, TOP_CHANGES),
     changesTotal: found.length,
     advice: advice(recsCur),

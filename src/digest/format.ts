@@ -2,7 +2,7 @@
 // strangers: never markup, never terminal control), times, and plain-text tables that fit
 // a terminal mail client in 78 characters.
 import { visible } from '../report/terminal-text.ts';
-import type { Period } from '../store/queries.ts';
+import type { Period } from '../store/types.ts';
 
 // Control characters are made visible by the one helper every human output uses.
 export { visible };

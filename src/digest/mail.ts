@@ -6,8 +6,6 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import type { Db } from '../store/db.ts';
-import type { Period } from '../store/queries.ts';
 import { renderHtml } from './html.ts';
 import { renderText } from './text.ts';
 import type { Digest } from './types.ts';
@@ -118,32 +116,4 @@ export async function deliver(t: Exclude<TransportSpec, { kind: 'stdout' }>, mai
   } finally {
     tr.close();
   }
-}
-
-export interface SentDigest {
-  period: Period;
-  sentAt: number;
-  recipients: string[];
-  transport: string;
-  subject: string;
-  messageId: string | null;
-}
-
-export function recordDigest(db: Db, d: SentDigest): void {
-  db.prepare(`INSERT INTO digests (period_from, period_to, sent_at, recipients, transport, subject, message_id)
-    VALUES (?, ?, ?, ?, ?, ?, ?)`).run(d.period.from, d.period.to, d.sentAt, JSON.stringify(d.recipients), d.transport, d.subject, d.messageId);
-}
-
-export interface DigestRow {
-  period_from: number;
-  period_to: number;
-  sent_at: number;
-  recipients: string;
-  transport: string;
-  subject: string;
-  message_id: string | null;
-}
-
-export function listDigests(db: Db): DigestRow[] {
-  return db.prepare('SELECT period_from, period_to, sent_at, recipients, transport, subject, message_id FROM digests ORDER BY id').all() as DigestRow[];
 }

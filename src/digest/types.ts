@@ -1,7 +1,7 @@
 // What a digest says, independent of how it is shown: the text part, the HTML part and the
 // subject are all rendered from this one object, so they cannot disagree on a figure.
 import type { Mta, Severity } from '../advise/types.ts';
-import type { Period } from '../store/queries.ts';
+import type { Period } from '../store/types.ts';
 
 /** The figures compared side by side; the keys are also the HTML's data-k attributes. */
 export type FigureKey = 'accepted' | 'rejected_at_smtp' | 'bounced_after_accept' | 'ndrs' | 'backscatter' | 'smtp_refusal_share';

@@ -8,7 +8,7 @@ import helmet from 'helmet';
 import pino, { type Logger } from 'pino';
 import { recommend } from '../advise/recommend.ts';
 import { WEB_DIR } from '../paths.ts';
-import type { Db } from '../store/db.ts';
+import type { Store } from '../store/store.ts';
 import { tokenAuth } from './auth.ts';
 import { hostCheck, loopbackClientsOnly } from './host-check.ts';
 import { errorHandler, pathDecodes } from './http-error.ts';
@@ -22,8 +22,8 @@ export interface Health {
 }
 
 export interface AppDeps {
-  db: Db;
-  health(): Health | Record<string, unknown>;
+  store: Store;
+  health(): Health | Record<string, unknown> | Promise<Health | Record<string, unknown>>;
   /** When set, every page and API call needs it. */
   token?: string;
   /** With a token: leave /healthz and /metrics open (for monitoring). */
@@ -35,7 +35,7 @@ export interface AppDeps {
   /** Where failed log-ins and token guesses are reported. */
   log?: Logger;
   live?: LiveMetrics;
-  recommendations?: (from: number, to: number) => unknown[];
+  recommendations?: (from: number, to: number) => Promise<unknown[]>;
   webRoot?: string;
 }
 
@@ -62,8 +62,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(hostCheck(deps.hostnames ?? []));
   if (deps.token === undefined) app.use(loopbackClientsOnly);
   app.use(pathDecodes);
-  const health = (_req: express.Request, res: express.Response) => res.json(deps.health());
-  const registry = metricsRegistry(deps.db, deps.live);
+  const health = async (_req: express.Request, res: express.Response) => {
+    res.json(await deps.health());
+  };
+  const registry = metricsRegistry(deps.store, deps.live);
   const metrics = async (_req: express.Request, res: express.Response) => {
     res.type(registry.contentType).send(await registry.metrics());
   };
@@ -80,7 +82,7 @@ export function createApp(deps: AppDeps): express.Express {
   }
   app.get('/healthz', health);
   app.get('/metrics', metrics);
-  app.use('/api', apiRouter(deps.db, deps.recommendations ?? ((from, to) => recommend(deps.db, { from, to }))));
+  app.use('/api', apiRouter(deps.store, deps.recommendations ?? ((from, to) => recommend(deps.store, { from, to }))));
   app.get('/vendor/chart.umd.min.js', (_req, res) => res.sendFile(CHART_JS));
   app.use(express.static(deps.webRoot ?? WEB, { index: 'index.html', fallthrough: true }));
   app.use(errorHandler);

@@ -1,7 +1,7 @@
 // Query parameters, validated once: a bad one is a 400 naming it.
 import type { Request } from 'express';
-import { resolvePeriod, type Period } from '../store/queries.ts';
-import type { Db } from '../store/db.ts';
+import type { Store } from '../store/store.ts';
+import type { Period } from '../store/types.ts';
 import { badParam } from './http-error.ts';
 import { parseIsoTime } from '../report/iso-time.ts';
 
@@ -20,11 +20,11 @@ function time(req: Request, name: string): number | undefined {
   return t;
 }
 
-export function period(req: Request, db: Db): Period {
+export function period(req: Request, store: Store): Promise<Period> {
   const from = time(req, 'from');
   const to = time(req, 'to');
   if (from !== undefined && to !== undefined && from >= to) throw badParam('to', 'must be after from');
-  return resolvePeriod(db, from, to);
+  return store.period(from, to);
 }
 
 export function int(req: Request, name: string, def: number, min: number, max: number): number {

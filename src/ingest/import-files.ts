@@ -3,8 +3,7 @@
 // copy) resumes where the last import stopped and adds nothing twice.
 import { stat } from 'node:fs/promises';
 import { LineParser } from '../parse/line.ts';
-import type { Db } from '../store/db.ts';
-import { knownFiles } from '../store/positions.ts';
+import type { Store } from '../store/store.ts';
 import { FINGERPRINT_BYTES, fingerprintOf, knownFileOf } from '../inputs/fingerprint.ts';
 import { openStream, readHead, readLines } from '../inputs/read-lines.ts';
 import type { Ingest } from './ingest.ts';
@@ -24,7 +23,7 @@ export interface FileResult {
   skippedBytes: number;
 }
 
-export async function importFile(db: Db, ingest: Ingest, path: string, opts: ImportOptions): Promise<FileResult> {
+export async function importFile(store: Store, ingest: Ingest, path: string, opts: ImportOptions): Promise<FileResult> {
   const batch = opts.batchLines ?? 20_000;
   let refTime = Date.now();
   let skip = 0;
@@ -33,7 +32,7 @@ export async function importFile(db: Db, ingest: Ingest, path: string, opts: Imp
   if (path !== '-') {
     refTime = (await stat(path)).mtimeMs;
     const head = await readHead(path);
-    const known = knownFileOf(knownFiles(db), head);
+    const known = knownFileOf(await store.knownFiles(), head);
     skip = known?.offset ?? 0;
     yearState = known?.yearState;
     source = { fingerprint: fingerprintOf(head), fpLen: Math.min(head.length, FINGERPRINT_BYTES), previous: known?.fingerprint };
@@ -46,14 +45,14 @@ export async function importFile(db: Db, ingest: Ingest, path: string, opts: Imp
     let written;
     if (source) {
       const at = parser.yearState;
-      written = ingest.commit({ fingerprint: source.fingerprint, fpLen: source.fpLen, path, offset, lines, replaces: source.previous, ...(at !== undefined ? { yearState: at } : {}) });
+      written = await ingest.commit({ fingerprint: source.fingerprint, fpLen: source.fpLen, path, offset, lines, replaces: source.previous, ...(at !== undefined ? { yearState: at } : {}) });
     } else {
-      written = ingest.commit();
+      written = await ingest.commit();
     }
     // Another process (a `report` refreshing the rollups) holds the database: wait for it.
     while (!written) {
       await sleep(BUSY_RETRY_MS);
-      written = ingest.retry();
+      written = await ingest.retry();
     }
     pending = 0;
   };

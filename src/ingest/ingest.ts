@@ -1,14 +1,17 @@
-// The one-way pipeline for a stream of lines: parse -> correlate -> count -> write in batches.
+// The one-way pipeline for a stream of lines: parse -> correlate -> judge -> write in batches.
 // Shared by `import` (files) and the live follower; the caller says when a batch ends and
-// which source position it commits.
+// which read positions it commits. The store only stores: the records it writes are judged
+// here (batch.ts), and the ids it hands back go to the correlator's tracks.
 import { NetworkList } from '../correlate/networks.ts';
 import { LocalDomains } from '../correlate/local-domains.ts';
 import type { Judge } from '../correlate/record.ts';
-import { Tracker, type TrackerOptions } from '../correlate/tracker.ts';
+import { Tracker, type SpillStore, type TrackerOptions } from '../correlate/tracker.ts';
+import type { Track } from '../correlate/track.ts';
+import type { Position } from '../inputs/position.ts';
 import type { LineParser } from '../parse/line.ts';
-import { isBusy, type Db } from '../store/db.ts';
-import { DbSpill } from '../store/spill.ts';
-import { loadClock, loadLocalDomains, loadOpenTraces, Writer, type LineCounts, type SourcePosition, type Batch } from '../store/writer.ts';
+import { StoreBusyError, type Store } from '../store/store.ts';
+import type { LineCounts, SpillReader, WriteBatch } from '../store/types.ts';
+import { toBatch, trackOf } from './batch.ts';
 
 export interface IngestOptions {
   internalNetworks: string;
@@ -32,15 +35,35 @@ const BLANK = /^\s*$/;
 
 export type Totals = LineCounts;
 
+/** The store's spill, handing back tracks. */
+function spillOfTracks(r: SpillReader): SpillStore {
+  return {
+    get size() {
+      return r.size;
+    },
+    take: (host, qid) => {
+      const saved = r.take(host, qid);
+      return saved && trackOf(saved);
+    },
+    due: (now) => r.due(now).map(trackOf),
+  };
+}
+
+/** A batch on its way to the store, with the tracks that get its ids. */
+interface Pending {
+  batch: WriteBatch;
+  tracks: Track[];
+}
+
 export class Ingest {
   readonly tracker: Tracker;
-  private readonly writer: Writer;
-  private readonly spill: DbSpill;
+  private readonly spill: SpillReader;
+  private readonly judge: Judge;
   private counts = new Map<number, LineCounts>();
-  private samples: Batch['unknownSamples'] = [];
+  private samples: WriteBatch['unknownSamples'] = [];
   private lastTime: number | null = null;
   /** A batch that found the database busy (another writer), kept to be written as it is. */
-  private stalled: Batch | undefined;
+  private stalled: Pending | undefined;
   private readonly untimed: LineCounts = { total: 0, mail: 0, unknown: 0, other: 0 };
   readonly totals: Totals = { total: 0, mail: 0, unknown: 0, other: 0 };
   /** Lines whose time was past the wall clock (counted in `unknown` too). */
@@ -54,18 +77,22 @@ export class Ingest {
   /** Times up to here are believed without asking the clock again. */
   private horizon = -Infinity;
 
-  constructor(db: Db, opts: IngestOptions) {
+  /** Opens the pipeline on a store, going on where its last run stopped. */
+  static async open(store: Store, opts: IngestOptions): Promise<Ingest> {
+    return new Ingest(store, opts, await store.ingestState());
+  }
+
+  private constructor(private readonly store: Store, opts: IngestOptions, state: Awaited<ReturnType<Store['ingestState']>>) {
     const internal = NetworkList.parse(opts.internalNetworks);
-    const domains = new LocalDomains(opts.localDomains ?? [], loadLocalDomains(db));
-    const judge: Judge = { internal, isLocalDomain: (d) => domains.has(d) };
-    this.spill = new DbSpill(db);
-    this.tracker = new Tracker(domains, { ...(opts.maxOpen !== undefined ? { maxOpen: opts.maxOpen } : {}), ...opts.tracker, spill: this.spill });
-    const clock = loadClock(db);
-    this.tracker.restore(loadOpenTraces(db), clock?.tracker);
+    const domains = new LocalDomains(opts.localDomains ?? [], state.learnedDomains);
+    this.judge = { internal, isLocalDomain: (d) => domains.has(d) };
+    this.spill = store.spill();
+    this.tracker = new Tracker(domains, { ...(opts.maxOpen !== undefined ? { maxOpen: opts.maxOpen } : {}), ...opts.tracker, spill: spillOfTracks(this.spill) });
+    const clock = state.clock;
+    this.tracker.restore(state.open.map(trackOf), clock && { now: clock.now, lastLineAt: clock.lastLineAt });
     // Lines without a time of their own count in the hour of the last timed line, also when
     // that line was read by an earlier run: where an import stopped must not move them.
     this.lastTime = clock?.lastTime ?? null;
-    this.writer = new Writer(db, judge);
     this.now = opts.now ?? Date.now;
   }
 
@@ -121,31 +148,40 @@ export class Ingest {
   }
 
   /**
-   * Writes everything since the last commit, with the source position it reached. False when
+   * Writes everything since the last commit, with the read positions it reached. False when
    * another writer held the database past the busy timeout: nothing was written, the batch is
    * kept, and the caller calls `retry` before it feeds more lines.
    */
-  commit(...sources: SourcePosition[]): boolean {
+  async commit(...positions: Position[]): Promise<boolean> {
     if (this.stalled) throw new Error('a batch is waiting for the database: retry it before committing more');
     // A whole batch without one timed line: count it at hour 0 rather than hold it past the
     // commit of its file position.
     if (this.untimed.total > 0) this.moveUntimed(this.countsAt(0));
-    this.stalled = { drained: this.tracker.drain(), counts: this.counts, unknownSamples: this.samples, sources, lastTime: this.lastTime };
+    this.stalled = toBatch(this.tracker.drain(), this.judge, {
+      counts: this.counts, unknownSamples: this.samples, positions, lastTime: this.lastTime,
+    });
     this.counts = new Map();
     this.samples = [];
     return this.retry();
   }
 
   /** Writes the batch that found the database busy; false while it still does. */
-  retry(): boolean {
-    if (!this.stalled) return true;
+  async retry(): Promise<boolean> {
+    const pending = this.stalled;
+    if (!pending) return true;
+    let ids: number[];
     try {
-      this.writer.write(this.stalled);
+      ({ ids } = await this.store.write(pending.batch));
     } catch (e) {
-      if (isBusy(e)) return false;
+      if (e instanceof StoreBusyError) return false;
       throw e;
     }
-    this.spill.written(this.stalled.drained.spilled);
+    pending.tracks.forEach((t, i) => (t.row = ids[i]));
+    const b = pending.batch;
+    this.spill.written([
+      ...b.spillOnly.map((o) => ({ host: o.host, qids: o.qids })),
+      ...b.messages.flatMap((m) => (m.spill ? [{ host: m.record.host, qids: m.spill.qids }] : [])),
+    ]);
     this.stalled = undefined;
     return true;
   }

@@ -1,6 +1,6 @@
 // A file is known by the SHA-1 of its first bytes (up to 1 KiB), so it keeps its identity
 // through a rename and through gzip. This module alone computes and matches fingerprints; the
-// store only keeps them (store/positions.ts).
+// store only keeps them (store/sqlite/positions.ts).
 import { createHash } from 'node:crypto';
 import type { Known } from './position.ts';
 

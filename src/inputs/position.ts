@@ -2,7 +2,11 @@
 // rows), the checkpoint it resumes from, and the gaps it could not read, which must never pass
 // in silence.
 
-/** The read position reached in one file, identified by its content (and inode while plain). */
+/**
+ * The read position reached in one file, identified by its content (and inode while plain): as
+ * the follower (or import) hands it over, and as it is committed with the rows (the last three
+ * fields are added on the way: the store keeps exactly this, see PositionWrite in src/store).
+ */
 export interface Position {
   /** The file's key: the fingerprint of its first bytes, or `empty:dev:ino:birth` before it has any. */
   fingerprint: string;
@@ -22,6 +26,12 @@ export interface Position {
   live?: boolean;
   /** The followed path has no file (with `live`): the checkpoint says so. */
   absent?: boolean;
+  /** serve: this is the live file of a followed path (`absent`: the path has no file; no position is written). */
+  checkpoint?: { path: string; since: number; absent?: boolean };
+  /** serve: lines a follower could not read, recorded with this position. */
+  gaps?: Gap[];
+  /** import: the year guesser's state at this position, for a resumed import. */
+  yearState?: number;
 }
 
 /** What was saved for one file: where reading stopped. */

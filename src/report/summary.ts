@@ -1,26 +1,24 @@
 // The report object (`report --json`, and later /api/summary and the digest): what
 // accept-then-bounce this server did in a period, and why. Exactly the contract's keys.
-import type { Db } from '../store/db.ts';
-import * as q from '../store/queries.ts';
-import * as r from '../store/rollup-queries.ts';
+import type { Store } from '../store/store.ts';
+import type { Counters, LineCounts } from '../store/types.ts';
 
-export interface Summary extends r.Counters {
+export interface Summary extends Counters {
   from: string;
   to: string;
-  lines: { total: number; mail: number; unknown: number; other: number };
+  lines: LineCounts;
   causes: Record<string, number>;
   backscatter_fates: Record<string, number>;
 }
 
-export function summarize(db: Db, from?: number, to?: number): Summary {
-  const p = q.resolvePeriod(db, from, to);
-  // Counters from the hourly rollups (test/store/rollups.test.ts holds them equal to the raw rows).
+export async function summarize(store: Store, from?: number, to?: number): Promise<Summary> {
+  const p = await store.period(from, to);
   return {
     from: new Date(p.from).toISOString(),
     to: new Date(p.to).toISOString(),
-    lines: q.lineTotals(db, p),
-    ...r.counters(db, p),
-    causes: r.causes(db, p),
-    backscatter_fates: r.backscatterFates(db, p),
+    lines: await store.lineTotals(p),
+    ...(await store.counters(p)),
+    causes: await store.causes(p),
+    backscatter_fates: await store.backscatterFates(p),
   };
 }

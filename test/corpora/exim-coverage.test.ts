@@ -7,8 +7,7 @@ import { Ingest } from '../../src/ingest/ingest.ts';
 import { importFile } from '../../src/ingest/import-files.ts';
 import { LineParser } from '../../src/parse/line.ts';
 import { isEximProgram } from '../../src/parse/exim.ts';
-import { openDb } from '../../src/store/db.ts';
-import { listMessages, resolvePeriod } from '../../src/store/queries.ts';
+import { openTestStore, allMessages } from '../lib/store.ts';
 import { CORPORA, corporaPresent, logFiles, readLogLines, sourceOf } from './walk.ts';
 
 const present = corporaPresent();
@@ -69,10 +68,11 @@ describe.skipIf(!present)('Exim lines of the shared corpora', () => {
     for (const file of logFiles().filter((f) => /exim-testsuite\/log\/|gvengel-exim_exporter\/mainlog|perericr-ddgrey/.test(f))) {
       const chains = chainsIn(readLogLines(file));
       if (chains.size === 0) continue;
-      const db = openDb(':memory:');
-      const ingest = new Ingest(db, { internalNetworks: '127.0.0.1/32,::1/128' });
-      await importFile(db, ingest, file, { year: 2020 });
-      const msgs = [...listMessages(db, resolvePeriod(db))];
+      const store = openTestStore(':memory:');
+      const db = store.db;
+      const ingest = await Ingest.open(store, { internalNetworks: '127.0.0.1/32,::1/128' });
+      await importFile(store, ingest, file, { year: 2020 });
+      const msgs = await allMessages(store);
       for (const [ndr, orig] of chains) {
         // The test suite reuses ids within a file: any message under that id may be the one.
         const candidates = msgs.filter((m) => m.queue_ids.includes(orig));

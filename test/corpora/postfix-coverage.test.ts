@@ -8,7 +8,7 @@ import { Ingest } from '../../src/ingest/ingest.ts';
 import { importFile } from '../../src/ingest/import-files.ts';
 import { LineParser } from '../../src/parse/line.ts';
 import { isPostfixProgram, parsePostfixBody } from '../../src/parse/postfix/index.ts';
-import { openDb } from '../../src/store/db.ts';
+import { openTestStore } from '../lib/store.ts';
 import { CORPORA, corporaPresent, logFiles, readLogLines, sourceOf } from './walk.ts';
 
 const present = corporaPresent();
@@ -83,9 +83,10 @@ describe.skipIf(!present)('Postfix lines of the shared corpora', () => {
     let total = 0;
     let messages = 0;
     for (const file of logFiles()) {
-      const db = openDb(':memory:');
-      const ingest = new Ingest(db, { internalNetworks: '127.0.0.1/32,::1/128' });
-      const r = await importFile(db, ingest, file, { year: 2020 });
+      const store = openTestStore(':memory:');
+      const db = store.db;
+      const ingest = await Ingest.open(store, { internalNetworks: '127.0.0.1/32,::1/128' });
+      const r = await importFile(store, ingest, file, { year: 2020 });
       total += r.lines;
       const n = (db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
       messages += n;

@@ -6,9 +6,7 @@ import { Ingest } from '../../src/ingest/ingest.ts';
 import { importFile } from '../../src/ingest/import-files.ts';
 import { summarize } from '../../src/report/summary.ts';
 import { terminalJson } from '../../src/report/terminal-text.ts';
-import { openDb } from '../../src/store/db.ts';
-import { listMessages, resolvePeriod } from '../../src/store/queries.ts';
-import { refreshRollups } from '../../src/store/rollups.ts';
+import { openStore } from '../../src/store/open.ts';
 
 export interface ImportOptions {
   /** `--year`. */
@@ -24,19 +22,19 @@ export interface Printed {
 export async function importAndRead(files: readonly string[], opts: ImportOptions = {}): Promise<Printed> {
   // As `import --db :memory:`: the defaults, the config file and the environment, as the CLI reads them.
   const cfg = commandConfig({ db: ':memory:' });
-  const db = openDb(cfg.db);
+  const store = openStore(cfg.db);
   try {
     // `import`
-    const ingest = new Ingest(db, { internalNetworks: cfg.internal_networks, localDomains: cfg.local_domains });
-    for (const file of files) await importFile(db, ingest, file, { year: opts.year });
-    refreshRollups(db);
+    const ingest = await Ingest.open(store, { internalNetworks: cfg.internal_networks, localDomains: cfg.local_domains });
+    for (const file of files) await importFile(store, ingest, file, { year: opts.year });
+    await store.refreshRollups();
     // `messages --json`: one object a line.
     let messages = '';
-    for (const m of listMessages(db, resolvePeriod(db, undefined, undefined), {})) messages += `${terminalJson(m)}\n`;
+    for await (const m of store.messages(await store.period(), {})) messages += `${terminalJson(m)}\n`;
     // `report --json`: console.log of one object.
-    const report = `${terminalJson(summarize(db, undefined, undefined))}\n`;
+    const report = `${terminalJson(await summarize(store, undefined, undefined))}\n`;
     return { messages, report };
   } finally {
-    db.close();
+    await store.close();
   }
 }

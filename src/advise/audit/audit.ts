@@ -1,8 +1,8 @@
 // The config audit as one call: audits the Postfix and/or Exim configuration text it is given,
 // adds the log evidence when a database is open, and ranks findings by severity, then by the
 // NDRs of their cause in the period.
-import type { Db } from '../../store/db.ts';
-import type { Period } from '../../store/queries.ts';
+import type { Store } from '../../store/store.ts';
+import type { Period } from '../../store/types.ts';
 import { auditExim } from './exim-audit.ts';
 import { withEvidence } from './evidence.ts';
 import { auditPostfix } from './postfix-audit.ts';
@@ -11,7 +11,7 @@ import { SEVERITY_ORDER, type AuditResult, type Finding } from './types.ts';
 export interface AuditInput {
   postfix?: { main: string; master?: string; source: string };
   exim?: { text: string; source: string; readFile?: (path: string) => string | null };
-  evidence?: { db: Db; period: Period };
+  evidence?: { store: Store; period: Period };
 }
 
 export interface AuditOutput {
@@ -39,7 +39,7 @@ function named<T>(source: string, run: () => T): T {
   }
 }
 
-export function audit(input: AuditInput): AuditOutput {
+export async function audit(input: AuditInput): Promise<AuditOutput> {
   const notes: string[] = [];
   let postfix: Finding[] = [];
   let exim: Finding[] = [];
@@ -55,8 +55,8 @@ export function audit(input: AuditInput): AuditOutput {
   }
   const ev = input.evidence;
   if (ev) {
-    postfix = withEvidence(ev.db, ev.period, postfix);
-    exim = withEvidence(ev.db, ev.period, exim);
+    postfix = await withEvidence(ev.store, ev.period, postfix);
+    exim = await withEvidence(ev.store, ev.period, exim);
   }
   return {
     result: {

@@ -1,22 +1,13 @@
 // What the config audit reports: one finding per risky setting of one MTA, the exact lines that
 // fix it, and (with a database) the log evidence of the bounces that setting leads to.
 import type { Cause } from '../../correlate/causes.ts';
-import type { Example, Mta, Severity } from '../types.ts';
+import type { AuditEvidence } from '../../store/types.ts';
+import type { Mta, Severity } from '../types.ts';
 
 /** The causes a setting can lead to (`loop` and `other` have no config remedy). */
 export type AuditCause = Exclude<Cause, 'loop' | 'other'> | 'dictionary_scan';
 
-export interface AuditEvidence {
-  /** Failed recipients of the period with this cause (accepted mail, this MTA only). */
-  failed_recipients: number;
-  messages: number;
-  ndrs: number;
-  backscatter: number;
-  examples: Example[];
-  /** dictionary_scan only: unknown-recipient rejects at SMTP time, and the busiest clients. */
-  rejects?: number;
-  clients?: string[];
-}
+export type { AuditEvidence };
 
 export interface Finding {
   /** `postfix.local_recipient_maps_empty`, `exim.rcpt_unverified_local`, ... */

@@ -1,43 +1,43 @@
 // The JSON API: thin routes that validate, query and respond. The dashboard uses only these.
 import { Router } from 'express';
 import { summarize } from '../../report/summary.ts';
-import { BUCKETS, SOURCE_KINDS, sources, timeseries, messageTrace, type Bucket } from '../../store/dashboard-queries.ts';
-import type { Db } from '../../store/db.ts';
-import { countMessagesCapped, listMessages, resolvePeriod, type MessageFilter } from '../../store/queries.ts';
+import type { MessageRecord } from '../../correlate/record.ts';
+import type { Store } from '../../store/store.ts';
+import { BUCKETS, SOURCE_KINDS, type Bucket, type MessageFilter } from '../../store/types.ts';
 import { HttpError, badParam } from '../http-error.ts';
 import { int, oneOf, period, str } from '../params.ts';
 
 const OUTCOMES = ['delivered', 'bounced_after_accept', 'rejected_at_smtp', 'discarded', 'pending'] as const;
 const MAX_POINTS = 5000;
 
-export function apiRouter(db: Db, recommendations: (from: number, to: number) => unknown[]): Router {
+export function apiRouter(store: Store, recommendations: (from: number, to: number) => Promise<unknown[]>): Router {
   const r = Router();
 
-  r.get('/summary', (req, res) => {
-    const p = period(req, db);
-    res.json(summarize(db, p.from, p.to));
+  r.get('/summary', async (req, res) => {
+    const p = await period(req, store);
+    res.json(await summarize(store, p.from, p.to));
   });
 
-  r.get('/timeseries', (req, res) => {
+  r.get('/timeseries', async (req, res) => {
     // Chart only where there is data: a long custom period still gives a short series.
-    const asked = period(req, db);
-    const data = resolvePeriod(db);
+    const asked = await period(req, store);
+    const data = await store.period();
     const p = { from: Math.max(asked.from, data.from), to: Math.max(Math.min(asked.to, data.to), Math.max(asked.from, data.from)) };
     // Hours unless asked otherwise; days when the period has too many hours for one chart.
     const hours = (p.to - p.from) / BUCKETS.hour;
     const bucket = oneOf<Bucket>(req, 'bucket', ['hour', 'day'], hours > MAX_POINTS ? 'day' : 'hour');
     if ((p.to - p.from) / BUCKETS[bucket] > MAX_POINTS) throw badParam('bucket', `the period has more than ${MAX_POINTS} ${bucket}s; use a larger bucket or a shorter period`);
-    res.json({ bucket, points: timeseries(db, p, bucket) });
+    res.json({ bucket, points: await store.timeseries(p, bucket) });
   });
 
-  r.get('/sources', (req, res) => {
-    const p = period(req, db);
+  r.get('/sources', async (req, res) => {
+    const p = await period(req, store);
     const kind = oneOf(req, 'kind', SOURCE_KINDS);
-    res.json({ kind, rows: sources(db, p, kind, int(req, 'limit', 100, 1, 1000)) });
+    res.json({ kind, rows: await store.sources(p, kind, int(req, 'limit', 100, 1, 1000)) });
   });
 
-  r.get('/messages', (req, res) => {
-    const p = period(req, db);
+  r.get('/messages', async (req, res) => {
+    const p = await period(req, store);
     const f: MessageFilter = {};
     for (const k of ['q', 'client_ip', 'sender_domain', 'domain', 'recipient', 'cause'] as const) {
       const v = str(req, k);
@@ -52,19 +52,21 @@ export function apiRouter(db: Db, recommendations: (from: number, to: number) =>
     if (bs === '1') f.backscatter = true;
     const limit = int(req, 'limit', 50, 1, 500);
     const offset = int(req, 'offset', 0, 0, 10_000_000);
-    const { total, capped } = countMessagesCapped(db, p, f);
-    res.json({ total, total_capped: capped, items: [...listMessages(db, p, f, { limit, offset })] });
+    const { total, capped } = await store.countMessages(p, f);
+    const items: MessageRecord[] = [];
+    for await (const m of store.messages(p, f, { limit, offset })) items.push(m);
+    res.json({ total, total_capped: capped, items });
   });
 
-  r.get('/messages/:host/:queueId', (req, res) => {
-    const t = messageTrace(db, req.params.host, req.params.queueId);
+  r.get('/messages/:host/:queueId', async (req, res) => {
+    const t = await store.messageTrace(req.params.host, req.params.queueId);
     if (!t) throw new HttpError(404, `no message ${req.params.queueId} on ${req.params.host}`);
     res.json(t);
   });
 
-  r.get('/recommendations', (req, res) => {
-    const p = period(req, db);
-    res.json({ items: recommendations(p.from, p.to) });
+  r.get('/recommendations', async (req, res) => {
+    const p = await period(req, store);
+    res.json({ items: await recommendations(p.from, p.to) });
   });
 
   r.use((_req, _res) => {

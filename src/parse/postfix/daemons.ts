@@ -147,8 +147,34 @@ export function bounce(body: string): Result {
   return { kind: 'notification', qid: q[0], type, newQid: m[3]! };
 }
 
-const AGENT_NOISE =
-  /^(?:connect to|lost connection|conversation with|(?:Anonymous|Trusted|Untrusted|Verified) TLS connection|setting up TLS|SSL_connect|host \S+ (?:said|refused)|server certificate|certificate verification|Host offered STARTTLS|enabling PIX|warning|fatal|TLS|SMTPUTF8|breaking line|mx\d|unable to look up|numeric domain|network address conversion|no MX host|SASL (?:\[CACHED\] )?authentication failed|Cannot start TLS|replace: header|prepend: header)/;
+/** Delivery agent lines that are understood and say nothing about one recipient's fate. */
+const AGENT_NOISE = startsWithOneOf([
+  /connect to/,                            // smtp_connect.c: a server that could not be reached
+  /lost connection/,                       // smtp_proto.c: the server hung up
+  /conversation with/,                     // smtp_proto.c: a dialogue error ("conversation with X timed out")
+  /(?:Anonymous|Trusted|Untrusted|Verified) TLS connection/, // tls_client.c tls_client_post_connect()
+  /setting up TLS/,                        // tls_client.c tls_client_start()
+  /SSL_connect/,                           // tls_client.c: a failed handshake
+  /host \S+ (?:said|refused)/,             // smtp_proto.c / smtp_trouble.c: a reply not about one recipient
+  /server certificate/,                    // tls_client.c: certificate checks
+  /certificate verification/,              // tls_client.c: certificate checks
+  /Host offered STARTTLS/,                 // smtp_proto.c: STARTTLS offered, not used
+  /enabling PIX/,                          // smtp_proto.c: PIX firewall workarounds
+  /warning/,                               // any agent: msg_warn()
+  /fatal/,                                 // any agent: msg_fatal()
+  /TLS/,                                   // tls_client.c: other TLS notes
+  /SMTPUTF8/,                              // smtp_proto.c: SMTPUTF8 support notes
+  /breaking line/,                         // smtp_proto.c: a body line longer than the limit
+  /mx\d/,                                  // smtp_addr.c: an MX host note (origin not pinned)
+  /unable to look up/,                     // smtp_addr.c: DNS failures
+  /numeric domain/,                        // smtp_addr.c: a numeric domain name
+  /network address conversion/,            // smtp_addr.c: an unusable address
+  /no MX host/,                            // smtp_addr.c: "no MX host for X has a valid address record"
+  /SASL (?:\[CACHED\] )?authentication failed/, // smtp_sasl_glue.c: our client's AUTH failed
+  /Cannot start TLS/,                      // smtp_proto.c: STARTTLS failed
+  /replace: header/,                       // smtp_proto.c / cleanup: smtp_header_checks REPLACE
+  /prepend: header/,                       // smtp_proto.c / cleanup: smtp_header_checks PREPEND
+]);
 
 export function deliveryAgent(agent: string) {
   return (body: string): Result => {

@@ -1,14 +1,20 @@
 // Read positions as stored: each known file's row (its fingerprint, how far it was read) and
-// each followed path's checkpoint. Matching a file's head to a fingerprint is the sources'
-// job (sources/fingerprint.ts): this module only keeps what they hand over.
+// each followed path's checkpoint. Matching a file's head to a fingerprint is the inputs'
+// job (src/inputs/fingerprint.ts): this module only keeps what they hand over (the writer
+// writes the rows with each batch).
 import type { Db } from './db.ts';
-import type { Checkpoint, Known } from '../inputs/position.ts';
-
-export type { Known } from '../inputs/position.ts';
+import type { KnownFile, SavedCheckpoint } from '../types.ts';
 
 /** Every file saved with content (fp_len > 0), to be matched by its head. */
-export function knownFiles(db: Db): Known[] {
-  const rows = db.prepare('SELECT fingerprint, fp_len, offset, lines, year_state FROM file_positions WHERE fp_len > 0').all() as {
+export function knownFiles(db: Db): KnownFile[] {
+  const rows = db.prepare(`SELECT
+      fingerprint,
+      fp_len,
+      offset,
+      lines,
+      year_state
+    FROM file_positions
+    WHERE fp_len > 0`).all() as {
     fingerprint: string;
     fp_len: number;
     offset: number;
@@ -21,9 +27,21 @@ export function knownFiles(db: Db): Known[] {
 }
 
 /** The checkpoint the last run of `serve` committed for a followed path; none on a first start. */
-export function loadCheckpoint(db: Db, path: string): Checkpoint | undefined {
-  const row = db.prepare(`SELECT c.since, c.looked_at, s.fingerprint, s.fp_len, s.offset, s.lines, s.path, s.dev, s.ino,
-      s.birth_ms, s.size FROM follow_checkpoints c LEFT JOIN file_positions s ON s.fingerprint = c.source WHERE c.path = ?`).get(path) as
+export function loadCheckpoint(db: Db, path: string): SavedCheckpoint | undefined {
+  const row = db.prepare(`SELECT
+      c.since,
+      c.looked_at,
+      s.fingerprint,
+      s.fp_len,
+      s.offset,
+      s.lines,
+      s.path,
+      s.dev,
+      s.ino,
+      s.birth_ms,
+      s.size
+    FROM follow_checkpoints c LEFT JOIN file_positions s ON s.fingerprint = c.source
+    WHERE c.path = @path`).get({ path }) as
     | { since: number; looked_at: number; fingerprint: string | null; fp_len: number; offset: number; lines: number; path: string;
         dev: number | null; ino: number | null; birth_ms: number | null; size: number | null }
     | undefined;

@@ -1,20 +1,9 @@
 // Read queries behind the dashboard: time series, sources of bounces and backscatter, and the
 // trace of one message with its raw lines. One named function per query.
 import type { Db } from './db.ts';
-import { toMessageRecord, type MessageRow, type Period } from './queries.ts';
+import { toMessageRecord, type MessageRow } from './queries.ts';
+import { BUCKETS, SCAN_MIN_REJECTS, type Bucket, type MessageTrace, type Period, type Point, type SourceKind } from '../types.ts';
 import * as r from './rollup-queries.ts';
-import type { MessageRecord } from '../correlate/record.ts';
-
-export const BUCKETS = { hour: 3_600_000, day: 86_400_000 } as const;
-export type Bucket = keyof typeof BUCKETS;
-
-export interface Point {
-  t: string;
-  delivered: number;
-  rejected_at_smtp: number;
-  bounced_after_accept: number;
-  backscatter: number;
-}
 
 export function timeseries(db: Db, p: Period, bucket: Bucket): Point[] {
   const b = BUCKETS[bucket];
@@ -34,12 +23,6 @@ export function timeseries(db: Db, p: Period, bucket: Bucket): Point[] {
   }
   return [...points.values()];
 }
-
-/** Unknown-recipient rejects that make a client a dictionary-scan suspect. */
-export const SCAN_MIN_REJECTS = 3;
-
-export const SOURCE_KINDS = ['client', 'local_domain', 'recipient', 'sender_domain', 'cause', 'scanner'] as const;
-export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 const filter = (pairs: Record<string, string | number | null>) =>
   new URLSearchParams(Object.entries(pairs).filter(([, v]) => v !== null).map(([k, v]) => [k, String(v)])).toString();
@@ -63,11 +46,6 @@ export function sources(db: Db, p: Period, kind: SourceKind, limit = 100): Recor
       // Dictionary-scan suspects: clients that collected unknown-recipient rejects at SMTP time.
       return r.scanners(db, p, SCAN_MIN_REJECTS, limit).map((x) => ({ ...x, filter: filter({ client_ip: x.client_ip }) }));
   }
-}
-
-export interface MessageTrace {
-  message: MessageRecord;
-  lines: string[];
 }
 
 /**

@@ -1,40 +1,9 @@
-// Writes one batch in one transaction: changed messages (with their correlator state while
-// open), recipients, raw lines, SMTP-time rejects, line counters, unknown samples, learnt local
-// domains and the read position of the source. All of it commits together or not at all.
-import { classify } from '../correlate/causes.ts';
-import { delayBackscatter, domainOf, recordOf, type Judge } from '../correlate/record.ts';
-import type { Clock, Drained } from '../correlate/tracker.ts';
-import { isNdr, type Track } from '../correlate/track.ts';
-import type { Gap, Position } from '../inputs/position.ts';
+// Writes one batch in one transaction: messages as the correlator judged them (with their
+// opaque state while open), recipients, notifications, raw lines, SMTP-time rejects, line
+// counters, unknown samples, learnt local domains and the read positions of the inputs. All of
+// it commits together or not at all. It judges nothing: records arrive finished (src/ingest).
 import type { Db } from './db.ts';
-
-export interface LineCounts {
-  total: number;
-  mail: number;
-  unknown: number;
-  other: number;
-}
-
-/** A file's read position as the follower (or import) reached it, with what serve commits along. */
-export interface SourcePosition extends Omit<Position, 'live' | 'absent'> {
-  /** serve: this is the live file of a followed path (`absent`: the path has no file; no position is written). */
-  checkpoint?: { path: string; since: number; absent?: boolean };
-  /** serve: lines a follower could not read, recorded with this position. */
-  gaps?: Gap[];
-  /** The year guesser's state at this position (classic lines with --year), for a resumed import. */
-  yearState?: number;
-}
-
-export interface Batch {
-  drained: Drained;
-  /** Counters by hour start (ms). */
-  counts: Map<number, LineCounts>;
-  unknownSamples: { program: string | null; line: string; at: number | null }[];
-  /** Read positions reached by this batch, committed with its rows. */
-  sources: SourcePosition[];
-  /** The last timed line's time (the hour a following line without a time is counted in). */
-  lastTime: number | null;
-}
+import type { IngestState, MessageWrite, SavedMessage, WriteBatch, WriteResult } from '../types.ts';
 
 const MAX_SAMPLES = 1000;
 
@@ -44,16 +13,11 @@ const MESSAGE_COLUMNS = [
   'ndr_count', 'backscatter', 'delay_backscatter', 'state',
 ] as const;
 
-/** Correlator state to save: everything but what is written elsewhere. */
-function stateJson(t: Track): string {
-  return JSON.stringify(t, (k, v) => (k === 'lines' || k === 'row' || k === 'absorbed' || k === 'fromSpill' ? undefined : v));
-}
-
 export class Writer {
   private readonly stmts;
   private samples: number;
 
-  constructor(private readonly db: Db, private readonly judge: Judge) {
+  constructor(private readonly db: Db) {
     this.stmts = {
       // Parameters are positional, in MESSAGE_COLUMNS order (id last for the update): named
       // ones cost more.
@@ -99,37 +63,30 @@ export class Writer {
   }
 
   /**
-   * Writes a batch atomically. BEGIN IMMEDIATE takes the write lock before any statement runs,
-   * so when another writer holds it the batch fails as busy before a trace was touched, and the
-   * same batch can be written again later.
+   * Writes a batch atomically and returns the id of each of its messages. BEGIN IMMEDIATE takes
+   * the write lock before any statement runs, so when another writer holds it the batch fails as
+   * busy before anything was written, and the same batch can be written again later.
    */
-  write(batch: Batch): void {
-    this.db.transaction(() => this.writeInTx(batch)).immediate();
+  write(batch: WriteBatch): WriteResult {
+    return this.db.transaction(() => this.writeInTx(batch)).immediate();
   }
 
-  private writeInTx(b: Batch): void {
+  private writeInTx(b: WriteBatch): WriteResult {
     const s = this.stmts;
-    for (const t of b.drained.live) this.writeTrace(t, true);
-    for (const t of b.drained.done) this.writeTrace(t, false);
-    for (const { trace: t, deadline, qids, clean } of b.drained.spilled) {
-      // Its row as it is now; the state moves to the spill, out of what start-up loads.
-      if (!clean) this.writeTrace(t, false);
-      else s.dropState.run(t.row);
-      s.unspill.run(t.row);
-      s.spill.run(t.row, deadline, stateJson(t));
-      for (const q of qids) s.spillQid.run(t.host, q, t.row);
+    const ids = b.messages.map((m) => this.writeMessage(m));
+    for (const o of b.spillOnly) {
+      // Its row is up to date: the state moves to the spill, out of what start-up loads.
+      s.dropState.run(o.id);
+      this.spill(o.id, o.host, o.deadline, o.qids, o.state);
     }
-    for (const t of b.drained.dropped) {
-      if (t.fromSpill && t.row !== undefined) s.unspill.run(t.row);
-      if (t.row !== undefined) {
-        s.delLines.run(t.row);
-        s.delMessage.run(t.row);
-      }
+    for (const d of b.dropped) {
+      if (d.fromSpill) s.unspill.run(d.id);
+      s.delLines.run(d.id);
+      s.delMessage.run(d.id);
     }
-    for (const r of b.drained.rejects) {
-      const cause = classify({ status: 'bounced', dsn: r.dsn ?? undefined, reason: r.reason });
+    for (const r of b.rejects) {
       s.insReject.run(r.time, r.mta, r.host, r.qid, r.action, r.stage, r.by, r.clientIp, r.clientName, r.helo, r.sender,
-        r.recipient, r.code, r.dsn, cause, r.reason, r.line);
+        r.recipient, r.code, r.dsn, r.cause, r.reason, r.line);
     }
     for (const [hour, c] of b.counts) s.count.run(hour, c.total, c.mail, c.unknown, c.other);
     for (const u of b.unknownSamples) {
@@ -137,11 +94,11 @@ export class Writer {
       s.sample.run(u.program, u.line, u.at);
       this.samples++;
     }
-    for (const d of b.drained.learnedDomains) {
+    for (const d of b.learnedDomains) {
       s.domain.run(d);
       s.unflag.run(d);
     }
-    for (const p of b.sources) {
+    for (const p of b.positions) {
       if (!p.checkpoint?.absent) {
         if (p.replaces !== undefined && p.replaces !== p.fingerprint) s.delSource.run(p.replaces);
         s.source.run(p.fingerprint, p.fpLen, p.path, p.offset, p.lines, Date.now(), p.yearState ?? null);
@@ -150,65 +107,62 @@ export class Writer {
       if (p.checkpoint) s.checkpoint.run(p.checkpoint.path, p.checkpoint.absent ? null : p.fingerprint, p.checkpoint.since, Date.now());
       for (const g of p.gaps ?? []) s.gap.run(Date.now(), g.path, g.file, g.reason, g.bytes, g.linesRead, g.did);
     }
-    s.clock.run(b.drained.clock.now, b.drained.clock.lastLineAt, b.lastTime);
+    s.clock.run(b.clock.now, b.clock.lastLineAt, b.clock.lastTime);
+    return { ids };
   }
 
-  private writeTrace(t: Track, keepState: boolean): void {
+  private spill(id: number, host: string, deadline: number, qids: string[], state: string): void {
     const s = this.stmts;
+    s.unspill.run(id);
+    s.spill.run(id, deadline, state);
+    for (const q of qids) s.spillQid.run(host, q, id);
+  }
+
+  private writeMessage(m: MessageWrite): number {
+    const s = this.stmts;
+    const rec = m.record;
     // Back from the spill (in memory again, or finished): its spill rows go.
-    if (t.fromSpill) {
-      if (t.row !== undefined) s.unspill.run(t.row);
-      t.fromSpill = undefined;
-    }
-    const rec = recordOf(t, this.judge);
+    if (m.fromSpill && m.id !== undefined) s.unspill.run(m.id);
     const values = [
-      rec.mta, rec.host, rec.queue_id, JSON.stringify(rec.queue_ids), rec.message_id, rec.origin, t.firstAt, t.lastAt,
+      rec.mta, rec.host, rec.queue_id, JSON.stringify(rec.queue_ids), rec.message_id, rec.origin, m.firstAt, m.lastAt,
       rec.client_ip, rec.client_name, rec.helo, rec.authenticated ? 1 : 0, rec.remote ? 1 : 0, rec.sender,
-      rec.sender ? domainOf(rec.sender) : null, rec.outcome, rec.ndr?.queue_id ?? null, rec.ndr?.to ?? null,
-      rec.ndr?.fate ?? null, t.ndrs.filter(isNdr).length, rec.backscatter ? 1 : 0, delayBackscatter(rec, this.judge),
-      keepState ? stateJson(t) : null,
+      m.senderDomain, rec.outcome, rec.ndr?.queue_id ?? null, rec.ndr?.to ?? null,
+      rec.ndr?.fate ?? null, m.ndrCount, rec.backscatter ? 1 : 0, m.delayBackscatter,
+      m.spill ? null : m.state,
     ];
-    let id = t.row;
+    let id = m.id;
     if (id === undefined) {
-      id = t.row = Number(s.insert.run(values).lastInsertRowid);
+      id = Number(s.insert.run(values).lastInsertRowid);
     } else {
       s.update.run(...values, id);
       s.delRcpts.run(id);
       s.delNotes.run(id);
     }
     rec.notifications.forEach((n, i) => s.insNote.run(id, i, n.queue_id, n.type, n.to, n.fate, n.cause, n.reason));
-    // Records keep the trace's recipient order, so the relay is found by position.
     rec.recipients.forEach((r, i) =>
-      s.insRcpt.run(id, i, r.address, r.orig_address, r.status, r.dsn, r.cause, r.reason, t.rcpts[i]?.relay ?? null),
+      s.insRcpt.run(id, i, r.address, r.orig_address, r.status, r.dsn, r.cause, r.reason, m.relays[i] ?? null),
     );
-    for (const old of t.absorbed ?? []) {
+    for (const old of m.absorbed) {
       s.moveLines.run(id, old);
       s.delMessage.run(old);
     }
-    t.absorbed = undefined;
-    if (t.lines.length > 0) {
-      s.insLines.run(id, t.lines.join('\n'));
-      t.lines = [];
-    }
+    if (m.lines !== null) s.insLines.run(id, m.lines);
+    if (m.spill) this.spill(id, rec.host, m.spill.deadline, m.spill.qids, m.spill.state);
+    return id;
   }
 }
 
-/** Traces saved by an earlier run, to continue correlating where it stopped. */
-export function loadOpenTraces(db: Db): Track[] {
-  // Spilled ones (their state is in spilled_messages) stay on disk until a line asks for them.
-  const rows = db.prepare('SELECT id, state FROM messages WHERE state IS NOT NULL ORDER BY id').all() as {
-    id: number;
-    state: string;
-  }[];
-  return rows.map((r) => ({ ...(JSON.parse(r.state) as Track), row: r.id, lines: [] }));
+/** Open messages saved by an earlier run (spilled ones stay on disk until a line asks for them). */
+export function loadOpenMessages(db: Db): SavedMessage[] {
+  return db.prepare('SELECT id, state FROM messages WHERE state IS NOT NULL ORDER BY id').all() as SavedMessage[];
 }
 
 /** The clocks as the last batch left them (none in a new database). */
-export function loadClock(db: Db): { tracker: Clock; lastTime: number | null } | undefined {
+export function loadClock(db: Db): IngestState['clock'] {
   const r = db.prepare('SELECT now, last_line_at, last_time FROM ingest_clock WHERE id = 1').get() as
     | { now: number; last_line_at: number; last_time: number | null }
     | undefined;
-  return r ? { tracker: { now: r.now, lastLineAt: r.last_line_at }, lastTime: r.last_time } : undefined;
+  return r ? { now: r.now, lastLineAt: r.last_line_at, lastTime: r.last_time } : undefined;
 }
 
 export function loadLocalDomains(db: Db): string[] {

@@ -1,9 +1,8 @@
-// The correlator's spill on disk: open traces moved out of memory keep their state in
-// messages.state and are found again here by any of their queue ids, or by deadline. Reads
+// The correlator's spill on disk: open messages moved out of memory keep their (opaque) state
+// in spilled_messages and are found again here by any of their queue ids, or by deadline. Reads
 // only; the writer adds and removes the rows in the batch transaction. A Bloom filter of the
 // spilled queue ids answers "not spilled" for a new message without asking SQLite.
-import type { SpillStore } from '../correlate/tracker.ts';
-import type { Track } from '../correlate/track.ts';
+import type { SavedMessage, SpillReader } from '../types.ts';
 import type { Db } from './db.ts';
 
 /** Bits per spilled queue id: with three hashes, about 3% of new ids still ask SQLite. */
@@ -42,7 +41,7 @@ class Bloom {
   }
 }
 
-export class DbSpill implements SpillStore {
+export class DbSpill implements SpillReader {
   private count: number;
   /** Handed back to the correlator and not yet written again: not to be handed out twice. */
   private readonly taken = new Set<number>();
@@ -64,14 +63,14 @@ export class DbSpill implements SpillStore {
     return this.count;
   }
 
-  take(host: string, qid: string): Track | undefined {
+  take(host: string, qid: string): SavedMessage | undefined {
     this.bloom ??= this.build();
     if (!this.bloom.mayHave(`${host} ${qid}`)) return undefined;
     const r = this.stmts.byQueueId.get(host, qid) as { id: number; state: string } | undefined;
     return r && !this.taken.has(r.id) ? this.hand(r) : undefined;
   }
 
-  due(now: number): Track[] {
+  due(now: number): SavedMessage[] {
     if (this.count === 0) return [];
     // Infinity is no SQLite number: the largest time there is will do.
     const rows = this.stmts.due.all(Number.isFinite(now) ? now : Number.MAX_SAFE_INTEGER) as { id: number; state: string }[];
@@ -79,11 +78,11 @@ export class DbSpill implements SpillStore {
   }
 
   /** After a batch is written: what it spilled is counted and known by its queue ids. */
-  written(spilled: { trace: Track; qids: string[] }[]): void {
+  written(spilled: { host: string; qids: string[] }[]): void {
     this.count += spilled.length;
     this.taken.clear();
     if (!this.bloom) return; // built from the database when first needed
-    for (const s of spilled) for (const q of s.qids) this.bloom.add(`${s.trace.host} ${q}`);
+    for (const s of spilled) for (const q of s.qids) this.bloom.add(`${s.host} ${q}`);
     // Taken-back ids stay set in the filter: rebuilt once it holds twice what it was sized for.
     if (this.bloom.added > 2 * this.bloom.capacity) this.bloom = this.build();
   }
@@ -95,9 +94,9 @@ export class DbSpill implements SpillStore {
     return bloom;
   }
 
-  private hand(r: { id: number; state: string }): Track {
+  private hand(r: SavedMessage): SavedMessage {
     this.taken.add(r.id);
     this.count--;
-    return { ...(JSON.parse(r.state) as Track), row: r.id, lines: [] };
+    return r;
   }
 }

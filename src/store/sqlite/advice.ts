@@ -1,39 +1,13 @@
 // The evidence for recommendations: failed recipients of a period grouped by MTA and advice
 // rule, with their NDRs, backscatter, examples, domains, recipients, relays and aliases, and
 // the clients that look like dictionary scanners. Read from the hourly rollups
-// (rollup_advice, rollup_advice_values: src/store/rollups.ts); only the examples read raw rows,
+// (rollup_advice, rollup_advice_values: rollups.ts); only the examples read raw rows,
 // and only of the first hours that hold the group's messages.
-import type { Db } from '../store/db.ts';
-import { SCAN_MIN_REJECTS } from '../store/dashboard-queries.ts';
-import type { Period } from '../store/queries.ts';
-import { scanSuspects as rollupScanSuspects } from '../store/rollup-queries.ts';
-import { ADVICE_RULE, HOUR, downstreamHost, rollupRows, rollupSplit, sizeLimitOf, topOf, type Rollup } from '../store/rollups.ts';
-import type { Example, Mta } from './types.ts';
+import type { Db } from './db.ts';
+import { scanSuspects as rollupScanSuspects } from './rollup-queries.ts';
+import { ADVICE_RULE, HOUR, rollupRows, rollupSplit, topOf, type Rollup } from './rollups.ts';
+import { SCAN_MIN_REJECTS, type AdviceGroup, type Example, type Mta, type Period, type Suspect } from '../types.ts';
 
-/** What one advice rule is about in a period, for one MTA. */
-export interface Group {
-  mta: Mta;
-  rule: string;
-  /** Messages with a failed recipient of this rule (a message with two counts once). */
-  messages: number;
-  ndrs: number;
-  backscatter: number;
-  /** The smallest size limit a downstream announced in the recipients' reasons. */
-  size_limit: number | null;
-  examples: Example[];
-  /** The five most frequent values of each kind, most frequent first. */
-  domains: string[];
-  recipients: string[];
-  relays: string[];
-  aliases: string[];
-}
-
-/** A failed recipient, as the rules (rules.ts) describe what they are about. */
-export interface FailedRcpt {
-  address: string | null;
-  cause: string;
-  relay: string | null;
-}
 const TOP = 5;
 
 function rolled<T>(db: Db, table: Rollup, p: Period, outer: (src: string) => string, extra: Record<string, unknown> = {}): T[] {
@@ -42,9 +16,18 @@ function rolled<T>(db: Db, table: Rollup, p: Period, outer: (src: string) => str
 }
 
 /** Failed recipients of the period by MTA and rule, with their evidence. */
-export function adviceGroups(db: Db, p: Period): Group[] {
-  const groups = rolled<Pick<Group, 'mta' | 'rule' | 'messages' | 'ndrs' | 'backscatter' | 'size_limit'>>(db, 'rollup_advice', p, (src) => `SELECT mta, rule, sum(messages) AS messages, sum(ndrs) AS ndrs, sum(backscatter) AS backscatter,
-      min(size_limit) AS size_limit FROM ${src} GROUP BY mta, rule HAVING messages > 0`);
+export function adviceGroups(db: Db, p: Period): AdviceGroup[] {
+  type Sums = Pick<AdviceGroup, 'mta' | 'rule' | 'messages' | 'ndrs' | 'backscatter' | 'size_limit'>;
+  const groups = rolled<Sums>(db, 'rollup_advice', p, (src) => `SELECT
+      mta,
+      rule,
+      sum(messages) AS messages,
+      sum(ndrs) AS ndrs,
+      sum(backscatter) AS backscatter,
+      min(size_limit) AS size_limit
+    FROM ${src}
+    GROUP BY mta, rule
+    HAVING messages > 0`);
   const lists = topValues(db, p);
   const topOf = (g: { mta: string; rule: string }, kind: string) => (lists.get(`${g.mta} ${g.rule} ${kind}`) ?? []).map(([v]) => v);
   return groups.map((g) => ({
@@ -58,7 +41,7 @@ type Top = [string, number][];
 
 /**
  * The five most frequent values of each (MTA, rule, kind), ties broken as top() did. The whole
- * hours stream from the rollup in index order into bw_top5 (src/store/rollups.ts); a value seen
+ * hours stream from the rollup in index order into bw_top5 (src/store/sqlite/rollups.ts); a value seen
  * in the partial hours at the edges is added to its whole-hour count. A value outside a list's
  * whole-hour top five and absent from the edges cannot enter it: the five before it only grow.
  */
@@ -112,26 +95,7 @@ export function examples(db: Db, p: Period, mta: string, rule: string): Example[
   return [...out.values()];
 }
 
-export const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
-
-/** A relay is a downstream server when it is a host (name[ip]:port), not local delivery. */
-export function downstream(relay: string | null): string | undefined {
-  return downstreamHost(relay) === null ? undefined : (relay ?? undefined);
-}
-
-export interface Suspect {
-  client_ip: string;
-  client_name: string | null;
-  unknown_recipient: number;
-}
-
 /** Clients with several unknown-recipient rejects at SMTP time: dictionary-scan suspects. */
 export function scanSuspects(db: Db, p: Period, mta: Mta): Suspect[] {
   return rollupScanSuspects(db, p, mta, SCAN_MIN_REJECTS);
-}
-
-/** The size limit a downstream announced, from texts like "(40479 > 20000)" or "size limit 20000". */
-export function sizeLimit(reasons: string[]): number | undefined {
-  const limits = reasons.map(sizeLimitOf).filter((n): n is number => n !== null);
-  return limits.length > 0 ? Math.min(...limits) : undefined;
 }

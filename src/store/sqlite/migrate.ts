@@ -2,7 +2,7 @@
 // transaction, recorded in schema_migrations. A database newer than this program is refused.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MIGRATIONS_DIR } from '../paths.ts';
+import { MIGRATIONS_DIR } from '../../paths.ts';
 import type Database from 'better-sqlite3';
 
 export { MIGRATIONS_DIR };

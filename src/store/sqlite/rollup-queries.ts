@@ -2,7 +2,7 @@
 // (rollups.ts). Each gives exactly what its raw-row query in queries.ts / dashboard-queries.ts
 // gives; test/store/rollups.test.ts holds them equal.
 import type { Db } from './db.ts';
-import type { Period } from './queries.ts';
+import type { Counters, Period } from '../types.ts';
 import { rollupRows, rollupSplit, type Rollup } from './rollups.ts';
 
 function rows<T>(db: Db, table: Rollup, p: Period, outer: (src: string) => string, extra: Record<string, unknown> = {}): T[] {
@@ -10,28 +10,19 @@ function rows<T>(db: Db, table: Rollup, p: Period, outer: (src: string) => strin
   return db.prepare(outer(`(${sql})`)).all({ ...params, ...extra }) as T[];
 }
 
-export interface Counters {
-  accepted: number;
-  accepted_remote: number;
-  rejected_at_smtp: number;
-  delivered: number;
-  deferred: number;
-  bounced_after_accept: number;
-  ndrs: number;
-  /** Messages flagged backscatter. */
-  backscatter: number;
-  /** Their NDRs: every non-delivery notification (one per attempt that failed recipients). */
-  backscatter_ndrs: number;
-  /** Delay warnings sent to forged-looking senders (remote client, non-local sender domain). */
-  backscatter_delay_warnings: number;
-}
-
 /** The summary's message counters for a period. */
 export function counters(db: Db, p: Period): Counters {
-  const m = rows<Record<string, number | null>>(db, 'rollup_hours', p, (src) => `SELECT sum(accepted) AS accepted,
-    sum(accepted_remote) AS accepted_remote, sum(delivered) AS delivered, sum(deferred) AS deferred,
-    sum(bounced) AS bounced_after_accept, sum(ndrs) AS ndrs, sum(backscatter) AS backscatter,
-    sum(backscatter_ndrs) AS backscatter_ndrs, sum(delay_backscatter) AS backscatter_delay_warnings FROM ${src}`)[0] ?? {};
+  const m = rows<Record<string, number | null>>(db, 'rollup_hours', p, (src) => `SELECT
+      sum(accepted) AS accepted,
+      sum(accepted_remote) AS accepted_remote,
+      sum(delivered) AS delivered,
+      sum(deferred) AS deferred,
+      sum(bounced) AS bounced_after_accept,
+      sum(ndrs) AS ndrs,
+      sum(backscatter) AS backscatter,
+      sum(backscatter_ndrs) AS backscatter_ndrs,
+      sum(delay_backscatter) AS backscatter_delay_warnings
+    FROM ${src}`)[0] ?? {};
   const r = rows<{ n: number | null }>(db, 'rollup_rejects', p, (src) => `SELECT sum(rejected) AS n FROM ${src}`)[0];
   const n = (k: string) => m[k] ?? 0;
   return {

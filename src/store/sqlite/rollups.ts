@@ -3,7 +3,8 @@
 // read, those hours are recomputed here from the raw rows with the same SELECT that a query
 // uses for the partial hours at a period's edges. So a rollup always equals the raw query.
 import { isBusy, type Db } from './db.ts';
-import type { Period } from './queries.ts';
+import type { Period } from '../types.ts';
+import { downstreamHost, sizeLimitOf } from '../../correlate/relays.ts';
 
 export const HOUR = 3_600_000;
 
@@ -12,22 +13,10 @@ const IN_RANGE = (col: string) => `${col} >= @lo AND ${col} < @hi`;
 const REJECT = "action IN ('reject', 'milter-reject')";
 // The advice rule of a failed recipient (src/advise/rules.ts): its cause, with unknown
 // recipients split by whether a downstream server refused them.
-// (In SQL: the test of downstreamHost below, without a call into JavaScript per recipient.)
+// (In SQL: the test of downstreamHost in src/correlate/relays.ts, without a call into JavaScript
+// per recipient.)
 export const ADVICE_RULE = `CASE WHEN r.cause != 'unknown_recipient' THEN r.cause
   WHEN instr(r.relay, '[') > 0 AND instr(r.relay, '[/') = 0 THEN 'unknown_relay' ELSE 'unknown_local' END`;
-
-/** A relay that is a downstream server (name[ip]:port, not local delivery), without its port. */
-export function downstreamHost(relay: string | null): string | null {
-  if (!relay || !relay.includes('[') || relay.includes('[/')) return null;
-  return relay.replace(/:\d+$/, '');
-}
-
-/** The size limit a downstream announced in one reason: "(40479 > 20000)", "size limit 20000"... */
-export function sizeLimitOf(reason: string | null): number | null {
-  const m = /size limit (\d+)|\(\d+ > (\d+)\)|max=(\d+)|limit of (\d+)/i.exec(reason ?? '');
-  const n = m ? Number(m[1] ?? m[2] ?? m[3] ?? m[4]) : NaN;
-  return Number.isFinite(n) && n > 0 ? n : null;
-}
 
 const withFunctions = new WeakSet<Db>();
 

@@ -2,7 +2,7 @@
 // the database (not the wall clock), so imported history stays browsable until newer mail
 // pushes it out; but never from a time past the wall clock, nor from the word of a few
 // messages newer than all the rest (a stray line dated years ahead must not delete everything).
-import type { Db } from '../store/db.ts';
+import type { Db } from './db.ts';
 
 const DAY = 86_400_000;
 

@@ -1,0 +1,300 @@
+// The shapes that cross the store boundary, whatever the backend: what ingest hands over to be
+// written (records, positions, counters), and what each read query answers. The Store interface
+// (store.ts) is written in these; the SQLite implementation (sqlite/) and any other must give
+// exactly these shapes, which the contract suite (test/store/contract.test.ts) holds them to.
+import type { Cause } from '../correlate/causes.ts';
+import type { MessageRecord } from '../correlate/record.ts';
+import type { RejectRow } from '../correlate/tracker.ts';
+
+/** A time range [from, to) in ms since the epoch. */
+export interface Period {
+  from: number;
+  to: number;
+}
+
+export type Mta = 'postfix' | 'exim';
+
+// ---- writing -------------------------------------------------------------------------------
+
+export interface LineCounts {
+  total: number;
+  mail: number;
+  unknown: number;
+  other: number;
+}
+
+/** One message as the correlator judged it, with what the store keeps beside the record. */
+export interface MessageWrite {
+  /** The store's id of this message when it was written before (from a WriteResult or a saved track). */
+  id: number | undefined;
+  record: MessageRecord;
+  firstAt: number;
+  lastAt: number;
+  /** The sender's domain, lower-cased; null without a sender. */
+  senderDomain: string | null;
+  /** Non-delivery notifications (the record's `ndr` is the first). */
+  ndrCount: number;
+  delayBackscatter: number;
+  /** The relay of each recipient, in the record's order. */
+  relays: (string | null)[];
+  /** Opaque correlator state while the message is open (JSON); null once it is done. */
+  state: string | null;
+  /** Raw log lines read since the last write, joined by newlines; null for none. */
+  lines: string | null;
+  /** Messages merged into this one (their ids): their lines move here, their rows go. */
+  absorbed: number[];
+  /** It came back from the spill: its spill rows go. */
+  fromSpill: boolean;
+  /** It leaves memory: its state is kept in the spill, found again by these queue ids or its deadline. */
+  spill?: { deadline: number; qids: string[]; state: string };
+}
+
+/** An open message moved to the spill whose stored row is already up to date. */
+export interface SpillOnly {
+  id: number;
+  host: string;
+  deadline: number;
+  qids: string[];
+  state: string;
+}
+
+/** A message that turned out not to be one (abandoned): its rows go. */
+export interface Dropped {
+  id: number;
+  fromSpill: boolean;
+}
+
+/** An SMTP-time reject as the correlator saw it, with its cause. */
+export interface RejectWrite extends RejectRow {
+  cause: Cause;
+}
+
+/**
+ * A file's read position as committed with a batch. Structurally the inputs' Position (the
+ * store imports nothing from src/inputs: it keeps what it is handed).
+ */
+export interface PositionWrite {
+  fingerprint: string;
+  fpLen: number;
+  path: string;
+  offset: number;
+  lines: number;
+  /** A shorter key of the same file, from before it grew: its row is replaced. */
+  replaces?: string | undefined;
+  dev?: number | undefined;
+  ino?: number | undefined;
+  birthMs?: number | undefined;
+  size?: number | undefined;
+  /** The year guesser's state at this position. */
+  yearState?: number | undefined;
+  /** serve: this is the live file of a followed path (`absent`: the path has none; no position is written). */
+  checkpoint?: { path: string; since: number; absent?: boolean } | undefined;
+  /** serve: lines a follower could not read, recorded with this position. */
+  gaps?: GapWrite[] | undefined;
+}
+
+export interface GapWrite {
+  path: string;
+  file: string;
+  reason: string;
+  bytes: number;
+  linesRead: number;
+  did: string;
+}
+
+/** Everything one commit writes, in one transaction: all of it or nothing. */
+export interface WriteBatch {
+  messages: MessageWrite[];
+  spillOnly: SpillOnly[];
+  dropped: Dropped[];
+  rejects: RejectWrite[];
+  /** Line counters by hour start (ms). */
+  counts: Map<number, LineCounts>;
+  unknownSamples: { program: string | null; line: string; at: number | null }[];
+  learnedDomains: string[];
+  positions: PositionWrite[];
+  clock: { now: number; lastLineAt: number; lastTime: number | null };
+}
+
+/** The id of each message of the batch, in its order. */
+export interface WriteResult {
+  ids: number[];
+}
+
+/** An open message as saved: its id and the correlator's opaque state. */
+export interface SavedMessage {
+  id: number;
+  state: string;
+}
+
+export interface IngestState {
+  open: SavedMessage[];
+  clock: { now: number; lastLineAt: number; lastTime: number | null } | undefined;
+  learnedDomains: string[];
+}
+
+/**
+ * The spill of open messages, read while lines are handled: synchronous by design (one look-up
+ * per new queue id; an await per line would cost more than the look-up).
+ */
+export interface SpillReader {
+  readonly size: number;
+  take(host: string, qid: string): SavedMessage | undefined;
+  due(now: number): SavedMessage[];
+  /** After a batch is written: what it spilled is counted and known by its queue ids. */
+  written(spilled: { host: string; qids: string[] }[]): void;
+}
+
+/** What was saved for one file: where reading stopped. */
+export interface KnownFile {
+  fingerprint: string;
+  offset: number;
+  fpLen: number;
+  lines: number;
+  yearState?: number;
+}
+
+export interface SavedCheckpoint {
+  since: number;
+  lookedAt: number;
+  file?: KnownFile & { path: string; dev: number | null; ino: number | null; birthMs: number | null; size: number | null };
+}
+
+// ---- reading -------------------------------------------------------------------------------
+
+export interface MessageFilter {
+  backscatter?: boolean;
+  /** Free text: sender or recipient address, queue id, message-id, client IP. */
+  q?: string;
+  client_ip?: string;
+  sender_domain?: string;
+  /** Recipient domain (with cause, of the same recipient). */
+  domain?: string;
+  recipient?: string;
+  cause?: string;
+  outcome?: string;
+  mta?: string;
+}
+
+export interface Counters {
+  accepted: number;
+  accepted_remote: number;
+  rejected_at_smtp: number;
+  delivered: number;
+  deferred: number;
+  bounced_after_accept: number;
+  ndrs: number;
+  /** Messages flagged backscatter. */
+  backscatter: number;
+  /** Their NDRs: every non-delivery notification (one per attempt that failed recipients). */
+  backscatter_ndrs: number;
+  /** Delay warnings sent to forged-looking senders (remote client, non-local sender domain). */
+  backscatter_delay_warnings: number;
+}
+
+export const BUCKETS = { hour: 3_600_000, day: 86_400_000 } as const;
+export type Bucket = keyof typeof BUCKETS;
+
+export interface Point {
+  t: string;
+  delivered: number;
+  rejected_at_smtp: number;
+  bounced_after_accept: number;
+  backscatter: number;
+}
+
+/** Unknown-recipient rejects that make a client a dictionary-scan suspect. */
+export const SCAN_MIN_REJECTS = 3;
+
+export const SOURCE_KINDS = ['client', 'local_domain', 'recipient', 'sender_domain', 'cause', 'scanner'] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+
+export interface MessageTrace {
+  message: MessageRecord;
+  lines: string[];
+}
+
+export interface Example {
+  host: string;
+  queue_id: string;
+  /** null: the log names no address (see RecipientRecord). */
+  recipient: string | null;
+  reason: string;
+}
+
+/** What one advice rule is about in a period, for one MTA. */
+export interface AdviceGroup {
+  mta: Mta;
+  rule: string;
+  /** Messages with a failed recipient of this rule (a message with two counts once). */
+  messages: number;
+  ndrs: number;
+  backscatter: number;
+  /** The smallest size limit a downstream announced in the recipients' reasons. */
+  size_limit: number | null;
+  examples: Example[];
+  /** The five most frequent values of each kind, most frequent first. */
+  domains: string[];
+  recipients: string[];
+  relays: string[];
+  aliases: string[];
+}
+
+export interface Suspect {
+  client_ip: string;
+  client_name: string | null;
+  unknown_recipient: number;
+}
+
+/** A refusal of our mail for a listing: its reply text and the relay that gave it. */
+export interface Refusal {
+  reason: string | null;
+  relay: string | null;
+}
+
+export interface RejectCount {
+  cause: string;
+  count: number;
+}
+
+/** The log evidence behind one audit finding. */
+export interface AuditEvidence {
+  /** Failed recipients of the period with this cause (accepted mail, this MTA only). */
+  failed_recipients: number;
+  messages: number;
+  ndrs: number;
+  backscatter: number;
+  examples: Example[];
+  /** dictionary_scan only: unknown-recipient rejects at SMTP time, and the busiest clients. */
+  rejects?: number;
+  clients?: string[];
+}
+
+export interface SentDigest {
+  period: Period;
+  sentAt: number;
+  recipients: string[];
+  transport: string;
+  subject: string;
+  messageId: string | null;
+}
+
+export interface DigestRow {
+  period_from: number;
+  period_to: number;
+  sent_at: number;
+  recipients: string;
+  transport: string;
+  subject: string;
+  message_id: string | null;
+}
+
+/** Totals over everything stored, for /metrics. */
+export interface MetricTotals {
+  outcomes: { outcome: string; n: number }[];
+  causes: { cause: string; n: number }[];
+  backscatterNdrs: number;
+  smtpRejects: number;
+  lines: { mail: number; unknown: number; other: number };
+  gaps: Record<string, number>;
+}
