@@ -3,7 +3,7 @@
 // batch's lines and the path's checkpoint in one transaction. usage: follow-ours.ts FILE DB WORK_US BATCH POLL_MS.
 import { Follower, type Position } from '../src/inputs/follower.ts';
 import { fingerprintOf } from '../src/inputs/fingerprint.ts';
-import type { Known } from '../src/store/positions.ts';
+import type { Known } from '../src/inputs/position.ts';
 import { Sink, work, type SavedPosition } from './follow-sink.ts';
 
 const [file, dbPath, workArg, batchArg, pollArg] = process.argv.slice(2);
@@ -19,7 +19,7 @@ const sink = new Sink(dbPath);
 const trace = process.env.FOLLOW_TRACE ? (what: string, data: unknown) => console.error(JSON.stringify({ t: Date.now(), pid: process.pid, what, data })) : undefined;
 trace?.('start', sink.positions());
 
-/** The store's matching rule (src/store/positions.ts): the longest saved fingerprint that is a prefix. */
+/** The store's matching rule (src/store/sqlite/positions.ts): the longest saved fingerprint that is a prefix. */
 function find(head: Buffer): Known | undefined {
   let best: SavedPosition | undefined;
   for (const r of sink.positions()) {

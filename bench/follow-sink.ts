@@ -92,7 +92,7 @@ export class Sink {
     return (this.db.prepare('SELECT key, fp_len AS fpLen, offset, lines FROM positions WHERE fp_len > 0').all() as SavedPosition[]);
   }
 
-  /** The checkpoint as serve's store gives it (src/store/positions.ts loadCheckpoint). */
+  /** The checkpoint as serve's store gives it (src/store/sqlite/positions.ts loadCheckpoint). */
   checkpoint(): Checkpoint | undefined {
     const c = this.db.prepare('SELECT key, since, looked_at AS lookedAt FROM checkpoint').get() as { key: string | null; since: number; lookedAt: number } | undefined;
     if (!c) return undefined;

@@ -1,8 +1,8 @@
 // The API calls `npm run bench:queries` times: every call the dashboard makes, for one period,
 // with filter values taken from the data of that period (a client that bounced, a failed
 // recipient, a forged sender domain...), so that each filter finds something.
-import type { Db } from '../src/store/db.ts';
-import { SOURCE_KINDS } from '../src/store/dashboard-queries.ts';
+import type { Db } from '../src/store/sqlite/db.ts';
+import { SOURCE_KINDS } from '../src/store/types.ts';
 
 export interface Call {
   name: string;

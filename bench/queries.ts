@@ -8,8 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { createApp } from '../src/http/app.ts';
-import { openDb } from '../src/store/db.ts';
-import { resolvePeriod } from '../src/store/queries.ts';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { callsFor, type Call } from './queries-calls.ts';
 import { ensureDb } from './queries-data.ts';
 import { emitResult } from './result.ts';
@@ -73,19 +72,20 @@ async function main(): Promise<number> {
   console.log(machine());
   const runs = envInt('BENCH_QUERY_RUNS', 20);
   const dbPath = process.env.BENCH_QUERY_DB ?? ensureDb(envInt('BENCH_QUERY_LINES', 10_000_000)).db;
-  const db = openDb(dbPath);
+  const store = new SqliteStore(dbPath);
+  const db = store.db;
   const lines = (db.prepare('SELECT sum(total) AS n FROM line_counts').get() as { n: number | null }).n ?? 0;
   const messages = (db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
   console.log(`database: ${dbPath}, ${(statSync(dbPath).size / 2 ** 20).toFixed(0)} MiB, ${lines} log lines, ${messages} messages; ` +
     `${runs} runs per call after 2 warm-up runs (BENCH_QUERY_RUNS)\n`);
-  const app = createApp({ db, health: () => ({ status: 'ok' }) });
+  const app = createApp({ store, health: () => ({ status: 'ok' }) });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
     s.once('error', reject);
   });
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   try {
-    const end = resolvePeriod(db).to;
+    const end = (await store.period()).to;
     const rows: Timing[] = [];
     for (const [period, span] of [['24 h', DAY], ['30 d', 30 * DAY]] as const) {
       const p = { from: end - span, to: end };
@@ -101,7 +101,7 @@ async function main(): Promise<number> {
       goal: `all < ${TARGET_MS} ms`, met: slow.length === 0 });
   } finally {
     server.close();
-    db.close();
+    await store.close();
   }
   return 0;
 }

@@ -8,8 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { audit } from '../../src/advise/audit/audit.ts';
 import type { AuditResult, Finding } from '../../src/advise/audit/types.ts';
-import { openDb } from '../../src/store/db.ts';
-import { resolvePeriod } from '../../src/store/queries.ts';
+import { openTestStore } from '../lib/store.ts';
 import { cliOk } from '../cli/run-cli.ts';
 import { ndrCount } from '../e2e/lib/truth.ts';
 
@@ -35,18 +34,18 @@ const truths = {
 };
 let result: AuditResult;
 
-beforeAll(() => {
+beforeAll(async () => {
   const db = join(mkdtempSync(join(tmpdir(), 'bw-audit-ev-')), 'a.db');
   for (const [log, truth] of [['postfix-e2e/mail.log', truths.postfix], ['exim-e2e/exim-syslog.log', truths.exim]] as const) {
     cliOk(['import', '--db', db, '--year', String(new Date(truth.generated_at).getUTCFullYear()), join(FIX, log)]);
   }
-  const handle = openDb(db, { readonly: true });
-  result = audit({
+  const store = openTestStore(db, { readonly: true });
+  result = (await audit({
     postfix: { main: read('postfix-e2e/postfix.main.cf'), master: read('postfix-e2e/postfix.master.cf'), source: 'fixtures' },
     exim: { text: read('exim-e2e/exim.conf'), source: 'fixtures', readFile: () => read('exim-e2e/exim-system.filter') },
-    evidence: { db: handle, period: resolvePeriod(handle) },
-  }).result;
-  handle.close();
+    evidence: { store, period: await store.period() },
+  })).result;
+  await store.close();
 });
 
 /** What the harness sent for a finding: accepted messages with a recipient of its cause (at its domains). */

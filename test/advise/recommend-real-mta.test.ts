@@ -36,8 +36,7 @@ import { parseExim } from '../../src/advise/audit/exim-parse.ts';
 import type { Edit } from '../../src/advise/audit/fix.ts';
 import { recommend } from '../../src/advise/recommend.ts';
 import type { Recommendation } from '../../src/advise/types.ts';
-import { openDb } from '../../src/store/db.ts';
-import { resolvePeriod } from '../../src/store/queries.ts';
+import { openTestStore } from '../lib/store.ts';
 import { cliOk } from '../cli/run-cli.ts';
 import { EXIM_BIN } from '../e2e/exim/topology.ts';
 import { ScriptedSmtpServer } from '../e2e/lib/smtp-server.ts';
@@ -58,7 +57,7 @@ afterAll(() => {
 
 // ---- The recommendations, from the committed logs of both harnesses ----
 
-function recommendations(): Recommendation[] {
+async function recommendations(): Promise<Recommendation[]> {
   const db = path.join(work, 'advise.db');
   for (const s of [
     { log: 'postfix-e2e/mail.log', truth: 'postfix-e2e/truth.json' },
@@ -67,15 +66,15 @@ function recommendations(): Recommendation[] {
     const { generated_at } = JSON.parse(read(s.truth)) as { generated_at: string };
     cliOk(['import', '--db', db, '--year', String(new Date(generated_at).getUTCFullYear()), path.join(FIX, s.log)]);
   }
-  const handle = openDb(db);
+  const store = openTestStore(db);
   try {
-    return recommend(handle, resolvePeriod(handle));
+    return await recommend(store, await store.period());
   } finally {
-    handle.close();
+    await store.close();
   }
 }
 
-const RECS = recommendations();
+const RECS = await recommendations();
 const ofMta = (mta: Recommendation['mta']) => RECS.filter((r) => r.mta === mta);
 
 // ---- Shared ----

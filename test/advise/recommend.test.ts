@@ -8,8 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { recommend } from '../../src/advise/recommend.ts';
 import type { Recommendation } from '../../src/advise/types.ts';
-import { openDb } from '../../src/store/db.ts';
-import { resolvePeriod } from '../../src/store/queries.ts';
+import { openTestStore } from '../lib/store.ts';
 import { cliOk } from '../cli/run-cli.ts';
 import { ndrCount } from '../e2e/lib/truth.ts';
 
@@ -35,16 +34,16 @@ const sets = [
 let items: Recommendation[];
 const truths = new Map<string, Truth>();
 
-beforeAll(() => {
+beforeAll(async () => {
   const db = join(mkdtempSync(join(tmpdir(), 'bw-advise-')), 'a.db');
   for (const s of sets) {
     const truth = JSON.parse(readFileSync(join(FIX, s.truth), 'utf8')) as Truth;
     truths.set(s.mta, truth);
     cliOk(['import', '--db', db, '--year', String(new Date(truth.generated_at).getUTCFullYear()), join(FIX, s.log)]);
   }
-  const handle = openDb(db);
-  items = recommend(handle, resolvePeriod(handle));
-  handle.close();
+  const store = openTestStore(db);
+  items = await recommend(store, await store.period());
+  await store.close();
 });
 
 describe.each(sets)('recommendations for $mta', ({ mta }) => {

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createApp, type AppDeps } from '../../src/http/app.ts';
-import { openDb, type Db } from '../../src/store/db.ts';
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { openTestStore } from '../lib/store.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CHROMIUM = '/usr/bin/chromium';
@@ -42,14 +43,14 @@ export function importLogs(db: string, year: number, files: string[]): void {
 
 export interface Served {
   url: string;
-  db: Db;
+  store: SqliteStore;
   close(): Promise<void>;
 }
 
-/** The real app on 127.0.0.1 and a free port, over the database at `dbPath`. */
+/** The real app on 127.0.0.1 and a free port, over the store at `dbPath`. */
 export async function serve(dbPath: string, extra: Partial<AppDeps> = {}): Promise<Served> {
-  const db = openDb(dbPath);
-  const app = createApp({ db, health: () => ({ status: 'ok' }), ...extra });
+  const store = openTestStore(dbPath);
+  const app = createApp({ store, health: () => ({ status: 'ok' }), ...extra });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
     // Slow steps between requests must not outlast the idle keep-alive (ECONNRESET on reuse).
@@ -59,11 +60,11 @@ export async function serve(dbPath: string, extra: Partial<AppDeps> = {}): Promi
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/`,
-    db,
+    store,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      db.close();
+      await store.close();
     },
   };
 }

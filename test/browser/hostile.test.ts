@@ -62,7 +62,7 @@ describe.skipIf(!enabled)('hostile log text is shown, never run', { timeout: 120
     tmp = await mkdtemp(path.join(os.tmpdir(), 'bw-hostile-'));
     writeFileSync(path.join(tmp, 'hostile.log'), LOG);
     importLogs(path.join(tmp, 'bw.db'), 2026, [path.join(tmp, 'hostile.log')]);
-    served = await serve(path.join(tmp, 'bw.db'), { recommendations: () => [RECOMMENDATION] });
+    served = await serve(path.join(tmp, 'bw.db'), { recommendations: async () => [RECOMMENDATION] });
     browser = await launchBrowser();
   });
 

@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Ingest } from '../../src/ingest/ingest.ts';
 import { importFile } from '../../src/ingest/import-files.ts';
-import { openDb } from '../../src/store/db.ts';
-import { listMessages, resolvePeriod } from '../../src/store/queries.ts';
+import { allMessages, openTestStore } from '../lib/store.ts';
 import type { MessageRecord } from '../../src/correlate/record.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bw-late-'));
@@ -18,10 +17,10 @@ let n = 0;
 async function messages(log: string): Promise<MessageRecord[]> {
   const path = join(dir, `${++n}.log`);
   writeFileSync(path, log.trim().split('\n').map((l) => `${l.trim()}\n`).join(''));
-  const db = openDb(join(dir, `${n}.db`));
-  await importFile(db, new Ingest(db, { internalNetworks: '127.0.0.1/32' }), path, { year: 2026 });
-  const out = [...listMessages(db, resolvePeriod(db), {})] as MessageRecord[];
-  db.close();
+  const store = openTestStore(join(dir, `${n}.db`));
+  await importFile(store, await Ingest.open(store, { internalNetworks: '127.0.0.1/32' }), path, { year: 2026 });
+  const out = await allMessages(store);
+  await store.close();
   return out;
 }
 

@@ -10,9 +10,7 @@ import { rng } from '../../bench/rng.ts';
 import { Ingest } from '../../src/ingest/ingest.ts';
 import { importFile } from '../../src/ingest/import-files.ts';
 import { summarize } from '../../src/report/summary.ts';
-import { openDb } from '../../src/store/db.ts';
-import { listMessages, resolvePeriod } from '../../src/store/queries.ts';
-import { refreshRollups } from '../../src/store/rollups.ts';
+import { allMessages, openTestStore } from '../lib/store.ts';
 
 const fixture = (p: string) => fileURLToPath(new URL(`../fixtures/${p}`, import.meta.url));
 
@@ -89,12 +87,12 @@ async function read(dir: string, name: string, lines: string[]): Promise<{ messa
   const log = join(dir, `${name}.log`);
   const dbPath = join(dir, `${name}.db`);
   writeFileSync(log, lines.map((l) => `${l}\n`).join(''));
-  const db = openDb(dbPath);
-  await importFile(db, new Ingest(db, { internalNetworks: '127.0.0.1/32,::1/128' }), log, { year: YEAR });
-  refreshRollups(db);
-  const messages = [...listMessages(db, resolvePeriod(db), {})].map((m) => JSON.stringify(m)).join('\n');
-  const report = JSON.stringify(summarize(db, undefined, undefined));
-  db.close();
+  const store = openTestStore(dbPath);
+  await importFile(store, await Ingest.open(store, { internalNetworks: '127.0.0.1/32,::1/128' }), log, { year: YEAR });
+  await store.refreshRollups();
+  const messages = (await allMessages(store)).map((m) => JSON.stringify(m)).join('\n');
+  const report = JSON.stringify(await summarize(store, undefined, undefined));
+  await store.close();
   rmSync(log);
   rmSync(dbPath);
   return { messages, report };

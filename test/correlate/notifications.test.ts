@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Ingest } from '../../src/ingest/ingest.ts';
 import { importFile } from '../../src/ingest/import-files.ts';
-import { openDb } from '../../src/store/db.ts';
-import { listMessages, resolvePeriod } from '../../src/store/queries.ts';
+import { allMessages, openTestStore } from '../lib/store.ts';
 import { summarize } from '../../src/report/summary.ts';
 import { recommend } from '../../src/advise/recommend.ts';
 import type { MessageRecord } from '../../src/correlate/record.ts';
@@ -23,13 +22,13 @@ let n = 0;
 async function read(log: string): Promise<{ messages: MessageRecord[]; report: Summary; lists: string[] }> {
   const path = join(dir, `${++n}.log`);
   writeFileSync(path, log.trim().split('\n').map((l) => `${l.trim()}\n`).join(''));
-  const db = openDb(join(dir, `${n}.db`));
-  await importFile(db, new Ingest(db, { internalNetworks: '127.0.0.1/32' }), path, { year: 2026 });
+  const store = openTestStore(join(dir, `${n}.db`));
+  await importFile(store, await Ingest.open(store, { internalNetworks: '127.0.0.1/32' }), path, { year: 2026 });
   const out = {
-    messages: [...listMessages(db, resolvePeriod(db), {})], report: summarize(db),
-    lists: recommend(db, resolvePeriod(db)).filter((r) => r.cause === 'listed').flatMap((r) => r.evidence.lists ?? []),
+    messages: await allMessages(store), report: await summarize(store),
+    lists: (await recommend(store, await store.period())).filter((r) => r.cause === 'listed').flatMap((r) => r.evidence.lists ?? []),
   };
-  db.close();
+  await store.close();
   return out;
 }
 

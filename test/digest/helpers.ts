@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { collectDigest, digestPeriods, formatDuration } from '../../src/digest/collect.ts';
 import type { Digest } from '../../src/digest/types.ts';
-import { openDb, type Db } from '../../src/store/db.ts';
+import type { Db } from '../../src/store/sqlite/db.ts';
 import { cliOk } from '../cli/run-cli.ts';
+import { openTestStore } from '../lib/store.ts';
 import { run, type RunResult } from '../e2e/lib/processes.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -217,12 +218,12 @@ export function seedHostile(db: Db): void {
     .run(T + 120_000, HOSTILE.host, HOSTILE.client, HOSTILE.helo, HOSTILE.recipient);
 }
 
-export function hostileDigest(dir: string): Digest {
-  const db = openDb(path.join(dir, 'hostile.db'));
+export async function hostileDigest(dir: string): Promise<Digest> {
+  const store = openTestStore(path.join(dir, 'hostile.db'));
   try {
-    seedHostile(db);
-    return collectDigest(db, digestPeriods('1h', '2026-11-27T20:00:00Z'), { dashboardUrl: 'https://dash.example.test/bw/' });
+    seedHostile(store.db);
+    return await collectDigest(store, digestPeriods('1h', '2026-11-27T20:00:00Z'), { dashboardUrl: 'https://dash.example.test/bw/' });
   } finally {
-    db.close();
+    await store.close();
   }
 }

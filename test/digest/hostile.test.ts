@@ -13,9 +13,9 @@ import { HOSTILE, hostileDigest, htmlProblems, parseDigest } from './helpers.ts'
 let dir = '';
 let digest: Digest;
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'bw-digest-hostile-'));
-  digest = hostileDigest(dir);
+  digest = await hostileDigest(dir);
 });
 
 afterAll(() => {

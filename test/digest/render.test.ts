@@ -90,7 +90,7 @@ describe.skipIf(!enabled)('digest HTML in Chromium', () => {
   });
 
   it('shows hostile strings from the logs as text', async () => {
-    const d = hostileDigest(dir);
+    const d = await hostileDigest(dir);
     const { page, requests, close } = await show(renderHtml(d), 1000);
     await shot(page, 'digest-hostile.png');
     const text = await page.locator('body').innerText();

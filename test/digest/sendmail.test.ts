@@ -6,8 +6,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listDigests } from '../../src/digest/mail.ts';
-import { openDb } from '../../src/store/db.ts';
+import { openDb } from '../../src/store/sqlite/db.ts';
+import { listDigests } from '../../src/store/sqlite/digests.ts';
 import { bw, htmlFigures, importFixtures, parseDigest, textFigures, WINDOW } from './helpers.ts';
 import { DOMAIN, MAILBOX_USER, awaitDelivery, mboxMessage, startInstance, type Instance } from './postfix-instance.ts';
 

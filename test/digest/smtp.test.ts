@@ -6,8 +6,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listDigests } from '../../src/digest/mail.ts';
-import { openDb } from '../../src/store/db.ts';
+import { openDb } from '../../src/store/sqlite/db.ts';
+import { listDigests } from '../../src/store/sqlite/digests.ts';
 import { ScriptedSmtpServer, type SmtpScript } from '../e2e/lib/smtp-server.ts';
 import { bw, bwOk, htmlFigures, importFixtures, parseDigest, textFigures, WINDOW } from './helpers.ts';
 

@@ -9,15 +9,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.ts';
-import { openDb, type Db } from '../../src/store/db.ts';
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { cliOk } from '../cli/run-cli.ts';
+import { openTestStore } from '../lib/store.ts';
 
 const FIX = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const LOGS = ['postfix-e2e/mail.log', 'exim-e2e/exim-syslog.log'];
 const year = (f: string) => new Date((JSON.parse(readFileSync(join(FIX, f), 'utf8')) as { generated_at: string }).generated_at).getUTCFullYear();
 
 let dbPath: string;
-let db: Db;
+let store: SqliteStore;
 let server: Server;
 let base: string;
 
@@ -46,14 +47,14 @@ beforeAll(async () => {
   dbPath = join(mkdtempSync(join(tmpdir(), 'bw-api-')), 'api.db');
   cliOk(['import', '--db', dbPath, '--year', String(year('postfix-e2e/truth.json')), join(FIX, LOGS[0]!)]);
   cliOk(['import', '--db', dbPath, '--year', String(year('exim-e2e/truth.json')), join(FIX, LOGS[1]!)]);
-  db = openDb(dbPath);
-  server = await listen(createApp({ db, health: () => ({ status: 'ok' }) }));
+  store = openTestStore(dbPath);
+  server = await listen(createApp({ store, health: () => ({ status: 'ok' }) }));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
-afterAll(() => {
+afterAll(async () => {
   server?.close();
-  db?.close();
+  await store?.close();
 });
 
 type Summary = Record<string, number> & { causes: Record<string, number>; backscatter_fates: Record<string, number> };
@@ -147,7 +148,7 @@ describe('JSON API on the e2e logs', () => {
 describe('token auth', () => {
   it('needs the token for pages and API; the login form sets an HttpOnly SameSite=Strict cookie', async () => {
     const token = 'correct-horse-battery-staple';
-    const s = await listen(createApp({ db, health: () => ({ status: 'ok' }), token }));
+    const s = await listen(createApp({ store, health: () => ({ status: 'ok' }), token }));
     const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
     try {
       expect((await fetch(`${url}/api/summary`)).status).toBe(401);

@@ -9,17 +9,19 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppDeps } from '../../src/http/app.ts';
-import type { Db } from '../../src/store/db.ts';
-import { ask, form, importedDb, start, type Running } from './http.ts';
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { ask, form, importedStore, start, type Running } from './http.ts';
 
 const TOKEN = 'limits-token-0123456789abcdef';
 const WRONG = 'wrong-guess-5f3a9c1e7d';
-let db: Db;
+let store: SqliteStore;
 
 beforeAll(() => {
-  db = importedDb().db;
+  store = importedStore().store;
 });
-afterAll(() => db?.close());
+afterAll(async () => {
+  await store?.close();
+});
 
 /** The app with a token and a logger whose lines the test reads. */
 async function guarded(extra: Partial<AppDeps> = {}): Promise<Running & { logged: Record<string, unknown>[] }> {
@@ -30,7 +32,7 @@ async function guarded(extra: Partial<AppDeps> = {}): Promise<Running & { logged
       done();
     },
   });
-  const app = await start({ db, health: () => ({ status: 'ok' }), token: TOKEN, log: pino(sink), ...extra });
+  const app = await start({ store, health: () => ({ status: 'ok' }), token: TOKEN, log: pino(sink), ...extra });
   return { ...app, logged };
 }
 
@@ -130,7 +132,7 @@ describe('the session cookie', () => {
       '-subj', '/CN=localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const tls = { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
-    const app = await start({ db, health: () => ({ status: 'ok' }), token: TOKEN }, '127.0.0.1', tls);
+    const app = await start({ store, health: () => ({ status: 'ok' }), token: TOKEN }, '127.0.0.1', tls);
     try {
       const login = await ask(app.base, { method: 'POST', path: '/login', ...form({ token: TOKEN }) });
       expect(login.status).toBe(303);

@@ -3,24 +3,24 @@
 // LIKE wildcards in filters are literal, and impossible dates are refused.
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/store/db.ts';
-import { ask, form, importedDb, json, start, type Running } from './http.ts';
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { ask, form, importedStore, json, start, type Running } from './http.ts';
 
 const TOKEN = 'hardening-token-0123456789';
-let db: Db;
+let store: SqliteStore;
 let open: Running;
 let guarded: Running;
 
 beforeAll(async () => {
-  db = importedDb().db;
-  open = await start({ db, health: () => ({ status: 'ok' }), hostnames: ['dash.example.org'] });
-  guarded = await start({ db, health: () => ({ status: 'ok' }), token: TOKEN });
+  store = importedStore().store;
+  open = await start({ store, health: () => ({ status: 'ok' }), hostnames: ['dash.example.org'] });
+  guarded = await start({ store, health: () => ({ status: 'ok' }), token: TOKEN });
 });
 
 afterAll(async () => {
   await open?.close();
   await guarded?.close();
-  db?.close();
+  await store?.close();
 });
 
 describe('Host check (DNS rebinding)', () => {
@@ -54,7 +54,7 @@ if (!lan) console.warn('SKIPPED: token-less remote client: this machine has no n
 
 describe.skipIf(!lan)('without a token', () => {
   it('answers only clients whose address is loopback, whatever Host they send', async () => {
-    const app = await start({ db, health: () => ({ status: 'ok' }) }, lan);
+    const app = await start({ store, health: () => ({ status: 'ok' }) }, lan);
     try {
       const r = await ask(app.base, { path: '/api/summary', from: lan!, headers: { host: `127.0.0.1:${app.port}` } });
       expect(r.status).toBe(403);

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp, type AppDeps } from '../../src/http/app.ts';
-import { openDb, type Db } from '../../src/store/db.ts';
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { cliOk } from '../cli/run-cli.ts';
+import { openTestStore } from '../lib/store.ts';
 
 const FIX = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
@@ -88,12 +89,12 @@ export async function start(deps: AppDeps, host = '127.0.0.1', tls?: { key: stri
 
 const year = (f: string) => new Date((JSON.parse(readFileSync(join(FIX, f), 'utf8')) as { generated_at: string }).generated_at).getUTCFullYear();
 
-/** A database filled by `bouncewatch import` from the logs the e2e harness's real MTAs wrote. */
-export function importedDb(): { path: string; db: Db } {
+/** A store filled by `bouncewatch import` from the logs the e2e harness's real MTAs wrote. */
+export function importedStore(): { path: string; store: SqliteStore } {
   const path = join(mkdtempSync(join(tmpdir(), 'bw-hard-')), 'bw.db');
   cliOk(['import', '--db', path, '--year', String(year('postfix-e2e/truth.json')), join(FIX, 'postfix-e2e/mail.log')]);
   cliOk(['import', '--db', path, '--year', String(year('exim-e2e/truth.json')), join(FIX, 'exim-e2e/exim-syslog.log')]);
-  return { path, db: openDb(path) };
+  return { path, store: openTestStore(path) };
 }
 
 export const json = (r: Reply): Record<string, unknown> => JSON.parse(r.body) as Record<string, unknown>;

@@ -13,9 +13,7 @@ import { between, rng } from '../../bench/rng.ts';
 import { Ingest } from '../../src/ingest/ingest.ts';
 import { importFile } from '../../src/ingest/import-files.ts';
 import { summarize } from '../../src/report/summary.ts';
-import { openDb } from '../../src/store/db.ts';
-import { listMessages, resolvePeriod } from '../../src/store/queries.ts';
-import { refreshRollups } from '../../src/store/rollups.ts';
+import { allMessages, openTestStore } from '../lib/store.ts';
 
 const fixture = (p: string) => fileURLToPath(new URL(`../fixtures/${p}`, import.meta.url));
 const corpus = (p: string) => fileURLToPath(new URL(`../../../shared/corpora/${p}`, import.meta.url));
@@ -51,12 +49,12 @@ type Opts = { internalNetworks: string; tracker: (typeof WINDOWS)[number]['track
 const TINY = 3;
 
 /** What `messages --json` and `report --json` print, from the same functions. */
-function result(dbPath: string): { messages: string; report: string } {
-  const db = openDb(dbPath);
-  refreshRollups(db);
-  const messages = [...listMessages(db, resolvePeriod(db), {})].map((m) => JSON.stringify(m)).join('\n');
-  const report = JSON.stringify(summarize(db, undefined, undefined));
-  db.close();
+async function result(dbPath: string): Promise<{ messages: string; report: string }> {
+  const store = openTestStore(dbPath);
+  await store.refreshRollups();
+  const messages = (await allMessages(store)).map((m) => JSON.stringify(m)).join('\n');
+  const report = JSON.stringify(await summarize(store, undefined, undefined));
+  await store.close();
   return { messages, report };
 }
 
@@ -68,9 +66,9 @@ async function importParts(dir: string, lines: string[], cuts: number[], year: n
   for (const to of [...cuts, lines.length]) {
     appendFileSync(log, lines.slice(from, to).map((l) => `${l}\n`).join(''));
     from = to;
-    const db = openDb(dbPath);
-    await importFile(db, new Ingest(db, opts), log, { year, batchLines: between(rand, 1, 40) });
-    db.close();
+    const store = openTestStore(dbPath);
+    await importFile(store, await Ingest.open(store, opts), log, { year, batchLines: between(rand, 1, 40) });
+    await store.close();
   }
   return dbPath;
 }
@@ -86,17 +84,17 @@ describe('import boundaries do not change the result', () => {
       const whole = join(dir, 'whole.log');
       writeFileSync(whole, lines.map((l) => `${l}\n`).join(''));
       const wholeDb = join(dir, 'whole.db');
-      const db = openDb(wholeDb);
-      await importFile(db, new Ingest(db, opts), whole, { year: log.year });
-      db.close();
-      const expected = result(wholeDb);
+      const store = openTestStore(wholeDb);
+      await importFile(store, await Ingest.open(store, opts), whole, { year: log.year });
+      await store.close();
+      const expected = await result(wholeDb);
       expect(expected.messages.length).toBeGreaterThan(0);
 
       const tinyDb = join(dir, 'tiny.db');
-      const tiny = openDb(tinyDb);
-      await importFile(tiny, new Ingest(tiny, { ...opts, maxOpen: TINY }), whole, { year: log.year });
-      tiny.close();
-      expect(result(tinyDb), 'the whole file with three open messages in memory').toEqual(expected);
+      const tiny = openTestStore(tinyDb);
+      await importFile(tiny, await Ingest.open(tiny, { ...opts, maxOpen: TINY }), whole, { year: log.year });
+      await tiny.close();
+      expect(await result(tinyDb), 'the whole file with three open messages in memory').toEqual(expected);
 
       const rand = rng(seed);
       for (let i = 0; i < log.cuts; i++) {
@@ -104,7 +102,7 @@ describe('import boundaries do not change the result', () => {
         const cuts = [...new Set(Array.from({ length: n }, () => between(rand, 1, lines.length - 1)))].sort((a, b) => a - b);
         const sub = mkdtempSync(join(dir, 'cut-'));
         const memory = i % 2 === 1 ? { maxOpen: TINY } : {};
-        const got = result(await importParts(sub, lines, cuts, log.year, rand, { ...opts, ...memory }));
+        const got = await result(await importParts(sub, lines, cuts, log.year, rand, { ...opts, ...memory }));
         const how = `cuts at lines ${cuts.join(', ')}${i % 2 === 1 ? `, ${TINY} open in memory` : ''}`;
         expect(got.report, `report after ${how}`).toBe(expected.report);
         expect(got.messages, `messages after ${how}`).toBe(expected.messages);

@@ -12,9 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { Ingest } from '../../src/ingest/ingest.ts';
 import { importFile } from '../../src/ingest/import-files.ts';
 import { PrefixParser } from '../../src/parse/prefix.ts';
-import { openDb } from '../../src/store/db.ts';
-import { listMessages, resolvePeriod } from '../../src/store/queries.ts';
 import { cli, cliOk, messagesJson } from '../cli/run-cli.ts';
+import { allMessages, openTestStore } from '../lib/store.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/bouncewatch.js', import.meta.url));
 const GENERATE = fileURLToPath(new URL('../../bench/generate.ts', import.meta.url));
@@ -138,11 +137,11 @@ describe('log times', () => {
       const body = withOutlier ? [...lines.slice(0, at), outlier, ...lines.slice(at)] : lines;
       const log = join(dir, `${withOutlier}.log`);
       writeFileSync(log, body.map((l) => `${l}\n`).join(''));
-      const db = openDb(join(dir, `${withOutlier}.db`));
+      const store = openTestStore(join(dir, `${withOutlier}.db`));
       // Small batches, so the correlator has looked at its clock right after the outlier.
-      await importFile(db, new Ingest(db, { internalNetworks: '127.0.0.1/32' }), log, { year: 2026, batchLines: 7 });
-      const out = [...listMessages(db, resolvePeriod(db), {})].filter((m) => m.queue_id !== '9F9F9F9F9F9');
-      db.close();
+      await importFile(store, await Ingest.open(store, { internalNetworks: '127.0.0.1/32' }), log, { year: 2026, batchLines: 7 });
+      const out = (await allMessages(store)).filter((m) => m.queue_id !== '9F9F9F9F9F9');
+      await store.close();
       return out;
     };
     const clean = await run(false);

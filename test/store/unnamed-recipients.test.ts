@@ -14,10 +14,11 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.ts';
 import { collectDigest, digestPeriods } from '../../src/digest/collect.ts';
-import { openDb, type Db } from '../../src/store/db.ts';
-import { loadMigrations, migrate } from '../../src/store/migrate.ts';
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { loadMigrations, migrate } from '../../src/store/sqlite/migrate.ts';
 import { cliOk } from '../cli/run-cli.ts';
 import type { Truth } from '../e2e/lib/truth.ts';
+import { openTestStore } from '../lib/store.ts';
 
 const DIR = fileURLToPath(new URL('../fixtures/exim-e2e-default-selector/', import.meta.url));
 const truth = JSON.parse(readFileSync(join(DIR, 'truth.json'), 'utf8')) as Truth;
@@ -25,7 +26,7 @@ const cancelled = truth.messages.filter((m) => m.recipients.some((r) => r.logged
 const year = new Date(truth.generated_at).getUTCFullYear();
 
 let dbPath: string;
-let db: Db;
+let store: SqliteStore;
 let server: Server;
 let base: string;
 
@@ -41,16 +42,16 @@ interface Msg { message_id: string | null; recipients: Rcpt[] }
 beforeAll(async () => {
   dbPath = join(mkdtempSync(join(tmpdir(), 'bw-unnamed-')), 'bw.db');
   cliOk(['import', '--db', dbPath, '--year', String(year), join(DIR, 'exim-syslog.log')]);
-  db = openDb(dbPath);
+  store = openTestStore(dbPath);
   server = await new Promise<Server>((resolve) => {
-    const s = createApp({ db, health: () => ({ status: 'ok' }) }).listen(0, '127.0.0.1', () => resolve(s));
+    const s = createApp({ store, health: () => ({ status: 'ok' }) }).listen(0, '127.0.0.1', () => resolve(s));
   });
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
-afterAll(() => {
+afterAll(async () => {
   server?.close();
-  db?.close();
+  await store?.close();
 });
 
 describe('a cancelled message whose recipients the log never names', () => {
@@ -102,8 +103,8 @@ describe('a cancelled message whose recipients the log never names', () => {
     expect(text).toContain('(address not logged): 5.7.1');
   });
 
-  it('the digest counts the cause and lists the unnamed recipient as such', () => {
-    const d = collectDigest(db, digestPeriods('1d', new Date(Date.parse(truth.generated_at) + 3_600_000).toISOString()));
+  it('the digest counts the cause and lists the unnamed recipient as such', async () => {
+    const d = await collectDigest(store, digestPeriods('1d', new Date(Date.parse(truth.generated_at) + 3_600_000).toISOString()));
     expect(d.causes.find((c) => c.cause === 'content_rejected')?.current).toBe(cancelled.length);
     const rcpt = d.sources.find((s) => s.key === 'recipient')!;
     expect(rcpt.rows.find((r) => r.cells[0] === '(address not logged)')?.count).toBe(cancelled.length);

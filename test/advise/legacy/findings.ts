@@ -3,10 +3,9 @@
 // The evidence for recommendations: failed recipients of a period grouped by MTA and cause,
 // with their NDRs, backscatter, examples, domains, relays and aliases, and the clients that
 // look like dictionary scanners. Read-only queries over the store.
-import type { Db } from '../../../src/store/db.ts';
-import { SCAN_MIN_REJECTS } from '../../../src/store/dashboard-queries.ts';
-import type { Period } from '../../../src/store/queries.ts';
-import { scanSuspects as rollupScanSuspects } from '../../../src/store/rollup-queries.ts';
+import type { Db } from '../../../src/store/sqlite/db.ts';
+import { SCAN_MIN_REJECTS, type Period } from '../../../src/store/types.ts';
+import { scanSuspects as rollupScanSuspects } from '../../../src/store/sqlite/rollup-queries.ts';
 import type { Example, Mta } from '../../../src/advise/types.ts';
 
 export interface FailedRcpt {

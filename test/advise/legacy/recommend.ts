@@ -2,12 +2,23 @@
 // (every failed recipient in JavaScript), kept verbatim from the commit before migration 0005.
 // From the evidence of a period to recommendations, ranked by the NDRs they would have
 // prevented. Used by `bouncewatch advise`, /api/recommendations and the digest.
-import type { Db } from '../../../src/store/db.ts';
-import type { Period } from '../../../src/store/queries.ts';
+import type { Db } from '../../../src/store/sqlite/db.ts';
+import type { Period } from '../../../src/store/types.ts';
 import { CHANGES } from '../../../src/advise/changes.ts';
-import { downstream, failedRecipients, scanSuspects, sizeLimit, tally, top, type FailedRcpt } from './findings.ts';
-import { RULES, domainsOf } from '../../../src/advise/rules.ts';
+import { domainOf, downstream, failedRecipients, scanSuspects, sizeLimit, tally, top, type FailedRcpt } from './findings.ts';
+import { RULES } from '../../../src/advise/rules.ts';
 import type { Mta, Recommendation, Severity } from '../../../src/advise/types.ts';
+
+/**
+ * Which failed recipients a rule is about, as each rule's `about` said before the SQL rule
+ * (ADVICE_RULE) became the only one: this oracle keeps its own word for it.
+ */
+const about = (rule: (typeof RULES)[number]) => (r: FailedRcpt) =>
+  rule.id === 'unknown_local' ? r.cause === 'unknown_recipient' && downstream(r.relay) === undefined
+    : rule.id === 'unknown_relay' ? r.cause === 'unknown_recipient' && downstream(r.relay) !== undefined
+      : r.cause === rule.cause;
+
+const domainsOf = (rcpts: FailedRcpt[]) => rcpts.flatMap((r) => (r.address === null ? [] : [domainOf(r.address)]));
 
 function severity(backscatter: number, ndrs: number): Severity {
   if (backscatter >= 20) return 'critical';
@@ -70,7 +81,7 @@ export function recommend(db: Db, p: Period): Recommendation[] {
   for (const mta of ['postfix', 'exim'] as const) {
     const mine = failed.filter((r) => r.mta === mta);
     for (const rule of RULES) {
-      const rcpts = mine.filter(rule.about);
+      const rcpts = mine.filter(about(rule));
       if (rcpts.length > 0) out.push(fromRule(mta, rule, rcpts));
     }
     if (out.some((r) => r.mta === mta && r.cause === 'unknown_recipient')) out.push(scanGuard(db, p, mta));

@@ -1,4 +1,4 @@
-// A position store for follower tests with the store's rules (src/store/positions.ts): a file is
+// A position store for follower tests with the store's rules (src/store/sqlite/positions.ts): a file is
 // found by the longest saved fingerprint that prefixes its head, and the path's checkpoint names
 // its live file (or its absence) with the time serve first followed it.
 import type { Checkpoint, Known, Position } from '../../../src/inputs/position.ts';
