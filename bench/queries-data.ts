@@ -2,7 +2,7 @@
 // (30 days), imported with the real CLI. Both are reused while the recipe, the log's size and
 // the line count match (bench/data/ is git-ignored); otherwise they are built again.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,6 +30,8 @@ function ensureLog(lines: number): string {
   const log = join(DATA_DIR, `postfix-gen-${lines}.log`);
   if (existsSync(log) && existsSync(`${log}.truth.json`)) return log;
   if (!existsSync(join(ROOT, 'bench/generate.ts'))) throw new Error('bench/generate.ts is missing: it writes the log this benchmark reads');
+  // A fresh clone has no bench/data (git-ignored): the generator writes into it.
+  mkdirSync(DATA_DIR, { recursive: true });
   run(['--import', 'tsx', 'bench/generate.ts', '--mta', 'postfix', '--lines', String(lines), '--days', '30', '--out', log, '--seed', '1'],
     `generating ${log}`);
   return log;

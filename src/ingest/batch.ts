@@ -43,22 +43,42 @@ function messageWrite(t: Track, judge: Judge, keepState: boolean, spill?: Messag
   return w;
 }
 
-/** The batch's messages and, in the same order, the tracks that receive their ids once written. */
-export function toBatch(d: Drained, judge: Judge, rest: Omit<WriteBatch, 'messages' | 'spillOnly' | 'dropped' | 'rejects' | 'learnedDomains' | 'clock'> & { lastTime: number | null }): { batch: WriteBatch; tracks: Track[] } {
-  const messages: MessageWrite[] = [];
-  const tracks: Track[] = [];
-  const add = (t: Track, m: MessageWrite) => {
-    messages.push(m);
-    tracks.push(t);
-  };
-  for (const t of d.live) add(t, messageWrite(t, judge, true));
-  for (const t of d.done) add(t, messageWrite(t, judge, false));
+/** A batch on its way to the store, with the tracks that get its ids and what it spills. */
+export interface Pending {
+  batch: WriteBatch;
+  /** The tracks of `batch.messages`, in the order the store took them (filled as it iterates). */
+  tracks: Track[];
+  spilled: { host: string; qids: string[] }[];
+}
+
+/**
+ * The batch of what the correlator drained. Its messages are judged as the store takes them,
+ * one at a time (not all held at once: a batch of thousands of records would only feed the
+ * garbage collector), so a write that found the database busy before it began takes them
+ * again, as they are then.
+ */
+export function toBatch(d: Drained, judge: Judge, rest: Pick<WriteBatch, 'counts' | 'unknownSamples' | 'positions'> & { lastTime: number | null }): Pending {
+  const todo: { t: Track; keepState: boolean; spill?: { deadline: number; qids: string[] } }[] = [];
+  for (const t of d.live) todo.push({ t, keepState: true });
+  for (const t of d.done) todo.push({ t, keepState: false });
   const spillOnly: WriteBatch['spillOnly'] = [];
+  const spilled: Pending['spilled'] = [];
   for (const { trace: t, deadline, qids, clean } of d.spilled) {
+    spilled.push({ host: t.host, qids });
     // Clean: its row is up to date, only its state moves to the spill.
     if (clean && t.row !== undefined) spillOnly.push({ id: t.row, host: t.host, deadline, qids, state: stateOf(t) });
-    else add(t, messageWrite(t, judge, false, { deadline, qids, state: stateOf(t) }));
+    else todo.push({ t, keepState: false, spill: { deadline, qids } });
   }
+  const tracks: Track[] = [];
+  const messages: Iterable<MessageWrite> = {
+    *[Symbol.iterator]() {
+      tracks.length = 0;
+      for (const { t, keepState, spill } of todo) {
+        tracks.push(t);
+        yield messageWrite(t, judge, keepState, spill && { ...spill, state: stateOf(t) });
+      }
+    },
+  };
   return {
     batch: {
       messages,
@@ -72,5 +92,6 @@ export function toBatch(d: Drained, judge: Judge, rest: Omit<WriteBatch, 'messag
       clock: { now: d.clock.now, lastLineAt: d.clock.lastLineAt, lastTime: rest.lastTime },
     },
     tracks,
+    spilled,
   };
 }

@@ -11,7 +11,7 @@ import type { Position } from '../inputs/position.ts';
 import type { LineParser } from '../parse/line.ts';
 import { StoreBusyError, type Store } from '../store/store.ts';
 import type { LineCounts, SpillReader, WriteBatch } from '../store/types.ts';
-import { toBatch, trackOf } from './batch.ts';
+import { toBatch, trackOf, type Pending } from './batch.ts';
 
 export interface IngestOptions {
   internalNetworks: string;
@@ -49,11 +49,6 @@ function spillOfTracks(r: SpillReader): SpillStore {
   };
 }
 
-/** A batch on its way to the store, with the tracks that get its ids. */
-interface Pending {
-  batch: WriteBatch;
-  tracks: Track[];
-}
 
 export class Ingest {
   readonly tracker: Tracker;
@@ -177,11 +172,7 @@ export class Ingest {
       throw e;
     }
     pending.tracks.forEach((t, i) => (t.row = ids[i]));
-    const b = pending.batch;
-    this.spill.written([
-      ...b.spillOnly.map((o) => ({ host: o.host, qids: o.qids })),
-      ...b.messages.flatMap((m) => (m.spill ? [{ host: m.record.host, qids: m.spill.qids }] : [])),
-    ]);
+    this.spill.written(pending.spilled);
     this.stalled = undefined;
     return true;
   }

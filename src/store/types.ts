@@ -104,7 +104,8 @@ export interface GapWrite {
 
 /** Everything one commit writes, in one transaction: all of it or nothing. */
 export interface WriteBatch {
-  messages: MessageWrite[];
+  /** Taken once, in order, inside the write's transaction (ingest judges each as it is taken). */
+  messages: Iterable<MessageWrite>;
   spillOnly: SpillOnly[];
   dropped: Dropped[];
   rejects: RejectWrite[];

@@ -85,6 +85,7 @@ describe('a cancelled message whose recipients the log never names', () => {
     const unnamed = rcpts.rows.filter((r) => r.address === null);
     expect(unnamed).toEqual([{ address: null, cause: 'content_rejected', count: cancelled.length, filter: 'cause=content_rejected' }]);
     const domains = await get<{ rows: { domain: string | null }[] }>('/api/sources?kind=local_domain');
+    expect(domains.rows.length).toBeGreaterThan(0);
     expect(domains.rows.every((r) => typeof r.domain === 'string' && r.domain !== '')).toBe(true);
     // The sources row's filter finds exactly those messages.
     const found = await get<{ total: number }>('/api/messages?cause=content_rejected&limit=500');

@@ -73,7 +73,8 @@ export class Writer {
 
   private writeInTx(b: WriteBatch): WriteResult {
     const s = this.stmts;
-    const ids = b.messages.map((m) => this.writeMessage(m));
+    const ids: number[] = [];
+    for (const m of b.messages) ids.push(this.writeMessage(m));
     for (const o of b.spillOnly) {
       // Its row is up to date: the state moves to the spill, out of what start-up loads.
       s.dropState.run(o.id);
