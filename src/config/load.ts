@@ -33,6 +33,8 @@ export function defaults(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     db: env.BOUNCEWATCH_DB || './bouncewatch.db',
     logs: DEFAULT_LOGS.filter((p) => existsSync(p) && readable(p)),
+    journal_identifiers: ['postfix', 'exim', 'exim4'],
+    journal_units: ['postfix.service', 'postfix@-.service', 'exim4.service', 'exim.service'],
     listen: '127.0.0.1:9825',
     hostnames: [],
     public_health: false,

@@ -30,7 +30,9 @@ const hostname = z.string().refine((v) => DNS_NAME.test(v) || isIP(v.replace(/^\
 export const ConfigSchema = z
   .object({
     db: z.string().min(1).describe('SQLite database file'),
-    logs: z.array(z.string().min(1)).describe('log files to follow (default: the usual Postfix and Exim paths that exist)'),
+    logs: z.array(z.string().min(1)).describe('what to follow: log files, "journal" (this machine\'s systemd journal), "journal:DIR" (a journal directory), or "-" (standard input); default: the usual Postfix and Exim files that exist, else the journal'),
+    journal_identifiers: z.array(z.string().min(1)).describe('journal entries read: SYSLOG_IDENTIFIER equal to one of these or starting with it and "/" or "-" (postfix-mx/smtpd, postfix/submission/smtpd)'),
+    journal_units: z.array(z.string().min(1)).describe('journal entries read besides: those of these systemd units'),
     listen: listen.describe('address and port of the web server'),
     hostnames: z.array(hostname).describe('host names the dashboard is reached under, besides loopback and localhost'),
     token: z.string().min(16, { message: 'must be at least 16 characters' }).optional().describe('API token; required to listen beyond loopback'),
@@ -55,7 +57,7 @@ export type ConfigKey = keyof Config;
 export const KEYS = Object.keys(ConfigSchema.shape) as ConfigKey[];
 
 /** Keys whose value is a list: comma-separated in the environment and on the command line. */
-export const LIST_KEYS: ReadonlySet<ConfigKey> = new Set(['logs', 'hostnames', 'local_domains']);
+export const LIST_KEYS: ReadonlySet<ConfigKey> = new Set(['logs', 'hostnames', 'local_domains', 'journal_identifiers', 'journal_units']);
 export const BOOLEAN_KEYS: ReadonlySet<ConfigKey> = new Set(['public_health']);
 export const NUMBER_KEYS: ReadonlySet<ConfigKey> = new Set([
   'retention_days', 'stale_after_hours', 'grace_seconds', 'max_open_messages', 'batch_lines', 'batch_ms', 'poll_ms',

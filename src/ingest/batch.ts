@@ -57,7 +57,7 @@ export interface Pending {
  * garbage collector), so a write that found the database busy before it began takes them
  * again, as they are then.
  */
-export function toBatch(d: Drained, judge: Judge, rest: Pick<WriteBatch, 'counts' | 'unknownSamples' | 'positions'> & { lastTime: number | null }): Pending {
+export function toBatch(d: Drained, judge: Judge, rest: Pick<WriteBatch, 'counts' | 'unknownSamples' | 'positions' | 'journal'> & { lastTime: number | null }): Pending {
   const todo: { t: Track; keepState: boolean; spill?: { deadline: number; qids: string[] } }[] = [];
   for (const t of d.live) todo.push({ t, keepState: true });
   for (const t of d.done) todo.push({ t, keepState: false });
@@ -89,6 +89,7 @@ export function toBatch(d: Drained, judge: Judge, rest: Pick<WriteBatch, 'counts
       counts: rest.counts,
       unknownSamples: rest.unknownSamples,
       positions: rest.positions,
+      journal: rest.journal ?? [],
       clock: { now: d.clock.now, lastLineAt: d.clock.lastLineAt, lastTime: rest.lastTime },
     },
     tracks,

@@ -10,7 +10,7 @@ import type { Track } from '../correlate/track.ts';
 import type { Position } from '../inputs/position.ts';
 import type { LineParser } from '../parse/line.ts';
 import { StoreBusyError, type Store } from '../store/store.ts';
-import type { LineCounts, SpillReader, WriteBatch } from '../store/types.ts';
+import type { JournalPosition, LineCounts, SpillReader, WriteBatch } from '../store/types.ts';
 import { toBatch, trackOf, type Pending } from './batch.ts';
 
 export interface IngestOptions {
@@ -147,13 +147,18 @@ export class Ingest {
    * another writer held the database past the busy timeout: nothing was written, the batch is
    * kept, and the caller calls `retry` before it feeds more lines.
    */
-  async commit(...positions: Position[]): Promise<boolean> {
+  commit(...positions: Position[]): Promise<boolean> {
+    return this.commitAt({ files: positions });
+  }
+
+  /** `commit`, with the journal positions reached too. */
+  async commitAt(at: { files?: Position[]; journal?: JournalPosition[] }): Promise<boolean> {
     if (this.stalled) throw new Error('a batch is waiting for the database: retry it before committing more');
     // A whole batch without one timed line: count it at hour 0 rather than hold it past the
     // commit of its file position.
     if (this.untimed.total > 0) this.moveUntimed(this.countsAt(0));
     this.stalled = toBatch(this.tracker.drain(), this.judge, {
-      counts: this.counts, unknownSamples: this.samples, positions, lastTime: this.lastTime,
+      counts: this.counts, unknownSamples: this.samples, positions: at.files ?? [], journal: at.journal ?? [], lastTime: this.lastTime,
     });
     this.counts = new Map();
     this.samples = [];

@@ -5,7 +5,7 @@
 // spill reader stays synchronous (see docs/decisions/0003-store-interface.md).
 import type { MessageRecord } from '../correlate/record.ts';
 import type {
-  AdviceGroup, AuditEvidence, Bucket, Counters, DigestRow, IngestState, KnownFile, LineCounts, MessageFilter, MessageTrace,
+  AdviceGroup, AuditEvidence, Bucket, Counters, DigestRow, IngestState, JournalPosition, KnownFile, LineCounts, MessageFilter, MessageTrace,
   MetricTotals, Mta, Period, Point, Refusal, RejectCount, SavedCheckpoint, SentDigest, SourceKind, SpillReader, Suspect,
   WriteBatch, WriteResult,
 } from './types.ts';
@@ -32,6 +32,8 @@ export interface Store {
   knownFiles(): Promise<KnownFile[]>;
   /** The checkpoint serve last committed for a followed path. */
   checkpoint(path: string): Promise<SavedCheckpoint | undefined>;
+  /** Every journal position committed, newest first. */
+  journalPositions(): Promise<JournalPosition[]>;
   /** Brings the derived hourly rollups up to date; returns the hours rebuilt. */
   refreshRollups(): Promise<number>;
   /** Deletes what is older than `days` before the newest stored log time (open messages stay). */

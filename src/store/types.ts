@@ -102,6 +102,21 @@ export interface GapWrite {
   did: string;
 }
 
+/**
+ * Where a journal was read to: the last entry taken, by its sequence. `source` names the reader:
+ * `journal` (this machine's), `journal:DIR`, or `journal-file` (files from another host).
+ */
+export interface JournalPosition {
+  source: string;
+  /** The cursor's `s=`: a journal sequence, kept across rotations. */
+  seqnumId: string;
+  /** The cursor's `i=`: grows by one per entry of the sequence. */
+  seqnum: number;
+  cursor: string;
+  /** The entry's __REALTIME_TIMESTAMP (µs): the newest position is where reading resumes. */
+  realtimeUs: number;
+}
+
 /** Everything one commit writes, in one transaction: all of it or nothing. */
 export interface WriteBatch {
   /** Taken once, in order, inside the write's transaction (ingest judges each as it is taken). */
@@ -114,6 +129,8 @@ export interface WriteBatch {
   unknownSamples: { program: string | null; line: string; at: number | null }[];
   learnedDomains: string[];
   positions: PositionWrite[];
+  /** Journal positions reached by this batch (none when it read files only). */
+  journal?: JournalPosition[];
   clock: { now: number; lastLineAt: number; lastTime: number | null };
 }
 

@@ -178,6 +178,18 @@ export function storeContract(name: string, backend: Backend): void {
       await store.close();
     });
 
+    it('keeps the newest journal position of each sequence, never moving it back', async () => {
+      const store = await backend.open();
+      const j = (seqnum: number, realtimeUs: number, seqnumId = 'aaaa') =>
+        ({ source: 'journal', seqnumId, seqnum, cursor: `s=${seqnumId};i=${seqnum.toString(16)}`, realtimeUs });
+      await store.write(batch({ journal: [j(10, 1_000)] }));
+      await store.write(batch({ journal: [j(12, 3_000), j(5, 2_000, 'bbbb')] }));
+      // A re-import of older entries of the same sequence leaves it where it was.
+      await store.write(batch({ journal: [j(11, 2_500)] }));
+      expect(await store.journalPositions()).toEqual([j(12, 3_000), j(5, 2_000, 'bbbb')]);
+      await store.close();
+    });
+
     it('keeps everything across a reopen', async () => {
       const store = await backend.open();
       await store.write(batch({ messages: [write(bounced)], positions: [position] }));

@@ -3,7 +3,7 @@
 // job (src/inputs/fingerprint.ts): this module only keeps what they hand over (the writer
 // writes the rows with each batch).
 import type { Db } from './db.ts';
-import type { KnownFile, SavedCheckpoint } from '../types.ts';
+import type { JournalPosition, KnownFile, SavedCheckpoint } from '../types.ts';
 
 /** Every file saved with content (fp_len > 0), to be matched by its head. */
 export function knownFiles(db: Db): KnownFile[] {
@@ -58,4 +58,16 @@ export function loadCheckpoint(db: Db, path: string): SavedCheckpoint | undefine
 export function countGaps(db: Db): Record<string, number> {
   const rows = db.prepare('SELECT reason, count(*) AS n FROM follower_gaps GROUP BY reason').all() as { reason: string; n: number }[];
   return Object.fromEntries(rows.map((r) => [r.reason, r.n]));
+}
+
+/** Every journal position committed, newest entry first. */
+export function journalPositions(db: Db): JournalPosition[] {
+  return db.prepare(`SELECT
+      source,
+      seqnum_id AS seqnumId,
+      seqnum,
+      cursor,
+      realtime_us AS realtimeUs
+    FROM journal_positions
+    ORDER BY realtime_us DESC, source, seqnum_id`).all() as JournalPosition[];
 }

@@ -12,7 +12,7 @@ import { auditEvidence } from './evidence.ts';
 import { listedRefusals, listedRejectReasons, rejectCauses } from './listings.ts';
 import { metricTotals } from './metrics.ts';
 import { lineTotals, resolvePeriod } from './period.ts';
-import { countGaps, knownFiles, loadCheckpoint } from './positions.ts';
+import { countGaps, journalPositions, knownFiles, loadCheckpoint } from './positions.ts';
 import { countMessagesCapped, listMessages } from './queries.ts';
 import { applyRetention } from './retention.ts';
 import { backscatterFates, causes, counters } from './rollup-queries.ts';
@@ -65,6 +65,10 @@ export class SqliteStore implements Store {
 
   async checkpoint(path: string) {
     return loadCheckpoint(this.db, path);
+  }
+
+  async journalPositions() {
+    return journalPositions(this.db);
   }
 
   async refreshRollups() {

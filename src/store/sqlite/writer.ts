@@ -56,6 +56,12 @@ export class Writer {
       checkpoint: db.prepare(`INSERT INTO follow_checkpoints (path, source, since, looked_at) VALUES (?, ?, ?, ?)
         ON CONFLICT (path) DO UPDATE SET source = excluded.source, looked_at = excluded.looked_at`),
       gap: db.prepare('INSERT INTO follower_gaps (at, path, file, reason, bytes, lines_read, did) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      // A sequence's number only grows: an older entry (a re-import) never moves it back.
+      journal: db.prepare(`INSERT INTO journal_positions (source, seqnum_id, seqnum, cursor, realtime_us, updated_at)
+        VALUES (@source, @seqnumId, @seqnum, @cursor, @realtimeUs, @now)
+        ON CONFLICT (source, seqnum_id) DO UPDATE SET seqnum = excluded.seqnum, cursor = excluded.cursor,
+          realtime_us = excluded.realtime_us, updated_at = excluded.updated_at
+        WHERE excluded.seqnum > journal_positions.seqnum`),
       clock: db.prepare(`INSERT INTO ingest_clock (id, now, last_line_at, last_time) VALUES (1, ?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET now = excluded.now, last_line_at = excluded.last_line_at, last_time = excluded.last_time`),
     };
@@ -108,6 +114,7 @@ export class Writer {
       if (p.checkpoint) s.checkpoint.run(p.checkpoint.path, p.checkpoint.absent ? null : p.fingerprint, p.checkpoint.since, Date.now());
       for (const g of p.gaps ?? []) s.gap.run(Date.now(), g.path, g.file, g.reason, g.bytes, g.linesRead, g.did);
     }
+    for (const j of b.journal ?? []) s.journal.run({ ...j, now: Date.now() });
     s.clock.run(b.clock.now, b.clock.lastLineAt, b.clock.lastTime);
     return { ids };
   }
