@@ -6,7 +6,6 @@ import { NetworkList } from '../correlate/networks.ts';
 import { LocalDomains } from '../correlate/local-domains.ts';
 import type { Judge } from '../correlate/record.ts';
 import { Tracker, type SpillStore, type TrackerOptions } from '../correlate/tracker.ts';
-import type { Track } from '../correlate/track.ts';
 import type { Position } from '../inputs/position.ts';
 import type { LineParser } from '../parse/line.ts';
 import { StoreBusyError, type Store } from '../store/store.ts';
