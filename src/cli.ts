@@ -5,6 +5,8 @@ import { commandConfig, periodFlags, withDatabase, withJudgement, withPeriod, wi
 import { access, constants } from 'node:fs/promises';
 import { Ingest } from './ingest/ingest.ts';
 import { importFile } from './ingest/import-files.ts';
+import { importJournal } from './ingest/import-journal.ts';
+import { parseTime } from './report/iso-time.ts';
 import { formatReport } from './cli/format-report.ts';
 import { formatMessage } from './cli/format-messages.ts';
 import { registerServe } from './cli/serve-command.ts';
@@ -24,6 +26,31 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   process.exit(1);
 });
 
+interface ImportOptions extends SharedOptions {
+  year?: number;
+  journal?: string | true;
+  journalFile?: string[];
+  since?: string;
+}
+
+/** What to read from the journal, or undefined for files; mixed or misplaced options are refused. */
+function journalImportOf(opts: ImportOptions, paths: string[]): { files?: string[]; directory?: string; since?: number } | undefined {
+  const journal = opts.journal !== undefined || opts.journalFile !== undefined;
+  if (!journal) {
+    if (opts.since !== undefined) throw new Error('--since goes with --journal or --journal-file (a log file is read whole, and resumed where the last import stopped)');
+    if (paths.length === 0) throw new Error('import what? name log files (or - for stdin), or give --journal or --journal-file');
+    return undefined;
+  }
+  if (opts.journal !== undefined && opts.journalFile !== undefined) throw new Error('--journal and --journal-file do not mix: import one, then the other');
+  if (paths.length > 0) throw new Error(`log files (${paths.join(' ')}) and the journal do not mix in one import: import the files, then the journal`);
+  if (opts.year !== undefined) throw new Error('--year is for classic syslog lines in files: journal entries carry their own time');
+  return {
+    ...(opts.journalFile !== undefined ? { files: opts.journalFile } : {}),
+    ...(typeof opts.journal === 'string' ? { directory: opts.journal } : {}),
+    ...(opts.since !== undefined ? { since: parseTime(opts.since, '--since') } : {}),
+  };
+}
+
 function yearArg(v: string): number {
   const y = Number(v);
   if (!Number.isInteger(y) || y < 1970 || y > 9999) throw new InvalidArgumentError('must be a year like 2026');
@@ -36,15 +63,20 @@ const program = new Command('bouncewatch')
 
 withJudgement(withDatabase(program
   .command('import')
-  .description('read log files (plain, .gz, or - for stdin) in the order given into the database')
-  .argument('<paths...>')))
+  .description('read log files (plain, .gz, or - for stdin) in the order given into the database; or the systemd journal (--journal, --journal-file)')
+  .argument('[paths...]')))
   .option('--year <yyyy>', 'year of the first line for classic syslog lines (default: guessed from the file time)', yearArg)
-  .action(async (paths: string[], opts: SharedOptions & { year?: number }) => {
+  .option('--journal [dir]', 'read this machine\'s systemd journal instead of files (or the journal directory DIR, as journalctl -D)')
+  .option('--journal-file <files...>', 'read journal files (such as files copied from another host, as journalctl --file) instead of log files')
+  .option('--since <time>', 'with --journal or --journal-file: only entries from this time on (ISO 8601, or a span back from now: 24h, 7d)')
+  .action(async (paths: string[], opts: ImportOptions) => {
     const cfg = commandConfig(opts);
-    for (const p of paths) {
+    const journal = journalImportOf(opts, paths);
+    for (const p of journal ? (journal.files ?? []) : paths) {
       if (p === '-') continue;
-      await access(p, constants.R_OK).catch(() => {
-        throw new Error(`cannot read ${p}`);
+      await access(p, constants.R_OK).catch((e: NodeJS.ErrnoException) => {
+        // A journal file this user may not read: journalctl says so, and the error names the fix.
+        if (!(journal && e.code === 'EACCES')) throw new Error(`cannot read ${p}`);
       });
     }
     // One writer at a time: a second import waits for the first; a running serve is named.
@@ -55,14 +87,29 @@ withJudgement(withDatabase(program
     const started = Date.now();
     const ingest = await Ingest.open(store, { internalNetworks: cfg.internal_networks, localDomains: cfg.local_domains });
     const tty = process.stderr.isTTY;
-    let skipped = 0;
-    for (const p of paths) {
-      const r = await importFile(store, ingest, p, {
-        year: opts.year,
-        onProgress: tty ? (path, n) => process.stderr.write(`\r${visible(path)}: ${n} lines`) : undefined,
+    const notes: string[] = [];
+    let from: string;
+    if (journal) {
+      const r = await importJournal(store, ingest, {
+        ...journal,
+        match: { identifiers: cfg.journal_identifiers, units: cfg.journal_units },
+        onProgress: tty ? (n) => process.stderr.write(`\rjournal: ${n} entries`) : undefined,
       });
-      if (r.skippedBytes > 0) skipped++;
       if (tty) process.stderr.write('\r\x1b[K');
+      from = journal.files ? `${journal.files.length} journal file(s)` : journal.directory !== undefined ? `the journal in ${journal.directory}` : 'the journal';
+      if (r.skipped > 0) notes.push(`${r.skipped} journal ${r.skipped === 1 ? 'entry was' : 'entries were'} imported before, skipped`);
+    } else {
+      let skipped = 0;
+      for (const p of paths) {
+        const r = await importFile(store, ingest, p, {
+          year: opts.year,
+          onProgress: tty ? (path, n) => process.stderr.write(`\r${visible(path)}: ${n} lines`) : undefined,
+        });
+        if (r.skippedBytes > 0) skipped++;
+        if (tty) process.stderr.write('\r\x1b[K');
+      }
+      from = `${paths.length} file(s)`;
+      if (skipped > 0) notes.push(`${skipped} file(s) were partly imported before, resumed after that`);
     }
     // The dashboard's hourly rollups of what this import changed, now rather than on its first read.
     await store.refreshRollups();
@@ -70,11 +117,11 @@ withJudgement(withDatabase(program
     const secs = (Date.now() - started) / 1000;
     await store.close();
     lock.release();
+    if (ingest.blankLines > 0) notes.unshift(`${ingest.blankLines} blank line(s) skipped`);
     console.log(
-      `imported ${t.total} lines from ${paths.length} file(s) in ${secs.toFixed(1)}s: ${t.mail} mail, ` +
+      `imported ${t.total} lines from ${visible(from)} in ${secs.toFixed(1)}s: ${t.mail} mail, ` +
         `${t.unknown} not understood${ingest.futureLines > 0 ? ` (${ingest.futureLines} dated more than a day past this machine's clock)` : ''}, ${t.other} other programs` +
-        (ingest.blankLines > 0 ? `; ${ingest.blankLines} blank line(s) skipped` : '') +
-        (skipped > 0 ? `; ${skipped} file(s) were partly imported before, resumed after that` : ''),
+        notes.map((n) => `; ${n}`).join(''),
     );
   });
 
