@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, cliOk, messagesJson } from '../cli/run-cli.ts';
+import { Ingest } from '../../src/ingest/ingest.ts';
+import { importJournal } from '../../src/ingest/import-journal.ts';
+import { allMessages, importInto, openTestStore } from '../lib/store.ts';
 import { entriesOfClassic, entriesOfRfc3339, journalRemotePresent, mailEntry, writeJournal, type ExportEntry } from '../lib/journal.ts';
 
 const fixture = (p: string) => fileURLToPath(new URL(`../fixtures/${p}`, import.meta.url));
@@ -16,6 +19,7 @@ const EXIM_LOG = fixture('exim-e2e/exim-syslog.log');
 const BIN = fileURLToPath(new URL('../../bin/bouncewatch.js', import.meta.url));
 
 const enabled = journalRemotePresent();
+const MATCH = { identifiers: ['postfix', 'exim', 'exim4'], units: ['postfix@-.service'] };
 // Classic syslog lines are read in local time: UTC here, as the entries are made.
 process.env.TZ = 'UTC';
 
@@ -113,6 +117,23 @@ describe.skipIf(!enabled)('import --journal-file', () => {
     const raw = spawnSync('journalctl', ['--file', file, '-o', 'json', '--all'], { encoding: 'utf8' }).stdout.split('\n')[0]!;
     expect(Array.isArray((JSON.parse(raw) as { MESSAGE: unknown }).MESSAGE)).toBe(true);
     expect(cliOk(['import', '--db', join(dir, 'bytes.db'), '--journal-file', file])).toMatch(/^imported 2 lines .*: 2 mail, 0 not understood/);
+  });
+});
+
+describe.skipIf(!enabled)('importJournal', () => {
+  it('in batches of 7 entries gives the file import, and stores where it read to', async () => {
+    const truth = openTestStore(join(dir, 'batch-truth.db'));
+    await importInto(truth, [POSTFIX_LOG]);
+    const store = openTestStore(join(dir, 'batch-journal.db'));
+    const ingest = await Ingest.open(store, { internalNetworks: '127.0.0.1/32' });
+    const r = await importJournal(store, ingest, { files: [join(dir, 'whole.journal')], match: MATCH, batchLines: 7 });
+    await store.refreshRollups();
+    expect(r).toEqual({ source: 'journal-file', entries: 658, skipped: 0 });
+    expect(await allMessages(store)).toEqual(await allMessages(truth));
+    const [pos, ...more] = await store.journalPositions();
+    expect(more).toEqual([]);
+    expect(pos).toMatchObject({ source: 'journal-file', seqnum: 658 });
+    await Promise.all([truth.close(), store.close()]);
   });
 });
 
