@@ -1,9 +1,10 @@
 // `bouncewatch serve` and `bouncewatch config print`: flags for every config key, generated
 // from the schema so a new key cannot be forgotten here.
-import { accessSync, constants } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ConfigError, loadConfig } from '../config/load.ts';
+import { loadConfig } from '../config/load.ts';
 import { BOOLEAN_KEYS, ConfigSchema, KEYS, LIST_KEYS, NUMBER_KEYS, type Config, type ConfigKey } from '../config/schema.ts';
+import { checkConfiguredLogs, discoverLogs, usualLogs, type Found, type LogProblem } from '../daemon/discover.ts';
 import { makeLogger } from '../daemon/logger.ts';
 import { serve } from '../daemon/service.ts';
 
@@ -32,28 +33,41 @@ function flagsOf(opts: Opts): Partial<Record<ConfigKey, unknown>> {
   return flags;
 }
 
-function effective(opts: Opts): { cfg: Config; logsGiven: boolean } {
+/** A config file's own "logs" key (the file was read and checked by loadConfig already). */
+function fileHasLogs(file: string | undefined): boolean {
+  return !!file && 'logs' in (JSON.parse(readFileSync(file, 'utf8')) as object);
+}
+
+interface Effective {
+  cfg: Config;
+  /** What discovery found, when no flag, environment variable or config file named the logs. */
+  found?: Found;
+  /** Configured files not there yet: followed from when they appear. */
+  waiting: LogProblem[];
+  demo: boolean;
+}
+
+function effective(opts: Opts): Effective {
   const flags = flagsOf(opts);
-  const cfg = loadConfig({ file: opts.config, flags });
-  const logsGiven = flags.logs !== undefined || !!process.env.BOUNCEWATCH_LOGS || !!(opts.config ?? process.env.BOUNCEWATCH_CONFIG);
-  if (logsGiven) {
-    for (const p of cfg.logs) {
-      try {
-        accessSync(p, constants.R_OK);
-      } catch {
-        throw new ConfigError(`config key "logs": cannot read ${p}`);
-      }
-    }
-  }
-  return { cfg, logsGiven };
+  const file = opts.config ?? process.env.BOUNCEWATCH_CONFIG;
+  const cfg = loadConfig({ file, flags });
+  const logsGiven = flags.logs !== undefined || !!process.env.BOUNCEWATCH_LOGS || fileHasLogs(file);
+  if (logsGiven) return { cfg, waiting: checkConfiguredLogs(cfg.logs), demo: false };
+  const found = discoverLogs({ usual: usualLogs(), units: cfg.journal_units });
+  const logs = found.kind === 'none' ? [] : found.logs;
+  // The demo is for a first look: with a config file, serve follows nothing rather than show it.
+  return { cfg: { ...cfg, logs }, found, waiting: [], demo: found.kind === 'none' && !file };
 }
 
 export function registerServe(program: Command): void {
   addConfigFlags(program.command('serve').description('follow the mail logs into the database and serve the dashboard'))
     .action(async (opts: Opts) => {
-      const { cfg, logsGiven } = effective(opts);
+      const { cfg, found, waiting, demo } = effective(opts);
       const log = makeLogger(cfg.log_level);
-      await serve(cfg, log, { demo: !logsGiven && cfg.logs.length === 0 });
+      for (const w of waiting) log.warn({ log: w.path }, w.msg);
+      if (found && found.kind !== 'none') log.info({ logs: found.logs }, `following ${found.logs.join(', ')}: ${found.why}`);
+      if (found?.kind === 'none' && !demo) log.warn({ looked_at: found.lookedAt }, `following nothing: ${found.why}; set "logs" in the config file`);
+      await serve(cfg, log, { demo, ...(found?.kind === 'none' ? { why: found.why } : {}) });
       log.flush();
     });
 

@@ -23,6 +23,8 @@ const SERVE_BUSY_MS = 500;
 export interface ServeOptions {
   /** No log was configured anywhere and none of the usual ones exist: serve the demo. */
   demo: boolean;
+  /** What start-up looked at and did not find, said in the demo's warning. */
+  why?: string;
 }
 
 // Not app.listen: express 5 hands a listen error to its callback, which would report serving.
@@ -39,14 +41,21 @@ function shown(server: Server): string {
   return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
 }
 
+/** The start-up line's `dashboard: URL`, from the address bound (every address: any of the host's). */
+function dashboard(server: Server): string {
+  const a = server.address() as AddressInfo;
+  const url = `dashboard: http://${shown(server)}/`;
+  return a.address === '0.0.0.0' || a.address === '::' ? `${url} (listening on every address: any address of this host works)` : url;
+}
+
 export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promise<void> {
   // Before the lock: a listen address that is refused must leave nothing behind.
   const at = await resolveListen(cfg.listen, cfg.token !== undefined);
   let dbPath = cfg.db;
   if (opts.demo) {
     dbPath = cfg.db.replace(/(\.db)?$/, '-demo.db');
-    log.warn({ looked_at: '/var/log/mail.log, /var/log/maillog, /var/log/exim4/mainlog, /var/log/exim/main.log', demo_db: dbPath },
-      'no readable mail log and no configuration: serving a demo database built from the logs in demo/ (a real Postfix and Exim); give --log PATH (or "logs" in a config file) to follow your server');
+    log.warn({ demo_db: dbPath },
+      `no mail log and no configuration (${opts.why ?? 'nothing found'}): serving a demo database built from the logs in demo/ (a real Postfix and Exim); give --log PATH (or "logs" in a config file) to follow your server`);
   }
   // An import into the same database is waited for: it ends by itself. Another serve is refused.
   const lock = await lockStore(dbPath, { role: 'serve', waitFor: ['import'], onWait: (holder, msg) => log.warn({ holder }, msg) });
@@ -86,6 +95,7 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
     }),
   });
   const server = await listenOn(app, at);
+  log.info(dashboard(server));
   log.info({ listen: cfg.listen, address: shown(server), db: dbPath, logs: opts.demo ? [] : cfg.logs }, 'bouncewatch serving');
 
   const retention = async () => {
