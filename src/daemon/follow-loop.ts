@@ -1,14 +1,18 @@
-// The live ingest loop: polls every followed file, feeds lines through the pipeline, and
-// commits a batch (rows + every file's read position) when it is big enough or old enough.
-// Reading waits while a batch is written: that is the backpressure. Each path's checkpoint and
-// the gaps its follower reports go in the same commit.
+// The live ingest loop: polls every followed source (files, the systemd journal, standard
+// input), feeds lines through the pipeline, and commits a batch (rows + every file's read
+// position + the journal's cursor) when it is big enough or old enough. Reading waits while a
+// batch is written: that is the backpressure. Each path's checkpoint and the gaps its follower
+// reports go in the same commit.
 import type { Config } from '../config/schema.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import { LineParser } from '../parse/line.ts';
 import { Follower } from '../inputs/follower.ts';
+import { JournalFollower } from '../inputs/journal-follower.ts';
 import { GAP_MESSAGES, type Gap, type Known, type Position } from '../inputs/position.ts';
 import { knownFileOf } from '../inputs/fingerprint.ts';
+import { StdinLines } from '../inputs/stdin-lines.ts';
 import type { Store } from '../store/store.ts';
+import type { JournalPosition } from '../store/types.ts';
 import type { Logger } from './logger.ts';
 
 export interface LoopStats {
@@ -23,10 +27,24 @@ export interface LoopStats {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** What the loop polls: a followed file, the journal, or standard input. */
+type Source = Follower | JournalFollower | StdinLines;
+
+/** Is this `logs` entry the journal ("journal", "journal:DIR")? */
+export const isJournal = (entry: string) => entry === 'journal' || entry.startsWith('journal:');
+
+/** What the store knows of the journal: where each source stopped, and the highest entry per sequence. */
+interface JournalStart {
+  newest: Map<string, JournalPosition>;
+  seen: Map<string, number>;
+}
+
 export class FollowLoop {
   readonly stats: LoopStats = { lines: 0, commits: 0, lastCommitAt: null, lastLineAt: null, pending: 0, busyRetries: 0 };
   private readonly ingest: Ingest;
-  private readonly followers: Follower[];
+  private readonly followers: Source[];
+  /** Journal positions read but not yet committed, by source. */
+  private readonly journalAt = new Map<string, JournalPosition>();
   /** Positions read but not yet committed, by file fingerprint. */
   private readonly positions = new Map<string, Position>();
   /** Last offset reached per file, for /healthz. */
@@ -42,7 +60,7 @@ export class FollowLoop {
   /** The commit on its way to the store, if any. */
   private writing: Promise<void> | undefined;
   /** Lines handed over while a commit was on its way, fed in order once it is in. */
-  private readonly queued: { parser: LineParser; f: Follower; lines: string[]; at: Position }[] = [];
+  private readonly queued: (() => void)[] = [];
   /** A store error during a commit started from a read: thrown by the loop. */
   private failure: unknown;
   /**
@@ -65,24 +83,41 @@ export class FollowLoop {
     });
     const known = new Map((await store.knownFiles()).map((k) => [k.fingerprint, k]));
     const checkpoints = new Map<string, Awaited<ReturnType<Store['checkpoint']>>>();
-    for (const path of cfg.logs) checkpoints.set(path, await store.checkpoint(path));
-    return new FollowLoop(ingest, known, checkpoints, cfg, log);
+    for (const path of cfg.logs) if (!isJournal(path) && path !== '-') checkpoints.set(path, await store.checkpoint(path));
+    const journal: JournalStart = { newest: new Map(), seen: new Map() };
+    if (cfg.logs.some(isJournal)) {
+      // Newest first: the first row of a source is where it stopped.
+      for (const j of await store.journalPositions()) {
+        if (!journal.newest.has(j.source)) journal.newest.set(j.source, j);
+        journal.seen.set(j.seqnumId, Math.max(journal.seen.get(j.seqnumId) ?? -1, j.seqnum));
+      }
+    }
+    return new FollowLoop(ingest, known, checkpoints, journal, cfg, log);
   }
 
   private constructor(
     ingest: Ingest,
     known: Map<string, Known>,
     checkpoints: Map<string, Awaited<ReturnType<Store['checkpoint']>>>,
+    journal: JournalStart,
     private readonly cfg: Config,
     private readonly log: Logger,
   ) {
     this.ingest = ingest;
     this.known = known;
-    this.followers = cfg.logs.map((path) => {
+    const note = (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => this.log[level]({ ...fields }, msg);
+    this.followers = cfg.logs.map((path): Source => {
       const parser = new LineParser({ mainlogHost: cfg.mainlog_host });
+      if (isJournal(path)) {
+        return new JournalFollower(
+          { source: path, match: { identifiers: cfg.journal_identifiers, units: cfg.journal_units }, after: journal.newest.get(path), seen: journal.seen },
+          { lines: (lines, at) => this.takeJournal(parser, lines, at), note },
+        );
+      }
+      if (path === '-') return new StdinLines(process.stdin, { lines: (lines) => this.takeLines(parser, lines), note });
       const f: Follower = new Follower(path, { find: (head) => knownFileOf([...this.known.values()], head), checkpoint: checkpoints.get(path) }, {
         lines: (lines, at) => this.take(parser, f, lines, at),
-        note: (level, msg, fields) => this.log[level]({ ...fields }, msg),
+        note,
         gap: (g) => this.gaps.push(g),
       });
       return f;
@@ -98,8 +133,11 @@ export class FollowLoop {
     return this.ingest.tracker.size;
   }
 
-  get files(): { path: string; offset: number | null }[] {
-    return this.followers.map((f) => ({ path: f.path, offset: this.reached.get(f.path) ?? null }));
+  /** Where each source stands, for /healthz: a file's offset, the journal's last cursor. */
+  get files(): { path: string; offset: number | null; cursor?: string | null }[] {
+    return this.followers.map((f) => (f instanceof JournalFollower
+      ? { path: f.path, offset: null, cursor: f.position?.cursor ?? null }
+      : { path: f.path, offset: this.reached.get(f.path) ?? null }));
   }
 
   start(): void {
@@ -154,11 +192,35 @@ export class FollowLoop {
     }
   }
 
+  /** Lines of the journal, with the position of the last. */
+  private takeJournal(parser: LineParser, lines: string[], at: JournalPosition): void {
+    if (this.writing) {
+      this.queued.push(() => this.takeJournal(parser, lines, at));
+      return;
+    }
+    this.journalAt.set(at.source, at);
+    this.takeLines(parser, lines);
+  }
+
+  /** Lines of any source; a commit when the batch is full. */
+  private takeLines(parser: LineParser, lines: string[]): void {
+    if (this.writing) {
+      this.queued.push(() => this.takeLines(parser, lines));
+      return;
+    }
+    if (this.stats.pending === 0) this.firstPendingAt = Date.now();
+    for (const line of lines) this.ingest.line(parser, line);
+    this.stats.pending += lines.length;
+    this.stats.lines += lines.length;
+    this.stats.lastLineAt = Date.now();
+    if (this.stats.pending >= this.cfg.batch_lines) void this.startCommit();
+  }
+
   private take(parser: LineParser, f: Follower, lines: string[], at: Position): void {
     // A commit is on its way to the store: these lines wait, so that the batch's messages get
     // their ids before any line can touch them again.
     if (this.writing) {
-      this.queued.push({ parser, f, lines, at });
+      this.queued.push(() => this.take(parser, f, lines, at));
       return;
     }
     if (this.stats.pending === 0) this.firstPendingAt = Date.now();
@@ -183,10 +245,7 @@ export class FollowLoop {
       })
       .finally(() => {
         this.writing = undefined;
-        while (!this.writing && this.queued.length > 0) {
-          const q = this.queued.shift()!;
-          this.take(q.parser, q.f, q.lines, q.at);
-        }
+        while (!this.writing && this.queued.length > 0) this.queued.shift()!();
       });
     this.writing = p;
     return p;
@@ -260,12 +319,14 @@ export class FollowLoop {
       this.stats.commits++;
       this.stats.lastCommitAt = Date.now();
     }
-    if (this.stats.pending === 0 && this.positions.size === 0 && this.live.size === 0) return;
+    if (this.stats.pending === 0 && this.positions.size === 0 && this.live.size === 0 && this.journalAt.size === 0) return;
     const sources = this.toCommit();
     const gaps = sources.some((p) => p.gaps) ? this.gaps.splice(0) : [];
+    const journal = [...this.journalAt.values()];
     this.positions.clear();
     this.live.clear();
-    const written = await this.ingest.commit(...sources);
+    this.journalAt.clear();
+    const written = await this.ingest.commitAt({ files: sources, journal });
     if (written) {
       this.learn(sources);
       this.logGaps(gaps);

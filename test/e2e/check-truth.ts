@@ -71,6 +71,11 @@ async function cli(args: string[]): Promise<string> {
 /** Imports one log into a fresh database and reads the per-message and summary output. */
 export async function runBouncewatch(logPath: string, year: number, dbPath: string): Promise<CliOutput> {
   await cli(['import', '--db', dbPath, '--year', String(year), logPath]);
+  return readBouncewatch(dbPath);
+}
+
+/** The per-message and summary output of a database something else filled (serve, an import). */
+export async function readBouncewatch(dbPath: string): Promise<CliOutput> {
   const lines = (await cli(['messages', '--db', dbPath, '--json'])).split('\n').filter((l) => l.trim() !== '');
   const messages = lines.map((l, i) => {
     const r = CliMessage.safeParse(JSON.parse(l));
