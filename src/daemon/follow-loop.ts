@@ -140,9 +140,22 @@ export class FollowLoop {
       : { path: f.path, offset: this.reached.get(f.path) ?? null }));
   }
 
-  start(): void {
+  /**
+   * Starts every source, then reads in the background. Rejects when a source cannot start (a
+   * journal without journalctl, or not allowed to read it): the error names the fix.
+   */
+  start(): Promise<void> {
     this.running = true;
-    this.done = this.run();
+    const started = this.startSources();
+    this.done = started.then(() => this.run());
+    // Awaited by stop(); a start-up failure is the caller's, through `started`.
+    this.done.catch(() => undefined);
+    return started;
+  }
+
+  /** Settles when reading has stopped: rejects when it stopped on an error (the store failed). */
+  get finished(): Promise<void> {
+    return this.done ?? Promise.resolve();
   }
 
   /** Stops reading, commits what was read, closes the files. */
@@ -157,11 +170,14 @@ export class FollowLoop {
     await this.commitNow();
   }
 
-  private async run(): Promise<void> {
+  private async startSources(): Promise<void> {
     for (const f of this.followers) {
       await f.start();
       await this.commitIfDue(true);
     }
+  }
+
+  private async run(): Promise<void> {
     while (this.running) {
       await this.settle();
       if (this.ingest.isStalled) {

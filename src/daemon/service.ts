@@ -95,8 +95,6 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
     }),
   });
   const server = await listenOn(app, at);
-  log.info(dashboard(server));
-  log.info({ listen: cfg.listen, address: shown(server), db: dbPath, logs: opts.demo ? [] : cfg.logs }, 'bouncewatch serving');
 
   const retention = async () => {
     try {
@@ -110,8 +108,27 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
   };
   await retention();
   const daily = setInterval(() => void retention(), DAY);
-  loop.start();
+  try {
+    await loop.start();
+  } catch (e) {
+    clearInterval(daily);
+    server.close();
+    server.closeAllConnections();
+    await store.close();
+    unlock();
+    throw e;
+  }
+  // Reading stopped on an error (the database failed): say so and exit, rather than serve stale data.
+  void loop.finished.catch((e: unknown) => {
+    log.fatal({ err: (e as Error).message }, 'reading the logs failed: stopping');
+    log.flush();
+    process.exit(1);
+  });
   state = 'ok';
+  // Said once everything has started, in the same turn as the signal handlers below are set:
+  // whoever reacts to this line can already stop serve cleanly.
+  log.info(dashboard(server));
+  log.info({ listen: cfg.listen, address: shown(server), db: dbPath, logs: opts.demo ? [] : cfg.logs }, 'bouncewatch serving');
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -155,6 +155,19 @@ describe('configured logs at start-up', () => {
   });
 });
 
+describe('following the journal without journalctl', () => {
+  it('stops start-up with the fix, and leaves no lock behind', () => {
+    const db = join(dir, 'nojournalctl.db');
+    const run = () => spawnSync(process.execPath, [entry.entry, 'serve', '--db', db, '--log', 'journal', '--listen', '127.0.0.1:0'],
+      { encoding: 'utf8', timeout: 30_000, env: { ...process.env, PATH: join(dir, 'empty-path') } });
+    const r = run();
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain('journalctl not found');
+    // A second try is refused for the same reason, not for a lock the first one left.
+    expect(run().stderr).toContain('journalctl not found');
+  });
+});
+
 describe('the start-up message', () => {
   for (const [listen, url, anyAddress] of [
     ['127.0.0.1', (p: number) => `http://127.0.0.1:${p}/`, false],
