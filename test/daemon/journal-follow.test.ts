@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkTruth, readBouncewatch } from '../e2e/check-truth.ts';
+import { acquireJournaldLock } from '../e2e/lib/e2e-lock.ts';
 import type { Truth } from '../e2e/lib/truth.ts';
 import { cliEntry } from './lib/cli-entry.ts';
 import { freePort, killHard, logEntries, runCli, startServe, stopClean, type ServeRun } from './lib/serve-process.ts';
@@ -67,8 +68,13 @@ const linesRead = async (run: ServeRun): Promise<number> => {
   return r?.ok ? ((await r.json()) as { lines_read: number }).lines_read : -1;
 };
 
+let releaseLock: (() => Promise<void>) | undefined;
+
 beforeAll(async () => {
   if (!enabled) return;
+  // One journald per machine: test/e2e/postfix-journal.e2e.test.ts starts one too.
+  // Waits out the e2e's whole run (its /dev/log wait, the harness, its reading of the journal).
+  releaseLock = await acquireJournaldLock('test/daemon/journal-follow.test.ts', 480_000);
   if (spawnSync('pgrep', ['-x', 'systemd-journal']).status === 0) throw new Error('a systemd-journald is already running: stop it first (one per machine)');
   // A fresh journal: entries of earlier runs would be followed too.
   for (const d of ['/var/log/journal', '/run/log/journal']) rmSync(d, { recursive: true, force: true });
@@ -77,7 +83,7 @@ beforeAll(async () => {
   journald = spawn(JOURNALD, [], { stdio: 'ignore' });
   await waitFor('journald to bind its syslog socket', () => existsSync(DEV_LOG));
   ({ entry, dispose } = await cliEntry());
-}, 120_000);
+}, 600_000);
 
 afterAll(async () => {
   if (journald && journald.exitCode === null) {
@@ -87,6 +93,7 @@ afterAll(async () => {
   }
   dispose();
   rmSync(dir, { recursive: true, force: true });
+  await releaseLock?.();
 });
 
 describe.skipIf(!enabled)('serve --log journal, with a real journald', { timeout: 300_000 }, () => {

@@ -74,6 +74,12 @@ export async function runBouncewatch(logPath: string, year: number, dbPath: stri
   return readBouncewatch(dbPath);
 }
 
+/** Imports this machine's systemd journal (`import --journal`) into a fresh database and reads it back. */
+export async function runBouncewatchJournal(dbPath: string): Promise<CliOutput> {
+  await cli(['import', '--db', dbPath, '--journal']);
+  return readBouncewatch(dbPath);
+}
+
 /** The per-message and summary output of a database something else filled (serve, an import). */
 export async function readBouncewatch(dbPath: string): Promise<CliOutput> {
   const lines = (await cli(['messages', '--db', dbPath, '--json'])).split('\n').filter((l) => l.trim() !== '');

@@ -62,7 +62,7 @@ async function prepare(root: string, opts: EximRunOptions): Promise<MtaInstance>
     flushQueue: async () => await flushQueue(d),
     writeOutputs: async (outDir, rs) => {
       await copyFile(path.join(d.log, 'mainlog'), path.join(outDir, 'mainlog'));
-      await copyFile(rs.classicLog, path.join(outDir, 'exim-syslog.log'));
+      if (rs) await copyFile(rs.classicLog, path.join(outDir, 'exim-syslog.log'));
       await copyFile(d.conf, path.join(outDir, 'exim.conf'));
       await copyFile(path.join(d.etc, 'system.filter'), path.join(outDir, 'exim-system.filter'));
       // Exim writes its logs 0640; the copies are test data for anyone.

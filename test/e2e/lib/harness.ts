@@ -1,5 +1,6 @@
 // The run both real-MTA harnesses share, against an MtaAdapter (mta.ts): preflight, a throwaway
-// work dir, the MTA configured by the adapter, the Node peers, rsyslog, every scenario sent,
+// work dir, the MTA configured by the adapter, the Node peers, the syslog daemon (rsyslog, or
+// with { syslog: 'journald' } a standalone systemd-journald: journald.ts), every scenario sent,
 // the queue drained, everything stopped (also on failure), then the logs, configs and
 // truth.json written into OUTDIR and the run checked against its design (verify.ts).
 // BW_E2E_KEEP=1 keeps the work dir, BW_E2E_VERBOSE=1 prints the phases.
@@ -12,7 +13,8 @@ import { settleNotices } from './notices.ts';
 import type { Peers } from './peers.ts';
 import { prerequisites, busyAddresses, SETUP_HINT } from './prerequisites.ts';
 import { sleep, waitForListeners, waitUntil } from './proc-net.ts';
-import { stopDaemon } from './processes.ts';
+import { runOk, stopDaemon } from './processes.ts';
+import { JOURNALCTL, startJournald, type Journald } from './journald.ts';
 import { startRsyslog, type Rsyslog } from './rsyslog.ts';
 import { inDomain } from './scenario.ts';
 import { sendAll } from './send.ts';
@@ -62,20 +64,30 @@ function peerRecords(peers: Peers): unknown {
   }));
 }
 
-export async function runHarness<P extends Peers>(a: MtaAdapter<P>, outDir: string): Promise<Truth> {
+export interface HarnessOptions {
+  /**
+   * Who owns /dev/log: rsyslogd writing the log files (the default), or a standalone
+   * systemd-journald, the journal emptied first: the run is then in this machine's journal
+   * (OUTDIR gets journal.json, its mail entries, instead of the log files).
+   */
+  syslog?: 'rsyslog' | 'journald';
+}
+
+export async function runHarness<P extends Peers>(a: MtaAdapter<P>, outDir: string, opts: HarnessOptions = {}): Promise<Truth> {
+  const journald = opts.syslog === 'journald';
   await preflight(a);
   const started = Date.now();
   const root = await mkdtemp(path.join(os.tmpdir(), a.workPrefix));
   let mta: MtaInstance | null = null;
   let peers: P | null = null;
-  let rs: Rsyslog | null = null;
+  let rs: Rsyslog | Journald | null = null;
   let failed = true;
   try {
     mta = await a.prepare(root);
     step(`${[a.mta, mta.version].filter(Boolean).join(' ')} config written and checked`);
     peers = await a.startPeers();
-    rs = await startRsyslog(mta.syslogDir, a.syslogHost);
-    step('rsyslogd owns /dev/log');
+    rs = journald ? await startJournald(`the ${a.mta} harness in ${root}`) : await startRsyslog(mta.syslogDir, a.syslogHost);
+    step(journald ? '/dev/log points at systemd-journald' : 'rsyslogd owns /dev/log');
     mta.start();
     const m = mta;
     await waitForListeners(a.listen, 20_000).catch(async (e: unknown) => {
@@ -89,9 +101,9 @@ export async function runHarness<P extends Peers>(a: MtaAdapter<P>, outDir: stri
     await waitForDrain(mta, peers);
     step('queue drained');
     await mta.stop();
-    await sleep(500); // let rsyslogd write the last lines before it is stopped
+    await sleep(500); // let the syslog daemon write the last lines before it is stopped
     await rs.stop();
-    step(`${a.mta} and rsyslogd stopped`);
+    step(`${a.mta} and ${rs.daemon.name} stopped`);
     const designed = scenarios.map((s) => s.truth);
     const notices = a.settlesNotices ? settleNotices(designed, peers.internet.transactions) : { messages: designed, problems: [] };
     const truth: Truth = {
@@ -106,7 +118,13 @@ export async function runHarness<P extends Peers>(a: MtaAdapter<P>, outDir: stri
       }))),
     };
     await mkdir(outDir, { recursive: true });
-    await mta.writeOutputs(outDir, rs);
+    if (!('journal' in rs)) {
+      await mta.writeOutputs(outDir, rs);
+    } else {
+      await mta.writeOutputs(outDir, null);
+      const entries = await runOk(JOURNALCTL, ['-q', '--no-pager', '-o', 'json', 'SYSLOG_FACILITY=2'], { env: { ...process.env, SYSTEMD_PAGER: '' } });
+      await writeFile(path.join(outDir, 'journal.json'), entries.stdout);
+    }
     await writeFile(path.join(outDir, 'truth.json'), `${JSON.stringify(truth, null, 2)}\n`);
     const isLocal = inDomain(a.localDomains[0] ?? '');
     const problems = [

@@ -72,8 +72,8 @@ export interface MtaInstance {
   queueListing(): Promise<string>;
   /** A forced queue run: a guard against a stall. */
   flushQueue(): Promise<void>;
-  /** Copies the logs (and configs) into outDir; truth.json is written beside them. */
-  writeOutputs(outDir: string, rs: Rsyslog): Promise<void>;
+  /** Copies the logs (rsyslog's; null: the run logged to journald) and configs into outDir; truth.json is written beside them. */
+  writeOutputs(outDir: string, rs: Rsyslog | null): Promise<void>;
   /** Problems only the MTA can tell (Exim's paniclog). */
   problems(): Promise<string[]>;
   /** Undoes what prepare() changed outside root. */

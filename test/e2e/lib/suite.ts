@@ -13,7 +13,7 @@ import { checkTruth, runBouncewatch } from '../check-truth.ts';
 import { runHarness } from './harness.ts';
 import type { MtaAdapter } from './mta.ts';
 import type { Peers } from './peers.ts';
-import { prerequisites, SETUP_HINT } from './prerequisites.ts';
+import { prerequisites, SETUP_HINT, type Needs } from './prerequisites.ts';
 import type { Truth } from './truth.ts';
 
 /** test/fixtures/<name>: where a harness run is committed. */
@@ -40,27 +40,35 @@ export interface HarnessRun {
   adapter: MtaAdapter<Peers>;
 }
 
-/** One describe block per run, each one harness run and a check per log; all skipped if anything is missing. */
-export function harnessSuite(runs: HarnessRun[]): void {
-  const first = runs[0];
-  if (!first) return;
-  const missing = prerequisites(first.adapter.needs);
+/**
+ * True when the machine has what `needs` names; else one describe block `title` that skips
+ * (naming what is missing) or, under CI=true, fails, and false.
+ */
+export function prerequisitesMet(title: string, label: string, needs: Needs): boolean {
+  const missing = prerequisites(needs);
   if (missing.length > 0 && process.env.CI === 'true') {
     // CI runs setup-debian.sh as root first: a missing prerequisite there is a failure, not a skip.
-    describe(first.title, () => {
+    describe(title, () => {
       it('has its prerequisites in CI', () => {
         throw new Error(`CI=true but ${missing.join(', ')} missing (does .ci/run call test/e2e/setup-debian.sh as root?)`);
       });
     });
-    return;
+    return false;
   }
   if (missing.length > 0) {
-    console.warn(`SKIPPED: ${first.adapter.label} end-to-end test needs ${missing.join(', ')} (${SETUP_HINT})`);
-    describe(first.title, () => {
+    console.warn(`SKIPPED: ${label} end-to-end test needs ${missing.join(', ')} (${SETUP_HINT})`);
+    describe(title, () => {
       it.skip(`needs ${missing.join(', ')}`, () => undefined);
     });
-    return;
+    return false;
   }
+  return true;
+}
+
+/** One describe block per run, each one harness run and a check per log; all skipped if anything is missing. */
+export function harnessSuite(runs: HarnessRun[]): void {
+  const first = runs[0];
+  if (!first || !prerequisitesMet(first.title, first.adapter.label, first.adapter.needs)) return;
   for (const run of runs) describe(run.title, () => harnessChecks(run));
 }
 

@@ -56,8 +56,10 @@ async function prepare(root: string): Promise<MtaInstance> {
     queueListing: async () => await queueListing(d),
     flushQueue: async () => await flushQueue(d),
     writeOutputs: async (outDir, rs) => {
-      await copyFile(rs.classicLog, path.join(outDir, 'mail.log'));
-      await copyFile(rs.rfc3339Log, path.join(outDir, 'mail-rfc3339.log'));
+      if (rs) {
+        await copyFile(rs.classicLog, path.join(outDir, 'mail.log'));
+        await copyFile(rs.rfc3339Log, path.join(outDir, 'mail-rfc3339.log'));
+      }
       await copyFile(path.join(d.config, 'main.cf'), path.join(outDir, 'postfix.main.cf'));
       await copyFile(path.join(d.config, 'master.cf'), path.join(outDir, 'postfix.master.cf'));
       for (const l of LISTENER_NAMES) await writeFile(path.join(outDir, `postfix-${l}.main.cf`), effectiveMainCf(d, l));
