@@ -75,12 +75,16 @@ export async function startJournald(who: string): Promise<Journald> {
   let releaseDevLog: (() => Promise<void>) | null = null;
   let daemon: Daemon | null = null;
   let before: DevLogBefore | null = null;
-  const undo = async (): Promise<void> => {
-    if (daemon) await stopDaemon(daemon);
-    if (before) await restoreDevLog(before);
-    before = null;
+  // Once, whoever comes first (stop(), journald exiting however it is stopped, a failed start).
+  let givenBack: Promise<void> | null = null;
+  const giveBack = (): Promise<void> => (givenBack ??= (async () => {
+    if (before) await restoreDevLog(before).catch((e: unknown) => console.warn(`could not put /dev/log back: ${String(e)}`));
     if (releaseDevLog) await releaseDevLog();
     await releaseJournal();
+  })());
+  const undo = async (): Promise<void> => {
+    if (daemon) await stopDaemon(daemon);
+    await giveBack();
   };
   try {
     if ((await run('pgrep', ['-x', 'systemd-journal'])).code === 0) {
@@ -94,12 +98,7 @@ export async function startJournald(who: string): Promise<Journald> {
     const d = startDaemon('systemd-journald', JOURNALD, []);
     daemon = d;
     // Whatever stops it (stop(), the harness's finally, a failure): /dev/log back, locks given back.
-    void d.exited.then(async () => {
-      if (before) await restoreDevLog(before);
-      before = null;
-      if (releaseDevLog) await releaseDevLog();
-      await releaseJournal();
-    });
+    void d.exited.then(giveBack);
     await waitUntil('systemd-journald to bind its syslog socket', async () => {
       if (d.child.exitCode !== null) throw new Error(`systemd-journald exited early: ${d.output()}`);
       return existsSync(JOURNAL_DEV_LOG) && (await unixSocketBound(JOURNAL_DEV_LOG));
