@@ -36,6 +36,13 @@ export interface JournalFollowOptions {
 export { JournalError };
 
 const RESTART_MS = [250, 1000, 5000, 15000];
+/**
+ * After this long without an entry, journalctl is started again after the last entry read. A
+ * safety net: under load, a `journalctl --follow` was seen never to hand over an entry that a
+ * fresh journalctl shows (test/daemon/journal-follow.test.ts). Entries already read are skipped,
+ * so a restart costs one process, never a line.
+ */
+const RESYNC_MS = 10_000;
 
 export class JournalFollower {
   readonly path: string;
@@ -48,6 +55,10 @@ export class JournalFollower {
   private closing = false;
   private restarts = 0;
   private startError: JournalError | undefined;
+  private lastEntryAt = Date.now();
+  private resyncing = false;
+  /** The next close of journalctl is ours (a resync): not a failure to report or retry. */
+  private restartQuietly = false;
   private readonly seen: Map<string, number>;
   /** The journal no longer holds the saved cursor: read from the oldest entry. */
   private resumeFromOldest = false;
@@ -74,7 +85,10 @@ export class JournalFollower {
   /** Hands over what journalctl wrote since the last poll; true when there was something. */
   async poll(): Promise<boolean> {
     if (this.startError) throw this.startError;
-    if (this.buffered.length === 0) return false;
+    if (this.buffered.length === 0) {
+      if (this.child && !this.resyncing && Date.now() - this.lastEntryAt > RESYNC_MS) this.resync();
+      return false;
+    }
     const batch = this.buffered;
     this.buffered = [];
     this.child?.stdout.resume();
@@ -94,6 +108,20 @@ export class JournalFollower {
     c.kill('SIGTERM');
     await exited;
     await this.poll();
+  }
+
+  /** Starts journalctl again after the last entry read (see RESYNC_MS). */
+  private resync(): void {
+    const c = this.child;
+    if (!c) return;
+    this.resyncing = true;
+    this.lastEntryAt = Date.now();
+    c.once('close', () => {
+      this.resyncing = false;
+      if (!this.closing) void this.spawnChild();
+    });
+    this.restartQuietly = true;
+    c.kill('SIGTERM');
   }
 
   private where(): string[] {
@@ -144,6 +172,10 @@ export class JournalFollower {
           return;
         }
         settle();
+        if (this.restartQuietly) {
+          this.restartQuietly = false;
+          return;
+        }
         if (this.closing || this.startError) return;
         // journalctl died: start it again after the last entry handed over, with a pause.
         const wait = RESTART_MS[Math.min(this.restarts, RESTART_MS.length - 1)]!;
@@ -169,6 +201,7 @@ export class JournalFollower {
       }
       const e = entryOf(json, this.opts.match);
       if (!e) continue;
+      this.lastEntryAt = Date.now();
       const at: JournalPosition = { source: this.opts.source, ...e.at };
       // Already read (a restarted journalctl, or a cursor the journal no longer holds).
       if (at.seqnum <= (this.seen.get(at.seqnumId) ?? -1)) continue;
@@ -192,15 +225,19 @@ export class JournalFollower {
         { stdio: ['ignore', 'pipe', 'ignore'] });
       let text = '';
       let held = true;
+      let answered = false;
       const done = () => {
         child.kill('SIGTERM');
         resolve(held);
       };
       child.on('error', () => resolve(true));
       child.stdout.on('data', (d: Buffer) => {
+        // Output already on its way after the first line: the answer is given once.
+        if (answered) return;
         text += d.toString('utf8');
         const nl = text.indexOf('\n');
         if (nl < 0) return;
+        answered = true;
         let first: { seqnumId: string; seqnum: number } | undefined;
         try {
           first = parseCursor(String((JSON.parse(text.slice(0, nl)) as { __CURSOR?: unknown }).__CURSOR ?? ''));

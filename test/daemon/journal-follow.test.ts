@@ -14,7 +14,7 @@ import { checkTruth, readBouncewatch } from '../e2e/check-truth.ts';
 import { acquireJournaldLock } from '../e2e/lib/e2e-lock.ts';
 import type { Truth } from '../e2e/lib/truth.ts';
 import { cliEntry } from './lib/cli-entry.ts';
-import { freePort, killHard, logEntries, runCli, startServe, stopClean, type ServeRun } from './lib/serve-process.ts';
+import { freePort, killHard, logEntries, runCli, startServe as startServeProcess, stopClean, type ServeRun } from './lib/serve-process.ts';
 
 const JOURNALD = '/lib/systemd/systemd-journald';
 const SOCKET_DIR = '/run/systemd/journal';
@@ -69,6 +69,13 @@ const linesRead = async (run: ServeRun): Promise<number> => {
 };
 
 let releaseLock: (() => Promise<void>) | undefined;
+/** Every serve started, killed at the end whatever happened (a failed test leaves none running). */
+const started: ServeRun[] = [];
+const startServe = (...args: Parameters<typeof startServeProcess>): ServeRun => {
+  const run = startServeProcess(...args);
+  started.push(run);
+  return run;
+};
 
 beforeAll(async () => {
   if (!enabled) return;
@@ -86,6 +93,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
+  for (const run of started) await killHard(run);
   if (journald && journald.exitCode === null) {
     const gone = new Promise((r) => journald!.once('exit', r));
     journald.kill('SIGTERM');
