@@ -164,4 +164,27 @@ describe.skipIf(!enabled)('serve --log journal, with a real journald', { timeout
     const warned = logEntries(run).filter((e) => String(e.msg).startsWith('journal entries'));
     expect(warned.length, run.out()).toBe(1);
   });
+
+  it('starts journalctl again when it dies, after the last entry read: nothing lost, nothing twice', async () => {
+    const db = join(dir, 'dies.db');
+    const port = await freePort();
+    const before = journalCount();
+    const run = startServe(entry, db, ['journal'], port, SERVE_FLAGS);
+    expect(await run.serving, run.out()).toBe(true);
+    await waitFor('serve to read the journal', async () => (await linesRead(run)) >= before);
+    const child = () => spawnSync('pgrep', ['-f', '-P', String(run.child.pid), 'journalctl']).stdout.toString().trim();
+    const first = child();
+    expect(first, 'serve runs journalctl').not.toBe('');
+    spawnSync('kill', ['-KILL', ...first.split('\n')]);
+    // Written while journalctl is down, and after it is back.
+    send(0, 30);
+    await waitFor('journalctl started again', () => child() !== '' && child() !== first);
+    send(30, 60);
+    await waitFor('serve to read every entry', async () => (await linesRead(run)) >= before + 60);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await stopClean(run)).toBe(0);
+    expect(logEntries(run).some((e) => String(e.msg).startsWith('journalctl stopped'))).toBe(true);
+    const counted = JSON.parse(await runCli(entry, ['report', '--db', db, '--json'])) as { lines: { total: number } };
+    expect(counted.lines.total).toBe(before + 60);
+  });
 });
