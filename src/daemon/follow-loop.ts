@@ -43,7 +43,7 @@ export class FollowLoop {
   readonly stats: LoopStats = { lines: 0, commits: 0, lastCommitAt: null, lastLineAt: null, pending: 0, busyRetries: 0 };
   private readonly ingest: Ingest;
   private readonly followers: Source[];
-  /** Journal positions read but not yet committed, by source. */
+  /** Journal positions read but not yet committed, by source and sequence. */
   private readonly journalAt = new Map<string, JournalPosition>();
   /** Positions read but not yet committed, by file fingerprint. */
   private readonly positions = new Map<string, Position>();
@@ -146,7 +146,11 @@ export class FollowLoop {
    */
   start(): Promise<void> {
     this.running = true;
-    const started = this.startSources();
+    const started = this.startSources().catch(async (e: unknown) => {
+      // Those that did start are closed again (files, journalctl): start-up stops cleanly.
+      await Promise.allSettled(this.followers.map((f) => f.close()));
+      throw e;
+    });
     this.done = started.then(() => this.run());
     // Awaited by stop(); a start-up failure is the caller's, through `started`.
     this.done.catch(() => undefined);
@@ -214,7 +218,8 @@ export class FollowLoop {
       this.queued.push(() => this.takeJournal(parser, lines, at));
       return;
     }
-    this.journalAt.set(at.source, at);
+    // By sequence: each journal sequence's highest entry is committed.
+    this.journalAt.set(`${at.source} ${at.seqnumId}`, at);
     this.takeLines(parser, lines);
   }
 

@@ -150,7 +150,8 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
     process.once('SIGINT', () => stop('SIGINT'));
     process.on('SIGHUP', () => {
       log.info('SIGHUP: reopening the logs');
-      void loop.reopen();
+      // A failure here is the loop's own, reported through `finished`.
+      loop.reopen().catch(() => undefined);
     });
   });
 }

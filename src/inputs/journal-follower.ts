@@ -36,6 +36,10 @@ export interface JournalFollowOptions {
 export { JournalError };
 
 const RESTART_MS = [250, 1000, 5000, 15000];
+/** What journalctl says when it may not read the system's journal. */
+const DENIED = /insufficient permissions|No journal files were opened|Permission denied|not seeing messages from other users/i;
+const denied = (stderr: string) => new JournalError(
+  `cannot read the journal (${stderr.trim().split('\n')[0]}): add the user bouncewatch runs as to group systemd-journal (usermod -aG systemd-journal USER)`);
 /**
  * After this long without an entry, journalctl is started again after the last entry read. A
  * safety net: under load, a `journalctl --follow` was seen never to hand over an entry that a
@@ -59,6 +63,7 @@ export class JournalFollower {
   private resyncing = false;
   /** The next close of journalctl is ours (a resync): not a failure to report or retry. */
   private restartQuietly = false;
+  private restartTimer: NodeJS.Timeout | undefined;
   private readonly seen: Map<string, number>;
   /** The journal no longer holds the saved cursor: read from the oldest entry. */
   private resumeFromOldest = false;
@@ -92,8 +97,14 @@ export class JournalFollower {
     const batch = this.buffered;
     this.buffered = [];
     this.child?.stdout.resume();
-    // One hand-over per run of entries; the position is the last one's.
-    this.on.lines(batch.map((b) => b.line), batch[batch.length - 1]!.at);
+    // One hand-over per run of entries of one journal sequence, with its last position: each
+    // sequence's highest entry is committed (a directory may hold several hosts' sequences).
+    let from = 0;
+    for (let i = 1; i <= batch.length; i++) {
+      if (i < batch.length && batch[i]!.at.seqnumId === batch[from]!.at.seqnumId) continue;
+      this.on.lines(batch.slice(from, i).map((b) => b.line), batch[i - 1]!.at);
+      from = i;
+    }
     return true;
   }
 
@@ -102,9 +113,12 @@ export class JournalFollower {
 
   async close(): Promise<void> {
     this.closing = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
     const c = this.child;
     if (!c) return;
     const exited = new Promise<void>((resolve) => c.once('close', () => resolve()));
+    // A paused stream never ends, and 'close' waits for it: let it flow out.
+    c.stdout.resume();
     c.kill('SIGTERM');
     await exited;
     await this.poll();
@@ -131,7 +145,8 @@ export class JournalFollower {
   /** As `import --journal` reads it (journal-reader.ts: fields, matches), following. */
   private args(): string[] {
     const dir = this.opts.source.startsWith('journal:') ? this.opts.source.slice('journal:'.length) : undefined;
-    const a = [...journalArgs({ match: this.opts.match, ...(dir !== undefined ? { directory: dir } : {}) }), '--follow', '--quiet'];
+    // Not --quiet: it would hide "not seeing messages from other users and the system".
+    const a = [...journalArgs({ match: this.opts.match, ...(dir !== undefined ? { directory: dir } : {}) }), '--follow'];
     // Resume after the last entry handed over (committed at start; later, after a restart of
     // journalctl, the last one fed: the rows not yet committed are in memory and go with it).
     if (this.last && !this.resumeFromOldest) a.push('--after-cursor', this.last.cursor);
@@ -140,6 +155,9 @@ export class JournalFollower {
   }
 
   private spawnChild(): Promise<void> {
+    if (this.closing) return Promise.resolve();
+    // A journalctl that died mid-line left half an entry: the new one starts on a fresh line.
+    this.carry = '';
     return new Promise((resolve) => {
       const cmd = this.opts.journalctl ?? 'journalctl';
       const child = spawn(cmd, this.args(), { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -161,13 +179,22 @@ export class JournalFollower {
       child.stderr.on('data', (d: Buffer) => {
         this.stderr = (this.stderr + d.toString()).slice(-4000);
       });
-      child.stdout.on('data', (d: Buffer) => this.take(d.toString('utf8')));
-      child.on('spawn', () => setTimeout(settle, 200));
+      // Decoded across chunks: a character split between two reads stays whole.
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (d: string) => this.take(d));
+      child.on('spawn', () => setTimeout(() => {
+        // journalctl follows the user's own journal only and says so: that is not the server's mail.
+        if (DENIED.test(this.stderr) && !this.startError) {
+          this.startError = denied(this.stderr);
+          child.kill('SIGTERM');
+        }
+        settle();
+      }, 200));
       child.on('close', (code) => {
         this.child = undefined;
         const why = this.stderr.trim();
-        if (/insufficient permissions|No journal files were opened|Permission denied/i.test(why)) {
-          this.startError = new JournalError(`cannot read the journal (${why.split('\n')[0]}): add the user bouncewatch runs as to group systemd-journal (usermod -aG systemd-journal USER)`);
+        if (DENIED.test(why)) {
+          this.startError ??= denied(why);
           settle();
           return;
         }
@@ -181,7 +208,8 @@ export class JournalFollower {
         const wait = RESTART_MS[Math.min(this.restarts, RESTART_MS.length - 1)]!;
         this.restarts++;
         this.on.note('warn', 'journalctl stopped; starting it again after the last entry read', { code, stderr: why.slice(0, 500), retry_ms: wait });
-        setTimeout(() => void this.spawnChild(), wait).unref();
+        this.restartTimer = setTimeout(() => void this.spawnChild(), wait);
+        this.restartTimer.unref();
       });
     });
   }
@@ -247,7 +275,7 @@ export class JournalFollower {
         held = !first || (first.seqnumId === from.seqnumId && first.seqnum === from.seqnum);
         if (first && first.seqnumId === from.seqnumId && first.seqnum > from.seqnum) {
           this.on.note('warn', 'journal entries lost: the journal was vacuumed past where bouncewatch stopped; reading from the oldest entry there is (not all of the lost entries were mail)', {
-            entries_lost: first.seqnum - from.seqnum, after_cursor: from.cursor,
+            entries_lost: first.seqnum - from.seqnum - 1, after_cursor: from.cursor,
           });
         } else if (first && first.seqnumId !== from.seqnumId) {
           this.on.note('warn', 'journal entries may be lost: the journal no longer holds the sequence bouncewatch stopped in; reading from the oldest entry there is', {
