@@ -172,11 +172,8 @@ export class Ingest {
     try {
       ({ ids } = await this.store.write(pending.batch));
     } catch (e) {
-      if (!(e instanceof StoreBusyError)) throw e;
-      // Busy before it began: judge its messages now, as they are, so that lines read while it
-      // waits go to the next batch and not into this one's rows (its positions are older).
-      if (!Array.isArray(pending.batch.messages)) pending.batch = { ...pending.batch, messages: [...pending.batch.messages] };
-      return false;
+      if (e instanceof StoreBusyError) return false;
+      throw e;
     }
     pending.tracks.forEach((t, i) => (t.row = ids[i]));
     this.spill.written(pending.spilled);
