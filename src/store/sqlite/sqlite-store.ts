@@ -17,7 +17,8 @@ import { countMessagesCapped, listMessages } from './queries.ts';
 import { applyRetention } from './retention.ts';
 import { backscatterFates, causes, counters } from './rollup-queries.ts';
 import { refreshRollups } from './rollups.ts';
-import { DbSpill } from './spill.ts';
+import { Spill } from '../spill.ts';
+import { sqliteSpill } from './spill-source.ts';
 import { loadClock, loadLocalDomains, loadOpenMessages, Writer } from './writer.ts';
 
 export interface SqliteOptions {
@@ -39,7 +40,7 @@ function busyAsStoreError<T>(f: () => T): T {
 export class SqliteStore implements Store {
   readonly db: Db;
   private writer: Writer | undefined;
-  private spillReader: DbSpill | undefined;
+  private spillReader: Spill | undefined;
 
   constructor(readonly location: string, opts: SqliteOptions = {}) {
     this.db = openDb(location, opts);
@@ -50,7 +51,7 @@ export class SqliteStore implements Store {
   }
 
   spill(): SpillReader {
-    return (this.spillReader ??= new DbSpill(this.db));
+    return (this.spillReader ??= new Spill(sqliteSpill(this.db)));
   }
 
   async write(batch: WriteBatch) {

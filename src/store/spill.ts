@@ -1,9 +1,18 @@
-// The correlator's spill on disk: open messages moved out of memory keep their (opaque) state
-// in spilled_messages and are found again here by any of their queue ids, or by deadline. Reads
-// only; the writer adds and removes the rows in the batch transaction. A Bloom filter of the
-// spilled queue ids answers "not spilled" for a new message without asking SQLite.
-import type { SavedMessage, SpillReader } from '../types.ts';
-import type { Db } from './db.ts';
+// The correlator's spill in the database: open messages moved out of memory keep their
+// (opaque) state in spilled_messages and are found again here by any of their queue ids, or by
+// deadline. Reads only; the writer adds and removes the rows in the batch transaction. A Bloom
+// filter of the spilled queue ids answers "not spilled" for a new message without asking the
+// database. Each backend gives the four synchronous look-ups (SpillSource).
+import type { SavedMessage, SpillReader } from './types.ts';
+
+/** The look-ups the spill makes, synchronous (SpillReader is: see docs/decisions/0004). */
+export interface SpillSource {
+  count(): number;
+  byQueueId(host: string, qid: string): SavedMessage | undefined;
+  /** Due by `now` (a finite number), by deadline then id. */
+  due(now: number): SavedMessage[];
+  keys(): Iterable<{ host: string; queue_id: string }>;
+}
 
 /** Bits per spilled queue id: with three hashes, about 3% of new ids still ask SQLite. */
 const BITS_PER_KEY = 8;
@@ -41,22 +50,15 @@ class Bloom {
   }
 }
 
-export class DbSpill implements SpillReader {
+export class Spill implements SpillReader {
   private count: number;
   /** Handed back to the correlator and not yet written again: not to be handed out twice. */
   private readonly taken = new Set<number>();
-  private readonly stmts;
   /** Built at the first look-up, not at start-up: reading every spilled id takes seconds. */
   private bloom: Bloom | undefined;
 
-  constructor(db: Db) {
-    this.count = (db.prepare('SELECT count(*) AS n FROM spilled_messages').get() as { n: number }).n;
-    this.stmts = {
-      byQueueId: db.prepare(`SELECT m.message AS id, m.state FROM spilled_queue_ids s JOIN spilled_messages m ON m.message = s.message
-        WHERE s.host = ? AND s.queue_id = ?`),
-      due: db.prepare('SELECT message AS id, state FROM spilled_messages WHERE deadline <= ? ORDER BY deadline, message'),
-      keys: db.prepare('SELECT host, queue_id FROM spilled_queue_ids'),
-    };
+  constructor(private readonly source: SpillSource) {
+    this.count = source.count();
   }
 
   get size(): number {
@@ -66,14 +68,14 @@ export class DbSpill implements SpillReader {
   take(host: string, qid: string): SavedMessage | undefined {
     this.bloom ??= this.build();
     if (!this.bloom.mayHave(`${host} ${qid}`)) return undefined;
-    const r = this.stmts.byQueueId.get(host, qid) as { id: number; state: string } | undefined;
+    const r = this.source.byQueueId(host, qid);
     return r && !this.taken.has(r.id) ? this.hand(r) : undefined;
   }
 
   due(now: number): SavedMessage[] {
     if (this.count === 0) return [];
-    // Infinity is no SQLite number: the largest time there is will do.
-    const rows = this.stmts.due.all(Number.isFinite(now) ? now : Number.MAX_SAFE_INTEGER) as { id: number; state: string }[];
+    // Infinity is no database number: the largest time there is will do.
+    const rows = this.source.due(Number.isFinite(now) ? now : Number.MAX_SAFE_INTEGER);
     return rows.filter((r) => !this.taken.has(r.id)).map((r) => this.hand(r));
   }
 
@@ -89,7 +91,7 @@ export class DbSpill implements SpillReader {
 
   private build(): Bloom {
     const bloom = new Bloom(Math.max(this.count * 2, 1 << 16));
-    for (const r of this.stmts.keys.iterate() as Iterable<{ host: string; queue_id: string }>) bloom.add(`${r.host} ${r.queue_id}`);
+    for (const r of this.source.keys()) bloom.add(`${r.host} ${r.queue_id}`);
     bloom.added = 0;
     return bloom;
   }
