@@ -80,10 +80,10 @@ withJudgement(withDatabase(program
       });
     }
     // One writer at a time: a second import waits for the first; a running serve is named.
-    const lock = await lockStore(cfg.db, { role: 'import', waitFor: ['import'], onWait: (_h, msg) => process.stderr.write(`bouncewatch: ${msg}\n`) });
+    const lock = await lockStore(cfg.db, { agent: cfg.agent, role: 'import', waitFor: ['import'], onWait: (_h, msg) => process.stderr.write(`bouncewatch: ${msg}\n`) });
     if (lock.tookOver) process.stderr.write(`bouncewatch: took over the lock of pid ${lock.tookOver.pid}, which is gone\n`);
     process.once('exit', lock.release);
-    const store = openStore(cfg.db);
+    const store = await openStore(cfg.db, { agent: cfg.agent });
     const started = Date.now();
     const ingest = await Ingest.open(store, { internalNetworks: cfg.internal_networks, localDomains: cfg.local_domains });
     const tty = process.stderr.isTTY;

@@ -7,6 +7,7 @@ import { audit, type AuditInput } from '../advise/audit/audit.ts';
 import { formatAudit } from '../advise/audit/format.ts';
 import { collectFromPath } from '../advise/audit/run-mta.ts';
 import { openStore } from '../store/open.ts';
+import { isPostgresUrl } from '../store/postgres/pg.ts';
 import type { Store } from '../store/store.ts';
 import { commandConfig, type SharedOptions } from './options.ts';
 import { terminalJson, visible } from '../report/terminal-text.ts';
@@ -73,14 +74,14 @@ function inputs(opts: Opts): { input: AuditInput; notes: string[] } {
   return { input, notes };
 }
 
-function database(opts: Opts): Store | null {
+async function database(opts: Opts): Promise<Store | null> {
   if (opts.db !== undefined) {
-    if (!existsSync(opts.db)) throw new Error(`--db: ${opts.db} does not exist`);
+    if (!isPostgresUrl(opts.db) && !existsSync(opts.db)) throw new Error(`--db: ${opts.db} does not exist`);
     return openStore(opts.db, { readonly: true });
   }
   // The configured database (config file, $BOUNCEWATCH_DB, or the default), when there is one.
   const def = commandConfig(opts).db;
-  return existsSync(def) ? openStore(def, { readonly: true }) : null;
+  return isPostgresUrl(def) || existsSync(def) ? openStore(def, { readonly: true }) : null;
 }
 
 export function registerAudit(program: Command): void {
@@ -98,7 +99,7 @@ export function registerAudit(program: Command): void {
     .action(async (opts: Opts) => {
       const since = opts.since === undefined ? undefined : parseTime(opts.since, '--since');
       const { input, notes } = inputs(opts);
-      const store = database(opts);
+      const store = await database(opts);
       if (store) input.evidence = { store, period: await store.period(since) };
       else if (since !== undefined) notes.push('--since: no database, so no evidence period');
       try {

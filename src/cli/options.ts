@@ -74,7 +74,8 @@ export function periodFlags(opts: PeriodOptions): { from?: number; to?: number }
 
 /** The command's store (the config's "db"), closed when `use` ends, however it ends. */
 export async function withStore<T>(opts: SharedOptions, use: (store: Store) => Promise<T>, storeOpts: { readonly?: boolean } = {}): Promise<T> {
-  const store = openStore(commandConfig(opts).db, storeOpts);
+  const cfg = commandConfig(opts);
+  const store = await openStore(cfg.db, { ...storeOpts, agent: cfg.agent });
   try {
     return await use(store);
   } finally {

@@ -32,6 +32,7 @@ function readable(path: string): boolean {
 export function defaults(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     db: env.BOUNCEWATCH_DB || './bouncewatch.db',
+    agent: hostname().split('.')[0] || 'localhost',
     logs: DEFAULT_LOGS.filter((p) => existsSync(p) && readable(p)),
     journal_identifiers: ['postfix', 'exim', 'exim4'],
     journal_units: ['postfix.service', 'postfix@-.service', 'exim4.service', 'exim.service'],

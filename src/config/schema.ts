@@ -29,7 +29,11 @@ const hostname = z.string().refine((v) => DNS_NAME.test(v) || isIP(v.replace(/^\
 
 export const ConfigSchema = z
   .object({
-    db: z.string().min(1).describe('SQLite database file'),
+    db: z.string().min(1).refine((v) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(v) || /^postgres(ql)?:\/\//i.test(v), {
+      message: 'must be an SQLite file path or a postgres://user@host:port/dbname URL',
+    }).describe('where everything is kept: an SQLite file (the embedded default), or a PostgreSQL URL (postgres://user@host:port/dbname; PGPASSWORD, PGSSLMODE and the other libpq variables are honoured) that several hosts share'),
+    agent: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, { message: 'must be a name of letters, digits, ".", "_" or "-" (at most 128)' })
+      .describe('this writer\'s name in a shared PostgreSQL database: whose read positions and open messages are whose (one serve or import per name at a time); default: the host name'),
     logs: z.array(z.string().min(1)).describe('what to follow: log files, "journal" (this machine\'s systemd journal), "journal:DIR" (a journal directory), or "-" (standard input); default: the usual Postfix and Exim files that exist, else the journal'),
     journal_identifiers: z.array(z.string().min(1)).describe('journal entries read: SYSLOG_IDENTIFIER equal to one of these or starting with it and "/" or "-" (postfix-mx/smtpd, postfix/submission/smtpd)'),
     journal_units: z.array(z.string().min(1)).describe('journal entries read besides: those of these systemd units'),

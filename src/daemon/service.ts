@@ -58,10 +58,10 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
       `no mail log and no configuration (${opts.why ?? 'nothing found'}): serving a demo database built from the logs in demo/ (a real Postfix and Exim); give --log PATH (or "logs" in a config file) to follow your server`);
   }
   // An import into the same database is waited for: it ends by itself. Another serve is refused.
-  const lock = await lockStore(dbPath, { role: 'serve', waitFor: ['import'], onWait: (holder, msg) => log.warn({ holder }, msg) });
+  const lock = await lockStore(dbPath, { agent: cfg.agent, role: 'serve', waitFor: ['import'], onWait: (holder, msg) => log.warn({ holder }, msg) });
   if (lock.tookOver) log.warn({ previous: lock.tookOver }, 'took over the database lock of a process that is gone (it crashed or was killed)');
   const unlock = lock.release;
-  const store = openStore(dbPath, { busyMs: SERVE_BUSY_MS });
+  const store = await openStore(dbPath, { busyMs: SERVE_BUSY_MS, agent: cfg.agent });
   if (opts.demo && (await store.messageCount()) === 0) {
     const lines = await fillDemo(store, new Date().getFullYear());
     log.info({ lines, files: DEMO_LOGS }, 'demo database filled');

@@ -1,23 +1,39 @@
-// Opens the store a location names: a file path is an SQLite database (the embedded default).
-// Network databases (postgres://) are the fleet's (issue 16) and refused here by name until then.
+// Opens the store a location names: a postgres:// URL is the fleet's shared database
+// (postgres/), anything else a file path to an SQLite database (the embedded default).
+import { hostname } from 'node:os';
 import type { Store } from './store.ts';
+import { lockAgent } from './postgres/agent-lock.ts';
+import { isPostgresUrl, redact } from './postgres/pg.ts';
+import { PgStore } from './postgres/pg-store.ts';
 import { SqliteStore, type SqliteOptions } from './sqlite/sqlite-store.ts';
 import { lockDatabase, type Lock, type LockOptions } from './sqlite/writer-lock.ts';
 
 export class StoreLocationError extends Error {}
 
+export interface OpenOptions extends SqliteOptions {
+  /** The agent a PostgreSQL store writes as (config key `agent`); the host name when not given. */
+  agent?: string;
+}
+
+export const defaultAgent = () => hostname().split('.')[0] || 'localhost';
+
 function sqlitePath(location: string): string {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
-    throw new StoreLocationError(`db: "${location.replace(/\/\/[^@/]*@/, '//…@')}" is not a file path; only SQLite files are supported in this version`);
+    throw new StoreLocationError(`db: "${redact(location)}" is neither a file path nor a postgres:// URL`);
   }
   return location;
 }
 
-export function openStore(location: string, opts: SqliteOptions = {}): Store {
+export async function openStore(location: string, opts: OpenOptions = {}): Promise<Store> {
+  if (isPostgresUrl(location)) return PgStore.open(location, { agent: opts.agent ?? defaultAgent(), ...(opts.busyMs !== undefined ? { busyMs: opts.busyMs } : {}) });
   return new SqliteStore(sqlitePath(location), opts);
 }
 
-/** The one-writer lock of a store (one serve; imports wait for each other): a lock file beside an SQLite file. */
-export function lockStore(location: string, opts: LockOptions): Promise<Lock> {
+/**
+ * The one-writer lock: a lock file beside an SQLite file (one serve; imports wait for each
+ * other); on PostgreSQL one writer per agent name, many agents at once.
+ */
+export function lockStore(location: string, opts: LockOptions & { agent?: string }): Promise<Lock> {
+  if (isPostgresUrl(location)) return lockAgent(location, opts.agent ?? defaultAgent(), opts);
   return lockDatabase(sqlitePath(location), opts);
 }

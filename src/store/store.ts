@@ -17,6 +17,14 @@ export class StoreBusyError extends Error {
   }
 }
 
+/** The database cannot be reached (down, restarting, network): nothing was written; try the same batch again. */
+export class StoreUnavailableError extends StoreBusyError {
+  constructor(cause: unknown) {
+    super(cause);
+    this.message = `the database cannot be reached: ${(cause as Error).message}`;
+  }
+}
+
 export interface Store {
   /** Where it is (a file path, or a URL without its password), for messages and /healthz. */
   readonly location: string;

@@ -22,7 +22,7 @@ export interface Printed {
 export async function importAndRead(files: readonly string[], opts: ImportOptions = {}): Promise<Printed> {
   // As `import --db :memory:`: the defaults, the config file and the environment, as the CLI reads them.
   const cfg = commandConfig({ db: ':memory:' });
-  const store = openStore(cfg.db);
+  const store = await openStore(cfg.db);
   try {
     // `import`
     const ingest = await Ingest.open(store, { internalNetworks: cfg.internal_networks, localDomains: cfg.local_domains });

@@ -61,3 +61,8 @@ export function forgetDays(pool: Pool, days: number[]): void {
 export async function allDays(q: Queryable): Promise<number[]> {
   return (await q.query<{ day: number }>('SELECT day FROM partitions ORDER BY day')).rows.map((r) => r.day);
 }
+
+/** Forgets every day known: the next write asks the database again. */
+export function forgetAllDays(pool: Pool): void {
+  known.delete(pool);
+}

@@ -27,8 +27,11 @@ export function redact(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:…@');
 }
 
-export function createPool(url: string, max = 4): Pool {
-  const pool = new pg.Pool({ connectionString: url, max, types, connectionTimeoutMillis: 10_000, application_name: 'bouncewatch' });
+/** `lockMs`: how long a statement waits for a lock another writer holds before it fails (as busy). */
+export function createPool(url: string, max = 4, lockMs = 5000): Pool {
+  const pool = new pg.Pool({
+    connectionString: url, max, types, connectionTimeoutMillis: 10_000, application_name: 'bouncewatch', options: `-c lock_timeout=${lockMs}`,
+  });
   // An idle client that loses its server (PostgreSQL restarted) emits here; the next query
   // gets a fresh connection. Without a listener the process would die.
   pool.on('error', () => {});
