@@ -10,7 +10,7 @@ import { inTransaction, type Pool } from './pg.ts';
 export const PG_MIGRATIONS_DIR = join(MIGRATIONS_DIR, 'postgres');
 
 /** The advisory lock key of schema changes (any fixed 64-bit number; "bw-migr" in ASCII). */
-const MIGRATION_LOCK = 0x62772d6d696772;
+const MIGRATION_LOCK = 0x62772d6d69;
 
 export async function migratePostgres(pool: Pool, migrations = loadMigrations(PG_MIGRATIONS_DIR)): Promise<number> {
   return inTransaction(pool, async (c) => {

@@ -13,7 +13,7 @@ export const dayOf = (t: number) => Math.floor(t / DAY);
 export const partitionName = (table: string, day: number) => `${table}_d${day < 0 ? `n${-day}` : day}`;
 
 /** The lock key under which partitions are created and dropped ("bw-part"). */
-const PARTITION_LOCK = 0x62772d70617274;
+const PARTITION_LOCK = 0x62772d7061;
 
 const known = new WeakMap<Pool, Set<number>>();
 

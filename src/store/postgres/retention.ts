@@ -16,7 +16,7 @@ async function reference(pool: Pool, now: number): Promise<number | null> {
   return Math.min(t, now);
 }
 
-const PARTITION_LOCK = 0x62772d70617274;
+const PARTITION_LOCK = 0x62772d7061;
 
 export async function applyRetention(pool: Pool, days: number, now = Date.now()): Promise<{ messages: number; rejects: number }> {
   const newest = await reference(pool, now);

@@ -129,7 +129,7 @@ export async function markDirty(c: Client, hours: Iterable<number>): Promise<voi
 export const hourOf = (t: number) => t - (t % HOUR);
 
 /** Only one agent refreshes at a time; the others go on (the marked hours are read raw meanwhile). */
-const REFRESH_LOCK = 0x62772d726f6c6c;
+const REFRESH_LOCK = 0x62772d726f;
 const HOURS_PER_TRANSACTION = 24;
 
 /** Recomputes the marked hours; returns how many were cleared (0 when another agent is refreshing). */
