@@ -3,6 +3,7 @@
 # unpacked beside them), chromium for the dashboard's browser tests (test/browser), and
 # pflogsumm, the reference of `npm run bench` (eximstats comes with the unpacked exim4-base), and
 # systemd-journal-remote (it writes the journal files of the journal import tests), as root.
+# postgresql-15 (the PostgreSQL store tests start their own throwaway cluster with it).
 # Idempotent and safe to repeat in CI: apt-get update only when a package is missing or a
 # download fails, and the stock postfix/rsyslog daemons are never left running (the harnesses
 # start their own copies).
@@ -29,7 +30,7 @@ not_installed() {
   done
 }
 
-PKGS=(postfix rsyslog swaks chromium pflogsumm openssl systemd-journal-remote)
+PKGS=(postfix rsyslog swaks chromium pflogsumm openssl systemd-journal-remote postgresql-15)
 mapfile -t missing < <(not_installed "${PKGS[@]}")
 
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -55,7 +56,7 @@ else
   echo "setup-debian.sh: ${PKGS[*]} already installed"
 fi
 
-for bin in /usr/sbin/postfix /usr/sbin/postconf /usr/sbin/postalias /usr/sbin/rsyslogd /usr/bin/swaks /usr/bin/chromium /lib/systemd/systemd-journal-remote; do
+for bin in /usr/sbin/postfix /usr/sbin/postconf /usr/sbin/postalias /usr/sbin/rsyslogd /usr/bin/swaks /usr/bin/chromium /lib/systemd/systemd-journal-remote /usr/lib/postgresql/15/bin/initdb; do
   if [ ! -x "$bin" ]; then
     echo "setup-debian.sh: $bin missing after install" >&2
     exit 1
