@@ -24,8 +24,10 @@ export function timeseries(db: Db, p: Period, bucket: Bucket): Point[] {
   return [...points.values()];
 }
 
-const filter = (pairs: Record<string, string | number | null>) =>
+/** The message filter behind a sources row, as a query string (the PostgreSQL twin uses it too). */
+export const sourceFilter = (pairs: Record<string, string | number | null>) =>
   new URLSearchParams(Object.entries(pairs).filter(([, v]) => v !== null).map(([k, v]) => [k, String(v)])).toString();
+const filter = sourceFilter;
 
 
 /** Rows for one sources table, each with the message filter behind it. */
