@@ -1,7 +1,7 @@
 // The `bouncewatch` command: wires arguments to the import pipeline and the queries. Errors
 // end the process with one line naming what was wrong, and a non-zero status.
 import { Command, InvalidArgumentError } from 'commander';
-import { commandConfig, periodFlags, withDatabase, withJudgement, withPeriod, withStore, type PeriodOptions, type SharedOptions } from './cli/options.ts';
+import { commandConfig, periodFlags, withAgent, withDatabase, withJudgement, withPeriod, withStore, type PeriodOptions, type SharedOptions } from './cli/options.ts';
 import { access, constants } from 'node:fs/promises';
 import { Ingest } from './ingest/ingest.ts';
 import { importFile } from './ingest/import-files.ts';
@@ -61,10 +61,10 @@ const program = new Command('bouncewatch')
   .description('Finds accept-then-bounce and backscatter in Postfix and Exim logs, and says why.')
   .showHelpAfterError();
 
-withJudgement(withDatabase(program
+withAgent(withJudgement(withDatabase(program
   .command('import')
   .description('read log files (plain, .gz, or - for stdin) in the order given into the database; or the systemd journal (--journal, --journal-file)')
-  .argument('[paths...]')))
+  .argument('[paths...]'))))
   .option('--year <yyyy>', 'year of the first line for classic syslog lines (default: guessed from the file time)', yearArg)
   .option('--journal [dir]', 'read this machine\'s systemd journal instead of files (or the journal directory DIR, as journalctl -D)')
   .option('--journal-file <files...>', 'read journal files (such as files copied from another host, as journalctl --file) instead of log files')

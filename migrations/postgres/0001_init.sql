@@ -194,6 +194,15 @@ CREATE TABLE journal_positions (
   PRIMARY KEY (agent, source, seqnum_id)
 );
 
+-- Each agent's last batch committed, by a token of its own: a commit whose answer was lost
+-- (the connection broke at COMMIT) is looked up here before the batch is written again, so it
+-- is not written twice. The ids are the messages' ids, in the batch's order.
+CREATE TABLE agent_last_batch (
+  agent text COLLATE "C" PRIMARY KEY,
+  token text NOT NULL,
+  ids   text NOT NULL                             -- JSON array
+);
+
 CREATE TABLE ingest_clock (
   agent        text COLLATE "C" PRIMARY KEY,
   now          bigint NOT NULL,

@@ -13,6 +13,7 @@ import type { Store } from '../store/store.ts';
 export interface SharedOptions {
   config?: string;
   db?: string;
+  agent?: string;
   internalNetworks?: string;
   localDomains?: string;
 }
@@ -21,7 +22,12 @@ export interface SharedOptions {
 export function withDatabase(cmd: Command): Command {
   return cmd
     .option('--config <file>', 'JSON config file (also $BOUNCEWATCH_CONFIG): its "db" and, for import, "internal_networks" and "local_domains"')
-    .option('--db <file>', 'SQLite database (default: the config\'s "db", $BOUNCEWATCH_DB, or ./bouncewatch.db)');
+    .option('--db <file>', 'SQLite database file or postgres://user@host:port/dbname (default: the config\'s "db", $BOUNCEWATCH_DB, or ./bouncewatch.db)');
+}
+
+/** --agent: whose read positions an import into a shared PostgreSQL database keeps. */
+export function withAgent(cmd: Command): Command {
+  return cmd.option('--agent <name>', 'this writer\'s name in a shared PostgreSQL database (default: the config\'s "agent", $BOUNCEWATCH_AGENT, or the host name)');
 }
 
 /** A bad network list is named with the flag and its value. */
@@ -46,7 +52,7 @@ export function commandConfig(opts: SharedOptions): Config {
   return loadConfig({
     file: opts.config,
     // Domains as the flag always took them: separated by commas or white space.
-    flags: { db: opts.db, internal_networks: opts.internalNetworks, local_domains: opts.localDomains?.split(/[\s,]+/).filter(Boolean) },
+    flags: { db: opts.db, agent: opts.agent, internal_networks: opts.internalNetworks, local_domains: opts.localDomains?.split(/[\s,]+/).filter(Boolean) },
     // These commands serve nothing: the web server's listen/token rule is serve's to check.
     listening: false,
   });

@@ -11,7 +11,7 @@ import { JournalFollower } from '../inputs/journal-follower.ts';
 import { GAP_MESSAGES, type Gap, type Known, type Position } from '../inputs/position.ts';
 import { knownFileOf } from '../inputs/fingerprint.ts';
 import { StdinLines } from '../inputs/stdin-lines.ts';
-import type { Store } from '../store/store.ts';
+import { StoreUnavailableError, type Store } from '../store/store.ts';
 import type { JournalPosition } from '../store/types.ts';
 import type { Logger } from './logger.ts';
 
@@ -124,9 +124,14 @@ export class FollowLoop {
     });
   }
 
-  /** A batch is waiting for the database (another writer holds it). */
+  /** A batch is waiting for the database (another writer holds it, or it cannot be reached). */
   get waitingForDatabase(): boolean {
     return this.ingest.isStalled;
+  }
+
+  /** Why the batch waits: the database's own words. */
+  get databaseError(): string | null {
+    return this.ingest.isStalled ? (this.ingest.refusal?.message ?? null) : null;
   }
 
   get openMessages(): number {
@@ -359,7 +364,12 @@ export class FollowLoop {
       // Nothing is lost: neither the rows nor the positions were written, and the batch is
       // kept in memory; a stop now means those lines are read again at the next start.
       this.stats.busyRetries++;
-      this.log.warn({ lines: this.stats.pending }, 'database busy (another process is writing): the batch waits and is retried');
+      const refusal = this.ingest.refusal;
+      if (refusal instanceof StoreUnavailableError) {
+        this.log.warn({ lines: this.stats.pending, err: refusal.message }, 'database unreachable: the batch waits and is retried; the read position stays where it was committed');
+      } else {
+        this.log.warn({ lines: this.stats.pending }, 'database busy (another process is writing): the batch waits and is retried');
+      }
       this.stats.pending = 0;
       return;
     }

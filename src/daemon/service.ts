@@ -6,13 +6,15 @@ import type { Config } from '../config/schema.ts';
 import { createApp } from '../http/app.ts';
 import { resolveListen, type ListenAt } from '../http/listen.ts';
 import { lockStore, openStore } from '../store/open.ts';
-import { StoreBusyError } from '../store/store.ts';
+import { StoreBusyError, StoreUnavailableError } from '../store/store.ts';
 import { fillDemo, DEMO_LOGS } from './demo.ts';
 import { FollowLoop } from './follow-loop.ts';
 import type { Logger } from './logger.ts';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
+/** How often serve brings the hourly rollups up to date. */
+const ROLLUP_REFRESH_MS = 15_000;
 /**
  * How long one write waits for another writer (an `advise` or `report` refreshing the
  * rollups) before serve gives up that try and retries later: short, as the wait blocks the web
@@ -48,6 +50,19 @@ function dashboard(server: Server): string {
   return a.address === '0.0.0.0' || a.address === '::' ? `${url} (listening on every address: any address of this host works)` : url;
 }
 
+/** A shared database that is down at start-up is waited for (and said so), not given up on. */
+async function whenReachable<T>(log: Logger, open: () => Promise<T>): Promise<T> {
+  for (let wait = 1000; ; wait = Math.min(wait * 2, 30_000)) {
+    try {
+      return await open();
+    } catch (e) {
+      if (!(e instanceof StoreUnavailableError)) throw e;
+      log.warn({ err: e.message, retry_in_s: wait / 1000 }, 'the database cannot be reached: waiting for it');
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}
+
 export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promise<void> {
   // Before the lock: a listen address that is refused must leave nothing behind.
   const at = await resolveListen(cfg.listen, cfg.token !== undefined);
@@ -58,10 +73,17 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
       `no mail log and no configuration (${opts.why ?? 'nothing found'}): serving a demo database built from the logs in demo/ (a real Postfix and Exim); give --log PATH (or "logs" in a config file) to follow your server`);
   }
   // An import into the same database is waited for: it ends by itself. Another serve is refused.
-  const lock = await lockStore(dbPath, { agent: cfg.agent, role: 'serve', waitFor: ['import'], onWait: (holder, msg) => log.warn({ holder }, msg) });
+  const lock = await whenReachable(log, () => lockStore(dbPath, {
+    agent: cfg.agent, role: 'serve', waitFor: ['import'], onWait: (holder, msg) => log.warn({ holder }, msg),
+    onLost: (msg) => {
+      log.fatal(msg);
+      log.flush();
+      process.exit(1);
+    },
+  }));
   if (lock.tookOver) log.warn({ previous: lock.tookOver }, 'took over the database lock of a process that is gone (it crashed or was killed)');
   const unlock = lock.release;
-  const store = await openStore(dbPath, { busyMs: SERVE_BUSY_MS, agent: cfg.agent });
+  const store = await whenReachable(log, () => openStore(dbPath, { busyMs: SERVE_BUSY_MS, agent: cfg.agent }));
   if (opts.demo && (await store.messageCount()) === 0) {
     const lines = await fillDemo(store, new Date().getFullYear());
     log.info({ lines, files: DEMO_LOGS }, 'demo database filled');
@@ -87,11 +109,13 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
       commits: loop.stats.commits,
       open_messages: loop.openMessages,
       waiting_for_database: loop.waitingForDatabase,
+      database_error: loop.databaseError,
       busy_retries: loop.stats.busyRetries,
       lock_taken_over_from: lock.tookOver ?? null,
       seconds_since_commit: loop.stats.lastCommitAt === null ? null : (Date.now() - loop.stats.lastCommitAt) / 1000,
       files: loop.files,
-      follower_gaps: Object.values(await store.gapCounts()).reduce((a, n) => a + n, 0),
+      // Null while the database cannot be asked (a PostgreSQL restart): /healthz still answers.
+      follower_gaps: await store.gapCounts().then((g) => Object.values(g).reduce((a, n) => a + n, 0), () => null),
     }),
   });
   const server = await listenOn(app, at);
@@ -102,16 +126,24 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
       if (r.messages + r.rejects > 0) log.info({ ...r, days: cfg.retention_days }, 'retention: deleted old data');
     } catch (e) {
       if (!(e instanceof StoreBusyError)) throw e;
-      log.warn('retention: the database is busy (another process is writing); trying again in an hour');
+      log.warn({ err: (e as Error).message }, 'retention: the database is busy or unreachable; trying again in an hour');
       setTimeout(() => void retention(), HOUR).unref();
     }
   };
   await retention();
   const daily = setInterval(() => void retention(), DAY);
+  // The hourly rollups, kept up to date as lines arrive: SQLite's readers refresh them
+  // themselves, a shared PostgreSQL's may be dashboards that only read (one agent refreshes at
+  // a time; the others skip). A busy or unreachable database is left for the next turn.
+  const refresh = setInterval(() => void store.refreshRollups().catch((e: unknown) => {
+    if (!(e instanceof StoreBusyError)) log.warn({ err: (e as Error).message }, 'refreshing the hourly rollups failed; trying again');
+  }), ROLLUP_REFRESH_MS);
+  refresh.unref();
   try {
     await loop.start();
   } catch (e) {
     clearInterval(daily);
+    clearInterval(refresh);
     server.close();
     server.closeAllConnections();
     await store.close();
@@ -136,6 +168,7 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
       state = 'stopping';
       log.info({ signal }, 'stopping: committing what was read');
       clearInterval(daily);
+      clearInterval(refresh);
       void loop.stop().then(() => {
         server.close();
         server.closeAllConnections();

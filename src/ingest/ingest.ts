@@ -136,6 +136,9 @@ export class Ingest {
     }
   }
 
+  /** Why the waiting batch was not written (busy, or the database unreachable). */
+  refusal: StoreBusyError | undefined;
+
   /** A batch is waiting for the database: write it (retry) before reading further lines. */
   get isStalled(): boolean {
     return this.stalled !== undefined;
@@ -172,9 +175,13 @@ export class Ingest {
     try {
       ({ ids } = await this.store.write(pending.batch));
     } catch (e) {
-      if (e instanceof StoreBusyError) return false;
+      if (e instanceof StoreBusyError) {
+        this.refusal = e;
+        return false;
+      }
       throw e;
     }
+    this.refusal = undefined;
     pending.tracks.forEach((t, i) => (t.row = ids[i]));
     this.spill.written(pending.spilled);
     this.stalled = undefined;

@@ -1,9 +1,9 @@
 // Opens the store a location names: a postgres:// URL is the fleet's shared database
 // (postgres/), anything else a file path to an SQLite database (the embedded default).
 import { hostname } from 'node:os';
-import type { Store } from './store.ts';
+import { StoreUnavailableError, type Store } from './store.ts';
 import { lockAgent } from './postgres/agent-lock.ts';
-import { isPostgresUrl, redact } from './postgres/pg.ts';
+import { isPostgresUrl, isUnavailable, redact } from './postgres/pg.ts';
 import { PgStore } from './postgres/pg-store.ts';
 import { SqliteStore, type SqliteOptions } from './sqlite/sqlite-store.ts';
 import { lockDatabase, type Lock, type LockOptions } from './sqlite/writer-lock.ts';
@@ -24,8 +24,17 @@ function sqlitePath(location: string): string {
   return location;
 }
 
+/** A database that cannot be reached yet is StoreUnavailableError: the caller may wait for it. */
+function reachable<T>(p: Promise<T>): Promise<T> {
+  return p.catch((e: unknown) => {
+    throw isUnavailable(e) ? new StoreUnavailableError(e) : e;
+  });
+}
+
 export async function openStore(location: string, opts: OpenOptions = {}): Promise<Store> {
-  if (isPostgresUrl(location)) return PgStore.open(location, { agent: opts.agent ?? defaultAgent(), ...(opts.busyMs !== undefined ? { busyMs: opts.busyMs } : {}) });
+  if (isPostgresUrl(location)) {
+    return reachable(PgStore.open(location, { agent: opts.agent ?? defaultAgent(), ...(opts.busyMs !== undefined ? { busyMs: opts.busyMs } : {}) }));
+  }
   return new SqliteStore(sqlitePath(location), opts);
 }
 
@@ -34,6 +43,6 @@ export async function openStore(location: string, opts: OpenOptions = {}): Promi
  * other); on PostgreSQL one writer per agent name, many agents at once.
  */
 export function lockStore(location: string, opts: LockOptions & { agent?: string }): Promise<Lock> {
-  if (isPostgresUrl(location)) return lockAgent(location, opts.agent ?? defaultAgent(), opts);
+  if (isPostgresUrl(location)) return reachable(lockAgent(location, opts.agent ?? defaultAgent(), opts));
   return lockDatabase(sqlitePath(location), opts);
 }

@@ -16,10 +16,55 @@ function keyOf(agent: string): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function lockAgent(url: string, agent: string, opts: LockOptions): Promise<Lock> {
-  const client = new pg.Client({ connectionString: url, application_name: `bouncewatch ${opts.role} lock` });
+const connect = async (url: string, role: string) => {
+  const client = new pg.Client({ connectionString: url, application_name: `bouncewatch ${role} lock` });
   client.on('error', () => {});
   await client.connect();
+  return client;
+};
+
+/**
+ * When the lock's connection breaks (PostgreSQL restarted), the lock went with it: it is taken
+ * again as soon as the database answers. If another writer of the same name took it meanwhile,
+ * `onLost` is told (serve stops: two writers would count the same lines).
+ */
+function keepHolding(url: string, agent: string, key: string, opts: LockOptions, first: pg.Client): { release(): void } {
+  let client = first;
+  let released = false;
+  const watch = (c: pg.Client) => c.once('end', () => {
+    if (!released) void retake();
+  });
+  const retake = async () => {
+    for (let wait = 250; !released; wait = Math.min(wait * 2, 5000)) {
+      await sleep(wait);
+      try {
+        const c = await connect(url, opts.role);
+        if (released) return void c.end().catch(() => {});
+        const got = (await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [key])).rows[0]!.ok;
+        if (!got) {
+          await c.end().catch(() => {});
+          opts.onLost?.(`the writer lock of agent "${agent}" was lost when the connection to ${redact(url)} broke, and another writer of that name holds it now`);
+          return;
+        }
+        client = c;
+        watch(c);
+        return;
+      } catch {
+        // not up yet: try again
+      }
+    }
+  };
+  watch(first);
+  return {
+    release: () => {
+      released = true;
+      void client.end().catch(() => {});
+    },
+  };
+}
+
+export async function lockAgent(url: string, agent: string, opts: LockOptions): Promise<Lock> {
+  const client = await connect(url, opts.role);
   const key = keyOf(agent);
   let told = false;
   try {
@@ -31,7 +76,7 @@ export async function lockAgent(url: string, agent: string, opts: LockOptions): 
         await client.query(`INSERT INTO agent_locks (agent, pid, role, machine, since) VALUES ($1, $2, $3, $4, $5)
           ON CONFLICT (agent) DO UPDATE SET pid = excluded.pid, role = excluded.role, machine = excluded.machine, since = excluded.since`,
         [agent, process.pid, opts.role, hostname(), Date.now()]);
-        return { release: () => void client.end().catch(() => {}) };
+        return keepHolding(url, agent, key, opts, client);
       }
       const row = (await client.query<{ pid: number; role: string; machine: string }>('SELECT pid, role, machine FROM agent_locks WHERE agent = $1', [agent])).rows[0];
       const holder: Holder = { pid: row?.pid ?? 0, role: row?.role === 'serve' || row?.role === 'import' ? row.role : 'unknown' };

@@ -4,6 +4,7 @@
 // (arrays unnested), not one per row: a batch of thousands of messages is a few round trips.
 // Each agent's positions, clock and spill are its own (`agent`); the hours a batch changed are
 // marked for the rollups last, in hour order (rollups.ts).
+import { randomUUID } from 'node:crypto';
 import { downstreamHost, sizeLimitOf } from '../../correlate/relays.ts';
 import type { MessageWrite, WriteBatch, WriteResult } from '../types.ts';
 import { dayOf, ensurePartitions } from './partitions.ts';
@@ -64,16 +65,24 @@ async function insertRows<C extends Columns>(c: Client, table: string, rows: Row
 export class PgWriter {
   private samples: number | undefined;
   /** A batch's messages, taken (and judged) once: a retry after a failed transaction writes the same. */
-  private readonly taken = new WeakMap<WriteBatch, MessageWrite[]>();
+  private readonly taken = new WeakMap<WriteBatch, { messages: MessageWrite[]; token: string }>();
 
   constructor(private readonly pool: Pool, private readonly agent: string) {}
 
   async write(batch: WriteBatch): Promise<WriteResult> {
-    let messages = this.taken.get(batch);
-    if (!messages) {
-      messages = [...batch.messages];
-      this.taken.set(batch, messages);
+    let attempt = this.taken.get(batch);
+    if (attempt) {
+      // Tried before: if that commit went in although its answer was lost, it is not written again.
+      const done = (await this.pool.query<{ ids: string }>('SELECT ids FROM agent_last_batch WHERE agent = $1 AND token = $2', [this.agent, attempt.token])).rows[0];
+      if (done) {
+        this.taken.delete(batch);
+        return { ids: JSON.parse(done.ids) as number[] };
+      }
+    } else {
+      attempt = { messages: [...batch.messages], token: randomUUID() };
+      this.taken.set(batch, attempt);
     }
+    const { messages, token } = attempt;
     const days = [...messages.filter((m) => m.id === undefined).map((m) => dayOf(m.firstAt)), ...batch.rejects.map((r) => dayOf(r.time))];
     await ensurePartitions(this.pool, days);
     this.samples ??= (await this.pool.query<{ n: number }>('SELECT count(*)::bigint AS n FROM unknown_samples')).rows[0]!.n;
@@ -82,6 +91,8 @@ export class PgWriter {
     try {
       await c.query('BEGIN');
       const r = await this.writeInTx(c, batch, messages);
+      await c.query(`INSERT INTO agent_last_batch (agent, token, ids) VALUES ($1, $2, $3)
+        ON CONFLICT (agent) DO UPDATE SET token = excluded.token, ids = excluded.ids`, [this.agent, token, JSON.stringify(r.ids)]);
       await c.query('COMMIT');
       this.samples = r.samples;
       this.taken.delete(batch);

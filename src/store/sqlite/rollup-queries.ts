@@ -128,7 +128,7 @@ function rankClients(db: Db, table: 'rollup_clients' | 'rollup_scanners', p: Per
 export function clients(db: Db, p: Period, limit: number) {
   const ranked = rankClients(db, 'rollup_clients', p, {
     cols: ['bounced', 'backscatter'], where: 'bounced > 0 OR backscatter > 0', index: 'rollup_clients_ranked',
-    having: 'bounced > 0', order: 'backscatter DESC, bounced DESC, client_ip',
+    having: 'sum(bounced) > 0', order: 'backscatter DESC, bounced DESC, client_ip',
     keep: (r) => r.bounced! > 0, cmp: (a, b) => b.backscatter! - a.backscatter! || b.bounced! - a.bounced! || byIp(a, b),
   }, limit, {});
   const rest = forClients<{ client_ip: string | null; client_name: string | null; helo: string | null; messages: number }>(db, 'rollup_clients', p,
@@ -168,7 +168,7 @@ export const senderDomains = (db: Db, p: Period, limit: number) =>
 export function scanners(db: Db, p: Period, min: number, limit: number) {
   const ranked = rankClients(db, 'rollup_scanners', p, {
     cols: ['unknown_rejects'], where: 'unknown_rejects > 0', index: 'rollup_scanners_ranked',
-    having: 'unknown_rejects >= @min', order: 'unknown_rejects DESC, client_ip',
+    having: 'sum(unknown_rejects) >= @min', order: 'unknown_rejects DESC, client_ip',
     keep: (r) => r.unknown_rejects! >= min, cmp: (a, b) => b.unknown_rejects! - a.unknown_rejects! || byIp(a, b),
   }, limit, { min }).map((r) => ({ client_ip: r.client_ip as string, unknown_recipient: r.unknown_rejects! }));
   const rest = forClients<{ client_ip: string; client_name: string | null; rejects: number }>(db, 'rollup_scanners', p,
@@ -183,7 +183,7 @@ export function scanners(db: Db, p: Period, min: number, limit: number) {
 export function scanSuspects(db: Db, p: Period, mta: string, min: number) {
   const ranked = rankClients(db, 'rollup_scanners', p, {
     cols: ['unknown_any'], where: 'mta = @mta AND unknown_any > 0', index: 'rollup_scanners_suspects',
-    having: 'unknown_any >= @min', order: 'unknown_any DESC, client_ip',
+    having: 'sum(unknown_any) >= @min', order: 'unknown_any DESC, client_ip',
     keep: (r) => r.unknown_any! >= min, cmp: (a, b) => b.unknown_any! - a.unknown_any! || byIp(a, b),
   }, 10, { mta, min });
   const names = forClients<{ client_ip: string; client_name: string | null }>(db, 'rollup_scanners', p, ranked.map((r) => r.client_ip),

@@ -116,6 +116,8 @@ export interface LockOptions {
   /** Told once when it starts waiting. */
   onWait?: (holder: Holder, message: string) => void;
   pollMs?: number;
+  /** A lock held by a connection (PostgreSQL) that broke and was taken by another writer meanwhile. */
+  onLost?: (message: string) => void;
 }
 
 export async function lockDatabase(dbPath: string, opts: LockOptions): Promise<Lock> {
