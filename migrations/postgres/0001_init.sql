@@ -247,46 +247,50 @@ CREATE TABLE rollup_dirty (
   gen  bigint NOT NULL DEFAULT 0
 );
 
--- The hourly rollups, as in SQLite (migrations/0004, 0005, 0006, 0011).
+-- The hourly rollups, as in SQLite (migrations/0004, 0005, 0006, 0011, 0014): per host, so
+-- that a read of one host takes its rows and a read of all sums over the hosts.
 CREATE TABLE rollup_hours (
-  hour bigint PRIMARY KEY,
+  hour bigint NOT NULL, host text COLLATE "C" NOT NULL, mta text COLLATE "C" NOT NULL,
   accepted bigint NOT NULL, accepted_remote bigint NOT NULL, delivered bigint NOT NULL, deferred bigint NOT NULL,
   bounced bigint NOT NULL, ndrs bigint NOT NULL, backscatter bigint NOT NULL,
   o_bounced bigint NOT NULL, o_rejected bigint NOT NULL, o_discarded bigint NOT NULL, o_pending bigint NOT NULL,
-  backscatter_ndrs bigint NOT NULL, delay_backscatter bigint NOT NULL
+  backscatter_ndrs bigint NOT NULL, delay_backscatter bigint NOT NULL,
+  PRIMARY KEY (hour, host, mta)
 );
-CREATE TABLE rollup_rejects (hour bigint PRIMARY KEY, rejected bigint NOT NULL);
-CREATE TABLE rollup_failed (hour bigint NOT NULL, address text COLLATE "C", cause text COLLATE "C" NOT NULL, n bigint NOT NULL);
+CREATE TABLE rollup_rejects (hour bigint NOT NULL, host text COLLATE "C" NOT NULL, mta text COLLATE "C" NOT NULL, rejected bigint NOT NULL,
+  PRIMARY KEY (hour, host, mta));
+CREATE TABLE rollup_failed (hour bigint NOT NULL, host text COLLATE "C" NOT NULL, address text COLLATE "C", cause text COLLATE "C" NOT NULL, n bigint NOT NULL);
 CREATE INDEX rollup_failed_hour ON rollup_failed (hour);
-CREATE TABLE rollup_backscatter (hour bigint NOT NULL, sender_domain text COLLATE "C", ndr_fate text COLLATE "C", n bigint NOT NULL);
+CREATE TABLE rollup_backscatter (hour bigint NOT NULL, host text COLLATE "C" NOT NULL, sender_domain text COLLATE "C", ndr_fate text COLLATE "C", n bigint NOT NULL);
 CREATE INDEX rollup_backscatter_hour ON rollup_backscatter (hour);
 CREATE TABLE rollup_clients (
-  hour bigint NOT NULL, client_ip text COLLATE "C", client_name text COLLATE "C", helo text COLLATE "C",
+  hour bigint NOT NULL, host text COLLATE "C" NOT NULL, client_ip text COLLATE "C", client_name text COLLATE "C", helo text COLLATE "C",
   messages bigint NOT NULL, bounced bigint NOT NULL, backscatter bigint NOT NULL
 );
 CREATE INDEX rollup_clients_hour ON rollup_clients (hour);
 CREATE INDEX rollup_clients_ip ON rollup_clients (client_ip, hour);
 CREATE TABLE rollup_scanners (
-  hour bigint NOT NULL, mta text COLLATE "C" NOT NULL, client_ip text COLLATE "C" NOT NULL,
+  hour bigint NOT NULL, host text COLLATE "C" NOT NULL, mta text COLLATE "C" NOT NULL, client_ip text COLLATE "C" NOT NULL,
   rejects bigint NOT NULL, unknown_rejects bigint NOT NULL, reject_name text COLLATE "C",
   unknown_any bigint NOT NULL, unknown_name text COLLATE "C"
 );
 CREATE INDEX rollup_scanners_hour ON rollup_scanners (hour);
 CREATE INDEX rollup_scanners_ip ON rollup_scanners (client_ip, hour);
-CREATE TABLE rollup_local_clients (hour bigint NOT NULL, client_ip text COLLATE "C" NOT NULL, messages bigint NOT NULL);
+CREATE TABLE rollup_local_clients (hour bigint NOT NULL, host text COLLATE "C" NOT NULL, client_ip text COLLATE "C" NOT NULL, messages bigint NOT NULL);
 CREATE INDEX rollup_local_clients_hour ON rollup_local_clients (hour);
 CREATE INDEX rollup_local_clients_ip ON rollup_local_clients (client_ip, hour);
-CREATE TABLE rollup_sender_domains (hour bigint NOT NULL, sender_domain text COLLATE "C" NOT NULL, messages bigint NOT NULL, backscatter bigint NOT NULL);
+CREATE TABLE rollup_sender_domains (hour bigint NOT NULL, host text COLLATE "C" NOT NULL, sender_domain text COLLATE "C" NOT NULL,
+  messages bigint NOT NULL, backscatter bigint NOT NULL);
 CREATE INDEX rollup_sender_domains_domain ON rollup_sender_domains (sender_domain, hour);
 CREATE INDEX rollup_sender_domains_hour ON rollup_sender_domains (hour);
 CREATE TABLE rollup_advice (
-  hour bigint NOT NULL, mta text COLLATE "C" NOT NULL, rule text COLLATE "C" NOT NULL,
+  hour bigint NOT NULL, host text COLLATE "C" NOT NULL, mta text COLLATE "C" NOT NULL, rule text COLLATE "C" NOT NULL,
   messages bigint NOT NULL, ndrs bigint NOT NULL, backscatter bigint NOT NULL, size_limit bigint
 );
 CREATE INDEX rollup_advice_hour ON rollup_advice (hour);
 CREATE TABLE rollup_advice_values (
-  hour bigint NOT NULL, mta text COLLATE "C" NOT NULL, rule text COLLATE "C" NOT NULL, kind text COLLATE "C" NOT NULL,
-  value text COLLATE "C" NOT NULL, n bigint NOT NULL
+  hour bigint NOT NULL, host text COLLATE "C" NOT NULL, mta text COLLATE "C" NOT NULL, rule text COLLATE "C" NOT NULL,
+  kind text COLLATE "C" NOT NULL, value text COLLATE "C" NOT NULL, n bigint NOT NULL
 );
 CREATE INDEX rollup_advice_values_hour ON rollup_advice_values (hour);
-CREATE INDEX rollup_advice_values_group ON rollup_advice_values (mta, rule, kind, value, hour, n);
+CREATE INDEX rollup_advice_values_group ON rollup_advice_values (mta, host, rule, kind, value, hour, n);

@@ -30,8 +30,11 @@ export interface Evidence {
 }
 
 export interface Recommendation {
+  /** `mta.rule`: unique with the host. */
   id: string;
   mta: Mta;
+  /** The MTA host whose config this is for (one config per host). */
+  host: string;
   cause: Cause | 'dictionary_scan';
   title: string;
   severity: Severity;

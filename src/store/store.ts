@@ -5,7 +5,7 @@
 // spill reader stays synchronous (see docs/decisions/0003-store-interface.md).
 import type { MessageRecord } from '../correlate/record.ts';
 import type {
-  AdviceGroup, AuditEvidence, Bucket, Counters, DigestRow, IngestState, JournalPosition, KnownFile, LineCounts, MessageFilter, MessageTrace,
+  AdviceGroup, AuditEvidence, Bucket, Counters, DigestRow, HostTotals, IngestState, JournalPosition, KnownFile, LineCounts, MessageFilter, MessageTrace,
   MetricTotals, Mta, Period, Point, Refusal, RejectCount, SavedCheckpoint, SentDigest, SourceKind, SpillReader, Suspect,
   WriteBatch, WriteResult,
 } from './types.ts';
@@ -48,8 +48,11 @@ export interface Store {
   retain(days: number, now?: number): Promise<{ messages: number; rejects: number }>;
 
   // ---- reading ----
-  /** The period the data covers, narrowed by what the caller gave. */
-  period(from?: number, to?: number): Promise<Period>;
+  /**
+   * The period the data covers, narrowed by what the caller gave. With `host`, only that host's
+   * rows: its default bounds are that host's data, and every read of it sees that host alone.
+   */
+  period(from?: number, to?: number, host?: string): Promise<Period>;
   messageCount(): Promise<number>;
   lineTotals(p: Period): Promise<LineCounts>;
   counters(p: Period): Promise<Counters>;
@@ -74,6 +77,8 @@ export interface Store {
   auditEvidence(p: Period, mta: Mta, cause: string, domains?: string[]): Promise<AuditEvidence>;
   /** The hosts that logged the period's mail. */
   hosts(p: Period): Promise<string[]>;
+  /** Each host's counters in the period, by host name. */
+  hostTotals(p: Period): Promise<HostTotals[]>;
   recordDigest(d: SentDigest): Promise<void>;
   digests(): Promise<DigestRow[]>;
   metricTotals(): Promise<MetricTotals>;

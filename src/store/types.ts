@@ -10,6 +10,8 @@ import type { RejectRow } from '../correlate/tracker.ts';
 export interface Period {
   from: number;
   to: number;
+  /** Only this MTA host's rows (a fleet shares one database); every host when absent. */
+  host?: string;
 }
 
 export type Mta = 'postfix' | 'exim';
@@ -192,6 +194,8 @@ export interface MessageFilter {
   cause?: string;
   outcome?: string;
   mta?: string;
+  /** The MTA host that logged the message. */
+  host?: string;
 }
 
 export interface Counters {
@@ -224,7 +228,7 @@ export interface Point {
 /** Unknown-recipient rejects that make a client a dictionary-scan suspect. */
 export const SCAN_MIN_REJECTS = 3;
 
-export const SOURCE_KINDS = ['client', 'local_domain', 'recipient', 'sender_domain', 'cause', 'scanner'] as const;
+export const SOURCE_KINDS = ['client', 'local_domain', 'recipient', 'sender_domain', 'cause', 'scanner', 'host'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 export interface MessageTrace {
@@ -240,9 +244,23 @@ export interface Example {
   reason: string;
 }
 
-/** What one advice rule is about in a period, for one MTA. */
+/** One MTA host's share of a period (the overview's per-host split). */
+export interface HostTotals {
+  host: string;
+  /** The MTAs that logged on this host, in name order (one, unless a host runs both). */
+  mtas: Mta[];
+  accepted: number;
+  rejected_at_smtp: number;
+  bounced_after_accept: number;
+  ndrs: number;
+  backscatter: number;
+  backscatter_ndrs: number;
+}
+
+/** What one advice rule is about in a period, for one MTA on one host (one config per host). */
 export interface AdviceGroup {
   mta: Mta;
+  host: string;
   rule: string;
   /** Messages with a failed recipient of this rule (a message with two counts once). */
   messages: number;

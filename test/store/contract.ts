@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { MessageRecord } from '../../src/correlate/record.ts';
 import { StoreBusyError, type Store } from '../../src/store/store.ts';
 import type { MessageWrite, PositionWrite, WriteBatch } from '../../src/store/types.ts';
+import { hostContract } from './contract-hosts.ts';
 
 export interface Backend {
   /** A new, empty store (migrated). */
@@ -16,10 +17,10 @@ export interface Backend {
   holdWriteLock(store: Store): Promise<() => Promise<void>>;
 }
 
-const H = 3_600_000;
-const T0 = Date.UTC(2026, 10, 2, 10, 0, 0);
+export const H = 3_600_000;
+export const T0 = Date.UTC(2026, 10, 2, 10, 0, 0);
 
-function record(over: Partial<MessageRecord> & Pick<MessageRecord, 'queue_id' | 'received_at'>): MessageRecord {
+export function record(over: Partial<MessageRecord> & Pick<MessageRecord, 'queue_id' | 'received_at'>): MessageRecord {
   return {
     mta: 'postfix', host: 'mx1', queue_ids: [over.queue_id], message_id: null, origin: 'smtp',
     client_ip: '192.0.2.7', client_name: 'spam.example', helo: 'spam.example', authenticated: false, remote: true,
@@ -42,7 +43,7 @@ const delivered = record({
   recipients: [{ address: 'user@ours.example', orig_address: null, status: 'sent', dsn: '2.0.0', cause: null, reason: null }],
 });
 
-function write(rec: MessageRecord, over: Partial<MessageWrite> = {}): MessageWrite {
+export function write(rec: MessageRecord, over: Partial<MessageWrite> = {}): MessageWrite {
   const at = Date.parse(rec.received_at);
   return {
     id: undefined, record: rec, firstAt: at, lastAt: at + 1000, senderDomain: rec.sender?.split('@')[1] ?? null,
@@ -54,7 +55,7 @@ function write(rec: MessageRecord, over: Partial<MessageWrite> = {}): MessageWri
 
 const position: PositionWrite = { fingerprint: 'fp-abc', fpLen: 64, path: '/var/log/mail.log', offset: 4096, lines: 40, yearState: 2026 };
 
-function batch(over: Partial<WriteBatch> = {}): WriteBatch {
+export function batch(over: Partial<WriteBatch> = {}): WriteBatch {
   return {
     messages: [], spillOnly: [], dropped: [], rejects: [], counts: new Map(), unknownSamples: [], learnedDomains: [], positions: [],
     clock: { now: T0 + H, lastLineAt: T0 + H, lastTime: T0 + H }, ...over,
@@ -223,5 +224,7 @@ export function storeContract(name: string, backend: Backend): void {
       expect(await store.gapCounts()).toEqual({});
       await store.close();
     });
+
+    hostContract(backend);
   });
 }

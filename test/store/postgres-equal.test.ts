@@ -78,8 +78,11 @@ function filtersFrom(ms: MessageRecord[]): MessageFilter[] {
   return fs;
 }
 
-/** Every read of the two stores, over three periods; `expect.soft` so that one run lists every difference. */
-async function expectSameReads(a: Store, b: Store, label: string): Promise<number> {
+/**
+ * Every read of the two stores, over three periods (with `byHost`, each also narrowed to every
+ * host and to one never seen); `expect.soft` so that one run lists every difference.
+ */
+async function expectSameReads(a: Store, b: Store, label: string, byHost = false): Promise<number> {
   let reads = 0;
   const same = async <T>(what: string, f: (s: Store) => Promise<T>): Promise<T> => {
     const [x, y] = await Promise.all([f(a), f(b)]);
@@ -92,6 +95,15 @@ async function expectSameReads(a: Store, b: Store, label: string): Promise<numbe
   const periods: [string, Period][] = [['whole', whole]];
   if (whole.to - whole.from > 4 * 3_600_000) periods.push(['inner', { from: whole.from + 5_400_017, to: whole.to - 8_280_000 }]);
   periods.push(['within an hour', { from: whole.from + 1000, to: whole.from + 1_800_000 }]);
+  if (byHost) {
+    const hosts = [...await a.hosts(whole), 'no-such-host'];
+    for (const host of hosts) {
+      const own = await same(`period(host ${host})`, (s) => s.period(undefined, undefined, host));
+      await same(`period(from, to, host ${host})`, (s) => s.period(whole.from + 1, whole.to - 1, host));
+      for (const [name, p] of [...periods]) periods.push([`${name}, host ${host}`, { ...p, host }]);
+      periods.push([`host ${host}'s own period`, own]);
+    }
+  }
   const all = await listed(a, whole);
   const mtas: Mta[] = ['postfix', 'exim'];
   for (const [name, p] of periods) {
@@ -129,6 +141,8 @@ async function expectSameReads(a: Store, b: Store, label: string): Promise<numbe
     await same(at('rejectCauses'), (s) => s.rejectCauses(p));
     await same(at('listedRejectReasons'), (s) => s.listedRejectReasons(p));
     await same(at('hosts'), (s) => s.hosts(p));
+    await same(at('hostTotals'), (s) => s.hostTotals(p));
+    for (const host of byHost ? await a.hosts(whole) : []) await same(at(`messages host=${host}`), (s) => listed(s, p, { host }));
   }
   // The first and last messages, and messages with later hops (asked for by their last queue id too).
   for (const m of [...all.slice(0, 3), ...all.filter((x) => x.queue_ids.length > 1).slice(0, 3), ...all.slice(-2)]) {
@@ -209,6 +223,18 @@ describe.skipIf(skip)(`SQLite and PostgreSQL give the same reads${skip ? ` (skip
       });
     }, 60_000);
   }
+
+  // A fleet (issue 16): a Postfix host's and an Exim host's logs in one store; every read also
+  // narrowed to each host.
+  const fleet = { files: [...inCorpora('kdent-postfix_log_analysis', 'mail.log'), ...inCorpora('perericr-ddgrey', 'mainlog')], year: 2020 };
+  it.skipIf(!fleet.files.every(existsSync))('two hosts in one store, every read also of each host', async () => {
+    await withBoth(fleet, async (sqlite, pg) => {
+      const hosts = await sqlite.hosts(await sqlite.period());
+      expect(hosts.length).toBe(2);
+      expect((await sqlite.hostTotals(await sqlite.period())).map((h) => h.mtas)).toEqual(expect.arrayContaining([['postfix'], ['exim']]));
+      await expectSameReads(sqlite, pg, 'fleet', true);
+    });
+  }, 120_000);
 
   it('records and lists the same digests', async () => {
     await withBoth({ files: [], year: 2020 }, async (sqlite, pg) => {

@@ -96,6 +96,17 @@ function raw(p: Period) {
     scanner: all(`SELECT client_ip, max(client_name) AS client_name, count(*) AS rejects, sum(cause = 'unknown_recipient') AS unknown_recipient
       FROM smtp_rejects WHERE time >= @from AND time < @to AND action IN ('reject', 'milter-reject') AND client_ip IS NOT NULL
       GROUP BY client_ip HAVING unknown_recipient >= 3 ORDER BY unknown_recipient DESC, client_ip`),
+    // The per-host split (issue 16): the summary's counters per host, and the MTAs that logged there.
+    host: all<Record<string, unknown>>(`SELECT host, replace(group_concat(DISTINCT mta), ',', ', ') AS mtas, sum(accepted) AS accepted, sum(rejected_at_smtp) AS rejected_at_smtp,
+      sum(bounced_after_accept) AS bounced_after_accept, sum(ndrs) AS ndrs, sum(backscatter) AS backscatter, sum(backscatter_ndrs) AS backscatter_ndrs
+      FROM (SELECT host, mta, sum(origin = 'smtp' AND outcome != 'rejected_at_smtp') AS accepted, 0 AS rejected_at_smtp,
+          sum(origin = 'smtp' AND outcome = 'bounced_after_accept') AS bounced_after_accept, sum(ndr_count) AS ndrs, sum(backscatter) AS backscatter,
+          sum(CASE WHEN backscatter = 1 THEN (SELECT count(*) FROM notifications nt WHERE nt.message = m.id AND nt.type = 'non_delivery') ELSE 0 END) AS backscatter_ndrs
+        FROM messages m WHERE ${inP} GROUP BY host, mta
+        UNION ALL SELECT host, mta, 0, count(*), 0, 0, 0, 0 FROM smtp_rejects WHERE time >= @from AND time < @to
+          AND action IN ('reject', 'milter-reject') GROUP BY host, mta
+        ORDER BY host, mta)
+      GROUP BY host ORDER BY host`),
     suspects: ['postfix', 'exim'].map((mta) => all(`SELECT client_ip, max(client_name) AS client_name, count(*) AS unknown_recipient
       FROM smtp_rejects WHERE time >= @from AND time < @to AND mta = @mta AND cause = 'unknown_recipient' AND client_ip IS NOT NULL
       GROUP BY client_ip HAVING unknown_recipient >= 3 ORDER BY unknown_recipient DESC, client_ip LIMIT 10`, { mta })),

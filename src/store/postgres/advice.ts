@@ -1,5 +1,5 @@
 // The evidence for recommendations on PostgreSQL (src/store/sqlite/advice.ts): failed recipients
-// by MTA and advice rule from the rollups (rollup_advice, rollup_advice_values), with examples
+// by MTA, host and advice rule (one config per host) from the rollups (rollup_advice, rollup_advice_values), with examples
 // from the raw rows, and the clients that look like dictionary scanners.
 import { topOf } from '../sqlite/rollups.ts';
 import { SCAN_MIN_REJECTS, type AdviceGroup, type Example, type Mta, type Period, type Suspect } from '../types.ts';
@@ -15,27 +15,28 @@ async function rolled<T>(q: Queryable, table: Rollup, p: Period, outer: (src: st
   return all<T>(q, outer(`(${sql}) AS src`), { ...params, ...extra });
 }
 
-/** Failed recipients of the period by MTA and rule (in that order), with their evidence. */
+/** Failed recipients of the period by MTA, host and rule (in that order), with their evidence. */
 export async function adviceGroups(q: Queryable, p: Period): Promise<AdviceGroup[]> {
-  type Sums = Pick<AdviceGroup, 'mta' | 'rule' | 'messages' | 'ndrs' | 'backscatter' | 'size_limit'>;
+  type Sums = Pick<AdviceGroup, 'mta' | 'host' | 'rule' | 'messages' | 'ndrs' | 'backscatter' | 'size_limit'>;
   const groups = await rolled<Sums>(q, 'rollup_advice', p, (src) => `SELECT
       mta,
+      host,
       rule,
       sum(messages) AS messages,
       sum(ndrs) AS ndrs,
       sum(backscatter) AS backscatter,
       min(size_limit) AS size_limit
     FROM ${src}
-    GROUP BY mta, rule
+    GROUP BY mta, host, rule
     HAVING sum(messages) > 0
-    ORDER BY mta, rule`);
+    ORDER BY mta, host, rule`);
   const lists = await topValues(q, p);
-  const top = (g: { mta: string; rule: string }, kind: string) => (lists.get(`${g.mta} ${g.rule} ${kind}`) ?? []).map(([v]) => v);
+  const top = (g: Group, kind: string) => (lists.get(keyOf({ ...g, kind })) ?? []).map(([v]) => v);
   const out: AdviceGroup[] = [];
   for (const g of groups) {
     out.push({
       ...g,
-      examples: await examples(q, p, g.mta, g.rule),
+      examples: await examples(q, { ...p, host: g.host }, g.mta, g.rule),
       domains: top(g, 'domain'), recipients: top(g, 'recipient'), relays: top(g, 'relay'), aliases: top(g, 'alias'),
     });
   }
@@ -43,21 +44,23 @@ export async function adviceGroups(q: Queryable, p: Period): Promise<AdviceGroup
 }
 
 type Top = [string, number][];
+type Group = { mta: string; host: string; rule: string };
+const keyOf = (g: Group & { kind: string }) => JSON.stringify([g.mta, g.host, g.rule, g.kind]);
 
 /**
- * The five most frequent values of each (MTA, rule, kind), ties broken as advise's top() does
+ * The five most frequent values of each (MTA, host, rule, kind), ties broken as advise's top() does
  * (topOf: localeCompare). PostgreSQL keeps the values whose count is among the five largest
  * counts of their list; topOf picks among them.
  */
 async function topValues(q: Queryable, p: Period): Promise<Map<string, Top>> {
-  const rows = await rolled<{ mta: string; rule: string; kind: string; value: string; n: number }>(q, 'rollup_advice_values', p, (src) => `
-    SELECT mta, rule, kind, value, n FROM (
-      SELECT mta, rule, kind, value, sum(n) AS n, dense_rank() OVER (PARTITION BY mta, rule, kind ORDER BY sum(n) DESC) AS rank
-      FROM ${src} GROUP BY mta, rule, kind, value) AS ranked
-    WHERE rank <= ${TOP} ORDER BY mta, rule, kind, value`);
+  const rows = await rolled<Group & { kind: string; value: string; n: number }>(q, 'rollup_advice_values', p, (src) => `
+    SELECT mta, host, rule, kind, value, n FROM (
+      SELECT mta, host, rule, kind, value, sum(n) AS n, dense_rank() OVER (PARTITION BY mta, host, rule, kind ORDER BY sum(n) DESC) AS rank
+      FROM ${src} GROUP BY mta, host, rule, kind, value) AS ranked
+    WHERE rank <= ${TOP} ORDER BY mta, host, rule, kind, value`);
   const lists = new Map<string, Map<string, number>>();
   for (const r of rows) {
-    const k = `${r.mta} ${r.rule} ${r.kind}`;
+    const k = keyOf(r);
     let m = lists.get(k);
     if (!m) lists.set(k, (m = new Map()));
     m.set(r.value, r.n);
@@ -70,6 +73,7 @@ async function topValues(q: Queryable, p: Period): Promise<Map<string, Top>> {
 /**
  * The first three messages of a group in the period (by time, then id), each with its first
  * failed recipient of the group. The rollup says which hours hold them; only those are read.
+ * The period names the group's host.
  */
 export async function examples(q: Queryable, p: Period, mta: string, rule: string): Promise<Example[]> {
   const hours = await rolled<{ hour: number }>(q, 'rollup_advice', p, (src) =>
@@ -82,8 +86,8 @@ export async function examples(q: Queryable, p: Period, mta: string, rule: strin
         coalesce(r.reason, '') AS reason
       FROM messages m JOIN recipients r ON r.message = m.id
       WHERE m.received_at >= @lo AND m.received_at < @hi AND m.mta = @mta AND m.origin != 'local' AND r.cause IS NOT NULL
-        AND ${ADVICE_RULE} = @rule
-      ORDER BY m.received_at, m.id, r.seq`, { lo, hi, mta, rule });
+        AND ${ADVICE_RULE} = @rule AND (@host::text IS NULL OR m.host = @host::text)
+      ORDER BY m.received_at, m.id, r.seq`, { lo, hi, mta, rule, host: p.host ?? null });
     for (const r of rows) {
       if (!out.has(r.message)) out.set(r.message, { host: r.host, queue_id: r.queue_id, recipient: r.recipient, reason: r.reason });
       if (out.size === 3) return [...out.values()];

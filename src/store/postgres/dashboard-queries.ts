@@ -1,6 +1,7 @@
 // Read queries behind the dashboard on PostgreSQL (src/store/sqlite/dashboard-queries.ts): the
 // time series, the sources of bounces and backscatter, and the trace of one message.
-import { sourceFilter } from '../sqlite/dashboard-queries.ts';
+import { hostRows, sourceFilter } from '../sqlite/dashboard-queries.ts';
+import { hostTotals } from './hosts.ts';
 import type { MessageRow } from '../sqlite/queries.ts';
 import { BUCKETS, SCAN_MIN_REJECTS, type Bucket, type MessageTrace, type Period, type Point, type SourceKind } from '../types.ts';
 import type { Queryable } from './pg.ts';
@@ -43,6 +44,8 @@ export async function sources(q: Queryable, p: Period, kind: SourceKind, limit =
       return (await r.senderDomains(q, p, limit)).map((x) => ({ ...x, filter: filter({ sender_domain: x.sender_domain, backscatter: 1 }) }));
     case 'scanner':
       return (await r.scanners(q, p, SCAN_MIN_REJECTS, limit)).map((x) => ({ ...x, filter: filter({ client_ip: x.client_ip }) }));
+    case 'host':
+      return hostRows(await hostTotals(q, p), limit);
   }
 }
 

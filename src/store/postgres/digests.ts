@@ -28,5 +28,7 @@ export async function listDigests(q: Queryable): Promise<DigestRow[]> {
 /** The hosts that logged messages or SMTP-time rejects in the period, in byte order (as SQLite's UNION gives them). */
 export async function hostsOf(q: Queryable, p: Period): Promise<string[]> {
   return (await all<{ host: string }>(q, `SELECT host FROM messages WHERE received_at >= @from AND received_at < @to
-    UNION SELECT host FROM smtp_rejects WHERE time >= @from AND time < @to ORDER BY 1`, { from: p.from, to: p.to })).map((r) => r.host);
+      AND (@host::text IS NULL OR host = @host::text)
+    UNION SELECT host FROM smtp_rejects WHERE time >= @from AND time < @to AND (@host::text IS NULL OR host = @host::text) ORDER BY 1`,
+  { from: p.from, to: p.to, host: p.host ?? null })).map((r) => r.host);
 }

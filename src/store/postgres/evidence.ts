@@ -5,7 +5,8 @@ import type { AuditEvidence, Example, Mta, Period } from '../types.ts';
 import type { Queryable } from './pg.ts';
 import { all, one } from './sql.ts';
 
-const IN_PERIOD = 'm.mta = @mta AND m.received_at >= @from AND m.received_at < @to AND m.origin != \'local\'';
+// The period's host, when it names one (@host NULL: every host).
+const IN_PERIOD = 'm.mta = @mta AND m.received_at >= @from AND m.received_at < @to AND m.origin != \'local\' AND (@host::text IS NULL OR m.host = @host::text)';
 
 /** Failed recipients narrowed to the finding's domains, when it names them. */
 function domainFilter(domains: string[] | undefined): string {
@@ -16,11 +17,12 @@ function domainFilter(domains: string[] | undefined): string {
 /** The logs do not say which listener took a message: the numbers are per MTA, cause and domain. */
 export async function auditEvidence(q: Queryable, p: Period, mta: Mta, cause: string, domains?: string[]): Promise<AuditEvidence> {
   const dom = domainFilter(domains);
-  const args = { mta, cause, from: p.from, to: p.to, ...(dom ? { domains } : {}) };
+  const args = { mta, cause, from: p.from, to: p.to, host: p.host ?? null, ...(dom ? { domains } : {}) };
   if (cause === 'dictionary_scan') {
     const rows = await all<{ client_ip: string | null; name: string | null; n: number }>(q, `SELECT client_ip, max(client_name) AS name, count(*) AS n
       FROM smtp_rejects WHERE mta = @mta AND cause = 'unknown_recipient' AND time >= @from AND time < @to
-      GROUP BY client_ip ORDER BY n DESC, client_ip NULLS FIRST`, { mta, from: p.from, to: p.to });
+        AND (@host::text IS NULL OR host = @host::text)
+      GROUP BY client_ip ORDER BY n DESC, client_ip NULLS FIRST`, { mta, from: p.from, to: p.to, host: p.host ?? null });
     return {
       failed_recipients: 0, messages: 0, ndrs: 0, backscatter: 0, examples: [],
       rejects: rows.reduce((a, r) => a + r.n, 0),

@@ -30,6 +30,9 @@ function messageWhere(p: Period, f: MessageFilter): { sql: string; params: Param
   };
   if (f.client_ip) add(where, 'm.client_ip = @client_ip', 'client_ip', f.client_ip);
   if (f.sender_domain) add(where, 'm.sender_domain = @sender_domain', 'sender_domain', f.sender_domain.toLowerCase());
+  // The period's host and the filter's: both must hold (two different ones match nothing).
+  if (p.host !== undefined) add(where, 'm.host = @periodHost', 'periodHost', p.host);
+  if (f.host) add(where, 'm.host = @host', 'host', f.host);
   if (f.outcome) add(where, 'm.outcome = @outcome', 'outcome', f.outcome);
   if (f.mta) add(where, 'm.mta = @mta', 'mta', f.mta);
   const rcpt: string[] = [];

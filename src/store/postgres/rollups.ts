@@ -21,7 +21,7 @@ const COUNT_IF = (cond: string) => `count(*) FILTER (WHERE ${cond})`;
 
 /** Each rollup table and the SELECT of its rows for the raw rows of [@lo, @hi), in column order. */
 export const ROLLUPS = {
-  rollup_hours: `SELECT ${H('received_at')} AS hour,
+  rollup_hours: `SELECT ${H('received_at')} AS hour, host, mta,
       ${COUNT_IF("origin = 'smtp' AND outcome != 'rejected_at_smtp'")} AS accepted,
       ${COUNT_IF("origin = 'smtp' AND remote = 1 AND outcome != 'rejected_at_smtp'")} AS accepted_remote,
       ${COUNT_IF("outcome = 'delivered'")} AS delivered,
@@ -32,48 +32,48 @@ export const ROLLUPS = {
       ${COUNT_IF("outcome = 'discarded'")} AS o_discarded, ${COUNT_IF("outcome = 'pending'")} AS o_pending,
       sum(CASE WHEN backscatter = 1 THEN (SELECT count(*) FROM notifications nt WHERE nt.message = m.id AND nt.type = 'non_delivery') ELSE 0 END)
         AS backscatter_ndrs, sum(delay_backscatter) AS delay_backscatter
-    FROM messages m WHERE ${IN_RANGE('received_at')} GROUP BY 1`,
-  rollup_rejects: `SELECT ${H('time')} AS hour, count(*) AS rejected FROM smtp_rejects
-    WHERE ${REJECT} AND ${IN_RANGE('time')} GROUP BY 1`,
-  rollup_failed: `SELECT ${H('m.received_at')} AS hour, lower(r.address) AS address, r.cause AS cause, count(*) AS n
+    FROM messages m WHERE ${IN_RANGE('received_at')} GROUP BY 1, 2, 3`,
+  rollup_rejects: `SELECT ${H('time')} AS hour, host, mta, count(*) AS rejected FROM smtp_rejects
+    WHERE ${REJECT} AND ${IN_RANGE('time')} GROUP BY 1, 2, 3`,
+  rollup_failed: `SELECT ${H('m.received_at')} AS hour, m.host, lower(r.address) AS address, r.cause AS cause, count(*) AS n
     FROM messages m JOIN recipients r ON r.message = m.id
-    WHERE r.cause IS NOT NULL AND ${IN_RANGE('m.received_at')} GROUP BY 1, 2, 3`,
-  rollup_backscatter: `SELECT ${H('m.received_at')} AS hour, m.sender_domain, nt.fate AS ndr_fate, count(*) AS n
+    WHERE r.cause IS NOT NULL AND ${IN_RANGE('m.received_at')} GROUP BY 1, 2, 3, 4`,
+  rollup_backscatter: `SELECT ${H('m.received_at')} AS hour, m.host, m.sender_domain, nt.fate AS ndr_fate, count(*) AS n
     FROM messages m JOIN notifications nt ON nt.message = m.id AND nt.type = 'non_delivery'
-    WHERE m.backscatter = 1 AND ${IN_RANGE('m.received_at')} GROUP BY 1, 2, 3`,
-  rollup_clients: `SELECT ${H('received_at')} AS hour, client_ip, max(client_name) AS client_name, max(helo) AS helo,
+    WHERE m.backscatter = 1 AND ${IN_RANGE('m.received_at')} GROUP BY 1, 2, 3, 4`,
+  rollup_clients: `SELECT ${H('received_at')} AS hour, host, client_ip, max(client_name) AS client_name, max(helo) AS helo,
       count(*) AS messages, ${COUNT_IF("outcome = 'bounced_after_accept'")} AS bounced, sum(backscatter) AS backscatter
-    FROM messages WHERE remote = 1 AND ${IN_RANGE('received_at')} GROUP BY 1, 2`,
-  rollup_scanners: `SELECT ${H('time')} AS hour, mta, client_ip,
+    FROM messages WHERE remote = 1 AND ${IN_RANGE('received_at')} GROUP BY 1, 2, 3`,
+  rollup_scanners: `SELECT ${H('time')} AS hour, host, mta, client_ip,
       count(CASE WHEN ${REJECT} THEN 1 END) AS rejects,
       count(CASE WHEN ${REJECT} AND cause = 'unknown_recipient' THEN 1 END) AS unknown_rejects,
       max(CASE WHEN ${REJECT} THEN client_name END) AS reject_name,
       count(CASE WHEN cause = 'unknown_recipient' THEN 1 END) AS unknown_any,
       max(CASE WHEN cause = 'unknown_recipient' THEN client_name END) AS unknown_name
-    FROM smtp_rejects WHERE client_ip IS NOT NULL AND ${IN_RANGE('time')} GROUP BY 1, 2, 3`,
-  rollup_local_clients: `SELECT ${H('received_at')} AS hour, client_ip, count(*) AS messages FROM messages
-    WHERE remote IS DISTINCT FROM 1 AND client_ip IS NOT NULL AND ${IN_RANGE('received_at')} GROUP BY 1, 2`,
-  rollup_sender_domains: `SELECT ${H('received_at')} AS hour, sender_domain, count(*) AS messages, sum(backscatter) AS backscatter FROM messages
-    WHERE sender_domain IS NOT NULL AND ${IN_RANGE('received_at')} GROUP BY 1, 2`,
+    FROM smtp_rejects WHERE client_ip IS NOT NULL AND ${IN_RANGE('time')} GROUP BY 1, 2, 3, 4`,
+  rollup_local_clients: `SELECT ${H('received_at')} AS hour, host, client_ip, count(*) AS messages FROM messages
+    WHERE remote IS DISTINCT FROM 1 AND client_ip IS NOT NULL AND ${IN_RANGE('received_at')} GROUP BY 1, 2, 3`,
+  rollup_sender_domains: `SELECT ${H('received_at')} AS hour, host, sender_domain, count(*) AS messages, sum(backscatter) AS backscatter FROM messages
+    WHERE sender_domain IS NOT NULL AND ${IN_RANGE('received_at')} GROUP BY 1, 2, 3`,
   // size_limit and relay_host were computed by the writer with src/correlate/relays.ts.
-  rollup_advice: `SELECT hour, mta, rule, count(*) AS messages, sum(ndr_count) AS ndrs, sum(backscatter) AS backscatter,
-      min(size_limit) AS size_limit FROM (SELECT ${H('m.received_at')} AS hour, m.mta, ${ADVICE_RULE} AS rule, m.ndr_count, m.backscatter,
+  rollup_advice: `SELECT hour, host, mta, rule, count(*) AS messages, sum(ndr_count) AS ndrs, sum(backscatter) AS backscatter,
+      min(size_limit) AS size_limit FROM (SELECT ${H('m.received_at')} AS hour, m.host, m.mta, ${ADVICE_RULE} AS rule, m.ndr_count, m.backscatter,
         min(r.size_limit) AS size_limit
       FROM messages m JOIN recipients r ON r.message = m.id
       WHERE r.cause IS NOT NULL AND m.origin != 'local' AND ${IN_RANGE('m.received_at')}
-      GROUP BY m.id, 1, m.mta, 3, m.ndr_count, m.backscatter) AS per_message
-    GROUP BY 1, 2, 3`,
+      GROUP BY m.id, 1, m.host, m.mta, 4, m.ndr_count, m.backscatter) AS per_message
+    GROUP BY 1, 2, 3, 4`,
   // JavaScript's toLowerCase() lower-cases beyond ASCII: ICU's lower() does the same.
-  rollup_advice_values: `WITH f AS MATERIALIZED (SELECT ${H('m.received_at')} AS hour, m.mta, ${ADVICE_RULE} AS rule,
+  rollup_advice_values: `WITH f AS MATERIALIZED (SELECT ${H('m.received_at')} AS hour, m.host, m.mta, ${ADVICE_RULE} AS rule,
         lower(r.address COLLATE "und-x-icu") COLLATE "C" AS a,
         lower(substring(r.address from '[^@]*$') COLLATE "und-x-icu") COLLATE "C" AS d,
         r.relay_host AS rl, r.orig_address AS o
       FROM messages m JOIN recipients r ON r.message = m.id
       WHERE r.cause IS NOT NULL AND m.origin != 'local' AND ${IN_RANGE('m.received_at')})
-    SELECT hour, mta, rule, kind, value, count(*) AS n FROM (
-      SELECT hour, mta, rule, 'recipient' AS kind, a AS value FROM f UNION ALL SELECT hour, mta, rule, 'domain', d FROM f
-      UNION ALL SELECT hour, mta, rule, 'relay', rl FROM f UNION ALL SELECT hour, mta, rule, 'alias', o FROM f) AS v
-    WHERE value IS NOT NULL AND value != '' GROUP BY 1, 2, 3, 4, 5`,
+    SELECT hour, host, mta, rule, kind, value, count(*) AS n FROM (
+      SELECT hour, host, mta, rule, 'recipient' AS kind, a AS value FROM f UNION ALL SELECT hour, host, mta, rule, 'domain', d FROM f
+      UNION ALL SELECT hour, host, mta, rule, 'relay', rl FROM f UNION ALL SELECT hour, host, mta, rule, 'alias', o FROM f) AS v
+    WHERE value IS NOT NULL AND value != '' GROUP BY 1, 2, 3, 4, 5, 6`,
 } as const;
 
 export type Rollup = keyof typeof ROLLUPS;
@@ -97,20 +97,23 @@ async function dirtyHours(q: Queryable, a: number, b: number): Promise<number[]>
 /**
  * The rows of a rollup for a period, as a subquery with its named parameters: clean whole hours
  * from the rollup table; marked hours and the partial hours at the edges from the raw rows
- * (the same SELECT).
+ * (the same SELECT). A period of one host takes that host's rows; the callers sum over the
+ * rows they get, so every host is their sum.
  */
 export async function rollupRows(q: Queryable, table: Rollup, p: Period): Promise<{ sql: string; params: Params }> {
   const raw = ROLLUPS[table];
+  const only = p.host === undefined ? '' : ' AND host = @onlyHost::text';
+  const onlyParams: Params = p.host === undefined ? {} : { onlyHost: p.host };
   const a = Math.ceil(p.from / HOUR) * HOUR;
   const b = Math.floor(p.to / HOUR) * HOUR;
-  if (a >= b) return { sql: raw, params: { lo: p.from, hi: p.to } };
+  if (a >= b) return { sql: `SELECT * FROM (${raw}) AS raw WHERE true${only}`, params: { lo: p.from, hi: p.to, ...onlyParams } };
   const dirty = await dirtyHours(q, a, b);
-  const parts = [`SELECT * FROM ${table} WHERE hour >= @rollupFrom AND hour < @rollupTo
+  const parts = [`SELECT * FROM ${table} WHERE hour >= @rollupFrom AND hour < @rollupTo${only}
     AND hour NOT IN (SELECT hour FROM rollup_dirty WHERE hour >= @rollupFrom AND hour < @rollupTo)`];
-  const params: Params = { rollupFrom: a, rollupTo: b };
+  const params: Params = { rollupFrom: a, rollupTo: b, ...onlyParams };
   const rawParts: [number, number][] = [...(p.from < a ? [[p.from, a] as [number, number]] : []), ...ranges(dirty), ...(b < p.to ? [[b, p.to] as [number, number]] : [])];
   rawParts.forEach(([lo, hi], i) => {
-    parts.push(`SELECT * FROM (${raw.replaceAll('@lo', `@lo${i}`).replaceAll('@hi', `@hi${i}`)}) AS raw${i}`);
+    parts.push(`SELECT * FROM (${raw.replaceAll('@lo', `@lo${i}`).replaceAll('@hi', `@hi${i}`)}) AS raw${i} WHERE true${only}`);
     params[`lo${i}`] = lo;
     params[`hi${i}`] = hi;
   });

@@ -1,5 +1,5 @@
-// The evidence for recommendations: failed recipients of a period grouped by MTA and advice
-// rule, with their NDRs, backscatter, examples, domains, recipients, relays and aliases, and
+// The evidence for recommendations: failed recipients of a period grouped by MTA, host and
+// advice rule (one config per host), with their NDRs, backscatter, examples, domains, recipients, relays and aliases, and
 // the clients that look like dictionary scanners. Read from the hourly rollups
 // (rollup_advice, rollup_advice_values: rollups.ts); only the examples read raw rows,
 // and only of the first hours that hold the group's messages.
@@ -15,51 +15,55 @@ function rolled<T>(db: Db, table: Rollup, p: Period, outer: (src: string) => str
   return db.prepare(outer(`(${sql})`)).all({ ...params, ...extra }) as T[];
 }
 
-/** Failed recipients of the period by MTA and rule, with their evidence. */
+/** Failed recipients of the period by MTA, host and rule, with their evidence. */
 export function adviceGroups(db: Db, p: Period): AdviceGroup[] {
-  type Sums = Pick<AdviceGroup, 'mta' | 'rule' | 'messages' | 'ndrs' | 'backscatter' | 'size_limit'>;
+  type Sums = Pick<AdviceGroup, 'mta' | 'host' | 'rule' | 'messages' | 'ndrs' | 'backscatter' | 'size_limit'>;
   const groups = rolled<Sums>(db, 'rollup_advice', p, (src) => `SELECT
       mta,
+      host,
       rule,
       sum(messages) AS messages,
       sum(ndrs) AS ndrs,
       sum(backscatter) AS backscatter,
       min(size_limit) AS size_limit
     FROM ${src}
-    GROUP BY mta, rule
-    HAVING messages > 0`);
+    GROUP BY mta, host, rule
+    HAVING messages > 0
+    ORDER BY mta, host, rule`);
   const lists = topValues(db, p);
-  const topOf = (g: { mta: string; rule: string }, kind: string) => (lists.get(`${g.mta} ${g.rule} ${kind}`) ?? []).map(([v]) => v);
+  const topOf = (g: Group, kind: string) => (lists.get(keyOf({ ...g, kind })) ?? []).map(([v]) => v);
   return groups.map((g) => ({
     ...g,
-    examples: examples(db, p, g.mta, g.rule),
+    examples: examples(db, { ...p, host: g.host }, g.mta, g.rule),
     domains: topOf(g, 'domain'), recipients: topOf(g, 'recipient'), relays: topOf(g, 'relay'), aliases: topOf(g, 'alias'),
   }));
 }
 
 type Top = [string, number][];
+type Group = { mta: string; host: string; rule: string };
+const keyOf = (g: Group & { kind: string }) => JSON.stringify([g.mta, g.host, g.rule, g.kind]);
 
 /**
- * The five most frequent values of each (MTA, rule, kind), ties broken as top() did. The whole
+ * The five most frequent values of each (MTA, host, rule, kind), ties broken as top() did. The whole
  * hours stream from the rollup in index order into bw_top5 (src/store/sqlite/rollups.ts); a value seen
  * in the partial hours at the edges is added to its whole-hour count. A value outside a list's
  * whole-hour top five and absent from the edges cannot enter it: the five before it only grow.
  */
 function topValues(db: Db, p: Period): Map<string, Top> {
   const out = new Map<string, Top>();
-  const keyed = (r: { mta: string; rule: string; kind: string }) => `${r.mta} ${r.rule} ${r.kind}`;
+  const keyed = keyOf;
   const split = rollupSplit(db, 'rollup_advice_values', p);
   const whole = split
-    ? db.prepare(`SELECT mta, rule, kind, bw_top5(value, n) AS top FROM rollup_advice_values INDEXED BY rollup_advice_values_group
-        WHERE hour >= @from AND hour < @to GROUP BY mta, rule, kind`).all({ from: split.from, to: split.to })
-    : rolled(db, 'rollup_advice_values', p, (src) => `SELECT mta, rule, kind, bw_top5(value, n) AS top FROM ${src} GROUP BY mta, rule, kind`);
+    ? db.prepare(`SELECT mta, host, rule, kind, bw_top5(value, n) AS top FROM rollup_advice_values INDEXED BY rollup_advice_values_group
+        WHERE hour >= @from AND hour < @to${split.host} GROUP BY mta, host, rule, kind`).all({ ...split.params, from: split.from, to: split.to })
+    : rolled(db, 'rollup_advice_values', p, (src) => `SELECT mta, host, rule, kind, bw_top5(value, n) AS top FROM ${src} GROUP BY mta, host, rule, kind`);
   const lists = new Map<string, Map<string, number>>();
-  for (const r of whole as { mta: string; rule: string; kind: string; top: string }[]) lists.set(keyed(r), new Map(JSON.parse(r.top) as Top));
+  for (const r of whole as (Group & { kind: string; top: string })[]) lists.set(keyed(r), new Map(JSON.parse(r.top) as Top));
   if (split?.edges) {
-    const edge = db.prepare(`SELECT mta, rule, kind, value, sum(n) AS n FROM (${split.edges.sql}) GROUP BY 1, 2, 3, 4`)
-      .all(split.edges.params) as { mta: string; rule: string; kind: string; value: string; n: number }[];
+    const edge = db.prepare(`SELECT mta, host, rule, kind, value, sum(n) AS n FROM (${split.edges.sql}) GROUP BY 1, 2, 3, 4, 5`)
+      .all(split.edges.params) as (Group & { kind: string; value: string; n: number })[];
     const wholeCount = db.prepare(`SELECT coalesce(sum(n), 0) AS n FROM rollup_advice_values INDEXED BY rollup_advice_values_group
-      WHERE mta = @mta AND rule = @rule AND kind = @kind AND value = @value AND hour >= @from AND hour < @to`);
+      WHERE mta = @mta AND host = @host AND rule = @rule AND kind = @kind AND value = @value AND hour >= @from AND hour < @to`);
     for (const e of edge) {
       const list = lists.get(keyed(e)) ?? new Map<string, number>();
       const w = (wholeCount.get({ ...e, from: split.from, to: split.to }) as { n: number }).n;
@@ -74,6 +78,7 @@ function topValues(db: Db, p: Period): Map<string, Top> {
 /**
  * The first three messages of a group in the period (by time, then id), each with its first
  * failed recipient of the group. The rollup says which hours hold them; only those are read.
+ * The period names the group's host.
  */
 export function examples(db: Db, p: Period, mta: string, rule: string): Example[] {
   const hours = rolled<{ hour: number }>(db, 'rollup_advice', p, (src) =>
@@ -81,13 +86,13 @@ export function examples(db: Db, p: Period, mta: string, rule: string): Example[
   const stmt = db.prepare(`SELECT m.id AS message, m.host, m.queue_id, r.address AS recipient, coalesce(r.reason, '') AS reason
     FROM messages m JOIN recipients r ON r.message = m.id
     WHERE m.received_at >= @lo AND m.received_at < @hi AND m.mta = @mta AND m.origin != 'local' AND r.cause IS NOT NULL
-      AND ${ADVICE_RULE} = @rule
+      AND ${ADVICE_RULE} = @rule AND (@host IS NULL OR m.host = @host)
     ORDER BY m.received_at, m.id, r.seq`);
   const out = new Map<number, Example>();
   for (const { hour } of hours) {
     const lo = Math.max(hour, p.from);
     const hi = Math.min(hour + HOUR, p.to);
-    for (const r of stmt.all({ lo, hi, mta, rule }) as (Example & { message: number })[]) {
+    for (const r of stmt.all({ lo, hi, mta, rule, host: p.host ?? null }) as (Example & { message: number })[]) {
       if (!out.has(r.message)) out.set(r.message, { host: r.host, queue_id: r.queue_id, recipient: r.recipient, reason: r.reason });
       if (out.size === 3) return [...out.values()];
     }

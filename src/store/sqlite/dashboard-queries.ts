@@ -2,7 +2,8 @@
 // trace of one message with its raw lines. One named function per query.
 import type { Db } from './db.ts';
 import { toMessageRecord, type MessageRow } from './queries.ts';
-import { BUCKETS, SCAN_MIN_REJECTS, type Bucket, type MessageTrace, type Period, type Point, type SourceKind } from '../types.ts';
+import { BUCKETS, SCAN_MIN_REJECTS, type Bucket, type HostTotals, type MessageTrace, type Period, type Point, type SourceKind } from '../types.ts';
+import { hostTotals } from './hosts.ts';
 import * as r from './rollup-queries.ts';
 
 export function timeseries(db: Db, p: Period, bucket: Bucket): Point[] {
@@ -47,8 +48,14 @@ export function sources(db: Db, p: Period, kind: SourceKind, limit = 100): Recor
     case 'scanner':
       // Dictionary-scan suspects: clients that collected unknown-recipient rejects at SMTP time.
       return r.scanners(db, p, SCAN_MIN_REJECTS, limit).map((x) => ({ ...x, filter: filter({ client_ip: x.client_ip }) }));
+    case 'host':
+      return hostRows(hostTotals(db, p), limit);
   }
 }
+
+/** The per-host split as a sources table (the PostgreSQL twin uses it too). */
+export const hostRows = (rows: HostTotals[], limit: number) =>
+  rows.slice(0, limit).map((x) => ({ ...x, mtas: x.mtas.join(', '), filter: sourceFilter({ host: x.host }) }));
 
 /**
  * The newest message on `host` that went through queue id `qid`, with its raw log lines. The

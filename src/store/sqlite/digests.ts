@@ -26,6 +26,7 @@ export function listDigests(db: Db): DigestRow[] {
 
 /** The hosts that logged messages or SMTP-time rejects in the period. */
 export function hostsOf(db: Db, p: Period): string[] {
-  return db.prepare(`SELECT host FROM messages WHERE received_at >= @from AND received_at < @to
-    UNION SELECT host FROM smtp_rejects WHERE time >= @from AND time < @to`).pluck().all({ from: p.from, to: p.to }) as string[];
+  return db.prepare(`SELECT host FROM messages WHERE received_at >= @from AND received_at < @to AND (@host IS NULL OR host = @host)
+    UNION SELECT host FROM smtp_rejects WHERE time >= @from AND time < @to AND (@host IS NULL OR host = @host)`)
+    .pluck().all({ from: p.from, to: p.to, host: p.host ?? null }) as string[];
 }

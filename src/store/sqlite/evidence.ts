@@ -4,7 +4,8 @@
 import type { Db } from './db.ts';
 import type { AuditEvidence, Example, Mta, Period } from '../types.ts';
 
-const IN_PERIOD = 'm.mta = @mta AND m.received_at >= @from AND m.received_at < @to AND m.origin != \'local\'';
+// The period's host, when it names one (@host NULL: every host).
+const IN_PERIOD = 'm.mta = @mta AND m.received_at >= @from AND m.received_at < @to AND m.origin != \'local\' AND (@host IS NULL OR m.host = @host)';
 
 /** Failed recipients narrowed to the finding's domains, when it names them. */
 function domainFilter(domains: string[] | undefined): string {
@@ -14,11 +15,11 @@ function domainFilter(domains: string[] | undefined): string {
 
 /** The logs do not say which listener took a message: the numbers are per MTA, cause and domain. */
 export function auditEvidence(db: Db, p: Period, mta: Mta, cause: string, domains?: string[]): AuditEvidence {
-  const args = { mta, cause, from: p.from, to: p.to, domains: JSON.stringify(domains ?? []) };
+  const args = { mta, cause, from: p.from, to: p.to, host: p.host ?? null, domains: JSON.stringify(domains ?? []) };
   const dom = domainFilter(domains);
   if (cause === 'dictionary_scan') {
     const rows = db.prepare(`SELECT client_ip, max(client_name) AS name, count(*) AS n FROM smtp_rejects
-      WHERE mta = @mta AND cause = 'unknown_recipient' AND time >= @from AND time < @to
+      WHERE mta = @mta AND cause = 'unknown_recipient' AND time >= @from AND time < @to AND (@host IS NULL OR host = @host)
       GROUP BY client_ip ORDER BY n DESC, client_ip`).all(args) as { client_ip: string | null; name: string | null; n: number }[];
     return {
       failed_recipients: 0, messages: 0, ndrs: 0, backscatter: 0, examples: [],

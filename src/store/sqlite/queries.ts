@@ -67,6 +67,9 @@ function messageWhere(db: Db, p: Period, f: MessageFilter): { sql: string; param
     narrow(filterHours(db, p, SENDER_DOMAIN_HOURS, f.sender_domain.toLowerCase()));
   }
   if (hours) where.splice(0, 2, hours.length === 0 ? '0' : `(${hourRanges(hours, p).join(' OR ')})`);
+  // The period's host and the filter's: both must hold (two different ones match nothing).
+  if (p.host !== undefined) add(where, 'm.host = @periodHost', 'periodHost', p.host);
+  if (f.host) add(where, 'm.host = @host', 'host', f.host);
   if (f.outcome) add(where, 'm.outcome = @outcome', 'outcome', f.outcome);
   if (f.mta) add(where, 'm.mta = @mta', 'mta', f.mta);
   const rcpt: string[] = [];

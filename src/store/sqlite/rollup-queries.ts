@@ -106,13 +106,13 @@ function rankClients(db: Db, table: 'rollup_clients' | 'rollup_scanners', p: Per
   const query = (src: string) => `SELECT client_ip, ${sums} FROM ${src} WHERE ${o.where} GROUP BY client_ip HAVING ${o.having} ORDER BY ${o.order} LIMIT @limit`;
   if (!split) return rows<Ranked>(db, table, p, query, { ...extra, limit });
   const hint = split.to - split.from > LONG ? ` INDEXED BY ${o.index}` : '';
-  const range = { ...extra, from: split.from, to: split.to };
-  const whole = db.prepare(`SELECT client_ip, ${sums} FROM ${table}${hint} WHERE (${o.where}) AND hour >= @from AND hour < @to
+  const range = { ...extra, ...split.params, from: split.from, to: split.to };
+  const whole = db.prepare(`SELECT client_ip, ${sums} FROM ${table}${hint} WHERE (${o.where}) AND hour >= @from AND hour < @to${split.host}
     GROUP BY client_ip HAVING ${o.having} ORDER BY ${o.order} LIMIT @limit`).all({ ...range, limit }) as Ranked[];
   if (!split.edges) return whole;
   const merged = new Map(whole.map((r) => [r.client_ip, r]));
   const edge = db.prepare(`SELECT client_ip, ${sums} FROM (${split.edges.sql}) WHERE ${o.where} GROUP BY client_ip`).all({ ...split.edges.params, ...extra }) as Ranked[];
-  const wholeOf = db.prepare(`SELECT ${sums} FROM ${table} WHERE (${o.where}) AND client_ip IS @ip AND hour >= @from AND hour < @to`);
+  const wholeOf = db.prepare(`SELECT ${sums} FROM ${table} WHERE (${o.where}) AND client_ip IS @ip AND hour >= @from AND hour < @to${split.host}`);
   for (const e of edge) {
     const w = wholeOf.get({ ...range, ip: e.client_ip }) as Record<string, number | null>;
     merged.set(e.client_ip, { ...Object.fromEntries(o.cols.map((c) => [c, (w[c] ?? 0) + e[c]!])), client_ip: e.client_ip } as Ranked);

@@ -56,13 +56,24 @@ export function topOf(m: Map<string, number>, k: number): [string, number][] {
   return best;
 }
 
+/**
+ * A period narrowed to one host: the condition on a rollup's `host` column (rollup rows and raw
+ * SELECTs both have it) and its parameter; nothing for every host.
+ */
+export function hostOnly(p: Period): { cond: string; params: Record<string, string> } {
+  return p.host === undefined ? { cond: '', params: {} } : { cond: ' AND host = @onlyHost', params: { onlyHost: p.host } };
+}
+
+type Params = Record<string, number | string>;
+
 /** The partial hours of a period before `a` and after `b`, as raw-row SELECTs with their parameters. */
-function rawEdges(raw: string, p: Period, a: number, b: number): { parts: string[]; params: Record<string, number> } {
+function rawEdges(raw: string, p: Period, a: number, b: number): { parts: string[]; params: Params } {
   const parts: string[] = [];
-  const params: Record<string, number> = {};
+  const only = hostOnly(p);
+  const params: Params = { ...only.params };
   const edge = (name: string, lo: number, hi: number) => {
     if (lo >= hi) return;
-    parts.push(`SELECT * FROM (${raw.replaceAll('@lo', `@${name}lo`).replaceAll('@hi', `@${name}hi`)})`);
+    parts.push(`SELECT * FROM (${raw.replaceAll('@lo', `@${name}lo`).replaceAll('@hi', `@${name}hi`)}) WHERE 1${only.cond}`);
     Object.assign(params, { [`${name}lo`]: lo, [`${name}hi`]: hi });
   };
   edge('head', p.from, a);
@@ -72,21 +83,24 @@ function rawEdges(raw: string, p: Period, a: number, b: number): { parts: string
 
 /**
  * A period split into the whole hours, read straight from a rollup table (so that an index in
- * GROUP BY order can stream them), and the partial hours at the edges from the raw rows; null
- * when the rollups cannot be read.
+ * GROUP BY order can stream them; `host` is the condition on its host column, with `params`),
+ * and the partial hours at the edges from the raw rows; null when the rollups cannot be read.
  */
-export function rollupSplit(db: Db, table: Rollup, p: Period): { from: number; to: number; edges: { sql: string; params: Record<string, number> } | null } | null {
+export function rollupSplit(db: Db, table: Rollup, p: Period): {
+  from: number; to: number; host: string; params: Params; edges: { sql: string; params: Params } | null;
+} | null {
   registerFunctions(db);
   const a = Math.ceil(p.from / HOUR) * HOUR;
   const b = Math.floor(p.to / HOUR) * HOUR;
   if (a >= b || !rollupsReady(db)) return null;
   const { parts, params } = rawEdges(ROLLUPS[table], p, a, b);
-  return { from: a, to: b, edges: parts.length ? { sql: parts.join('\nUNION ALL\n'), params } : null };
+  const only = hostOnly(p);
+  return { from: a, to: b, host: only.cond, params: only.params, edges: parts.length ? { sql: parts.join('\nUNION ALL\n'), params } : null };
 }
 
 /** Each rollup table and the SELECT of its rows for the raw rows of [@lo, @hi), in column order. */
 export const ROLLUPS = {
-  rollup_hours: `SELECT ${H('received_at')} AS hour,
+  rollup_hours: `SELECT ${H('received_at')} AS hour, host, mta,
       sum(origin = 'smtp' AND outcome != 'rejected_at_smtp') AS accepted,
       sum(origin = 'smtp' AND remote = 1 AND outcome != 'rejected_at_smtp') AS accepted_remote,
       sum(outcome = 'delivered') AS delivered,
@@ -97,54 +111,54 @@ export const ROLLUPS = {
       sum(outcome = 'discarded') AS o_discarded, sum(outcome = 'pending') AS o_pending,
       sum(CASE WHEN backscatter = 1 THEN (SELECT count(*) FROM notifications nt WHERE nt.message = m.id AND nt.type = 'non_delivery') ELSE 0 END)
         AS backscatter_ndrs, sum(delay_backscatter) AS delay_backscatter
-    FROM messages m WHERE ${IN_RANGE('received_at')} GROUP BY 1`,
-  rollup_rejects: `SELECT ${H('time')} AS hour, count(*) AS rejected FROM smtp_rejects
-    WHERE ${REJECT} AND ${IN_RANGE('time')} GROUP BY 1`,
-  rollup_failed: `SELECT ${H('m.received_at')} AS hour, lower(r.address) AS address, r.cause AS cause, count(*) AS n
+    FROM messages m WHERE ${IN_RANGE('received_at')} GROUP BY 1, 2, 3`,
+  rollup_rejects: `SELECT ${H('time')} AS hour, host, mta, count(*) AS rejected FROM smtp_rejects
+    WHERE ${REJECT} AND ${IN_RANGE('time')} GROUP BY 1, 2, 3`,
+  rollup_failed: `SELECT ${H('m.received_at')} AS hour, m.host, lower(r.address) AS address, r.cause AS cause, count(*) AS n
     FROM messages m JOIN recipients r ON r.message = m.id
-    WHERE r.cause IS NOT NULL AND ${IN_RANGE('m.received_at')} GROUP BY 1, 2, 3`,
+    WHERE r.cause IS NOT NULL AND ${IN_RANGE('m.received_at')} GROUP BY 1, 2, 3, 4`,
   // Every NDR of a backscatter message (a message bounced in two attempts sent two), by fate.
-  rollup_backscatter: `SELECT ${H('m.received_at')} AS hour, m.sender_domain, nt.fate AS ndr_fate, count(*) AS n
+  rollup_backscatter: `SELECT ${H('m.received_at')} AS hour, m.host, m.sender_domain, nt.fate AS ndr_fate, count(*) AS n
     FROM messages m JOIN notifications nt ON nt.message = m.id AND nt.type = 'non_delivery'
-    WHERE m.backscatter = 1 AND ${IN_RANGE('m.received_at')} GROUP BY 1, 2, 3`,
-  rollup_clients: `SELECT ${H('received_at')} AS hour, client_ip, max(client_name) AS client_name, max(helo) AS helo,
+    WHERE m.backscatter = 1 AND ${IN_RANGE('m.received_at')} GROUP BY 1, 2, 3, 4`,
+  rollup_clients: `SELECT ${H('received_at')} AS hour, host, client_ip, max(client_name) AS client_name, max(helo) AS helo,
       count(*) AS messages, sum(outcome = 'bounced_after_accept') AS bounced, sum(backscatter) AS backscatter
-    FROM messages WHERE remote = 1 AND ${IN_RANGE('received_at')} GROUP BY 1, 2`,
-  rollup_scanners: `SELECT ${H('time')} AS hour, mta, client_ip,
+    FROM messages WHERE remote = 1 AND ${IN_RANGE('received_at')} GROUP BY 1, 2, 3`,
+  rollup_scanners: `SELECT ${H('time')} AS hour, host, mta, client_ip,
       count(CASE WHEN ${REJECT} THEN 1 END) AS rejects,
       count(CASE WHEN ${REJECT} AND cause = 'unknown_recipient' THEN 1 END) AS unknown_rejects,
       max(CASE WHEN ${REJECT} THEN client_name END) AS reject_name,
       count(CASE WHEN cause = 'unknown_recipient' THEN 1 END) AS unknown_any,
       max(CASE WHEN cause = 'unknown_recipient' THEN client_name END) AS unknown_name
-    FROM smtp_rejects WHERE client_ip IS NOT NULL AND ${IN_RANGE('time')} GROUP BY 1, 2, 3`,
+    FROM smtp_rejects WHERE client_ip IS NOT NULL AND ${IN_RANGE('time')} GROUP BY 1, 2, 3, 4`,
   // Clients that are not remote (internal networks) by hour: with rollup_clients, every hour
   // in which a client IP sent mail, for the message list's client filter.
-  rollup_local_clients: `SELECT ${H('received_at')} AS hour, client_ip, count(*) AS messages FROM messages
-    WHERE remote IS NOT 1 AND client_ip IS NOT NULL AND ${IN_RANGE('received_at')} GROUP BY 1, 2`,
+  rollup_local_clients: `SELECT ${H('received_at')} AS hour, host, client_ip, count(*) AS messages FROM messages
+    WHERE remote IS NOT 1 AND client_ip IS NOT NULL AND ${IN_RANGE('received_at')} GROUP BY 1, 2, 3`,
   // Messages by hour and sender domain: the hours to read for the message list's sender-domain
   // filter (migration 0006).
-  rollup_sender_domains: `SELECT ${H('received_at')} AS hour, sender_domain, count(*) AS messages, sum(backscatter) AS backscatter FROM messages
-    WHERE sender_domain IS NOT NULL AND ${IN_RANGE('received_at')} GROUP BY 1, 2`,
+  rollup_sender_domains: `SELECT ${H('received_at')} AS hour, host, sender_domain, count(*) AS messages, sum(backscatter) AS backscatter FROM messages
+    WHERE sender_domain IS NOT NULL AND ${IN_RANGE('received_at')} GROUP BY 1, 2, 3`,
   // Failed recipients of non-local mail by the advice rule that would have stopped them
   // (src/advise/rules.ts): the messages, their NDRs and backscatter (each message once per
   // rule), and the smallest size limit a downstream announced.
-  rollup_advice: `SELECT hour, mta, rule, count(*) AS messages, sum(ndr_count) AS ndrs, sum(backscatter) AS backscatter,
-      min(size_limit) AS size_limit FROM (SELECT ${H('m.received_at')} AS hour, m.mta, ${ADVICE_RULE} AS rule, m.ndr_count, m.backscatter,
+  rollup_advice: `SELECT hour, host, mta, rule, count(*) AS messages, sum(ndr_count) AS ndrs, sum(backscatter) AS backscatter,
+      min(size_limit) AS size_limit FROM (SELECT ${H('m.received_at')} AS hour, m.host, m.mta, ${ADVICE_RULE} AS rule, m.ndr_count, m.backscatter,
         min(bw_size_limit(r.reason)) AS size_limit
       FROM messages m JOIN recipients r ON r.message = m.id
       WHERE r.cause IS NOT NULL AND m.origin != 'local' AND ${IN_RANGE('m.received_at')} GROUP BY m.id, rule)
-    GROUP BY 1, 2, 3`,
+    GROUP BY 1, 2, 3, 4`,
   // The same recipients counted by value: recipient (lower-cased), domain, downstream relay
   // (without port) and alias (original address), for the advice's "most frequent" lists.
   // (The CTE is materialized so that the JavaScript functions run once per recipient, not per kind.)
-  rollup_advice_values: `WITH f AS MATERIALIZED (SELECT ${H('m.received_at')} AS hour, m.mta, ${ADVICE_RULE} AS rule,
+  rollup_advice_values: `WITH f AS MATERIALIZED (SELECT ${H('m.received_at')} AS hour, m.host, m.mta, ${ADVICE_RULE} AS rule,
         bw_lower(r.address) AS a, bw_domain(r.address) AS d, bw_relay(r.relay) AS rl, r.orig_address AS o
       FROM messages m JOIN recipients r ON r.message = m.id
       WHERE r.cause IS NOT NULL AND m.origin != 'local' AND ${IN_RANGE('m.received_at')})
-    SELECT hour, mta, rule, kind, value, count(*) AS n FROM (
-      SELECT hour, mta, rule, 'recipient' AS kind, a AS value FROM f UNION ALL SELECT hour, mta, rule, 'domain', d FROM f
-      UNION ALL SELECT hour, mta, rule, 'relay', rl FROM f UNION ALL SELECT hour, mta, rule, 'alias', o FROM f)
-    WHERE value IS NOT NULL AND value != '' GROUP BY 1, 2, 3, 4, 5`,
+    SELECT hour, host, mta, rule, kind, value, count(*) AS n FROM (
+      SELECT hour, host, mta, rule, 'recipient' AS kind, a AS value FROM f UNION ALL SELECT hour, host, mta, rule, 'domain', d FROM f
+      UNION ALL SELECT hour, host, mta, rule, 'relay', rl FROM f UNION ALL SELECT hour, host, mta, rule, 'alias', o FROM f)
+    WHERE value IS NOT NULL AND value != '' GROUP BY 1, 2, 3, 4, 5, 6`,
 } as const;
 
 export type Rollup = keyof typeof ROLLUPS;
@@ -196,16 +210,18 @@ export function rollupsReady(db: Db): boolean {
 /**
  * The rows of a rollup for a period, as a subquery with its named parameters: whole hours from
  * the rollup table, the partial hours at the edges from the raw rows (the same SELECT). When
- * the rollups cannot be read, all of it from the raw rows.
+ * the rollups cannot be read, all of it from the raw rows. A period of one host takes that
+ * host's rows; the callers sum over whatever rows they get, so every host is their sum.
  */
-export function rollupRows(db: Db, table: Rollup, p: Period): { sql: string; params: Record<string, number> } {
+export function rollupRows(db: Db, table: Rollup, p: Period): { sql: string; params: Params } {
   const raw = ROLLUPS[table];
   registerFunctions(db);
+  const only = hostOnly(p);
   const a = Math.ceil(p.from / HOUR) * HOUR;
   const b = Math.floor(p.to / HOUR) * HOUR;
-  if (a >= b || !rollupsReady(db)) return { sql: raw, params: { lo: p.from, hi: p.to } };
+  if (a >= b || !rollupsReady(db)) return { sql: `SELECT * FROM (${raw}) WHERE 1${only.cond}`, params: { lo: p.from, hi: p.to, ...only.params } };
   const edges = rawEdges(raw, p, a, b);
-  const parts = [`SELECT * FROM ${table} WHERE hour >= @rollupFrom AND hour < @rollupTo`, ...edges.parts];
-  const params: Record<string, number> = { rollupFrom: a, rollupTo: b, ...edges.params };
+  const parts = [`SELECT * FROM ${table} WHERE hour >= @rollupFrom AND hour < @rollupTo${only.cond}`, ...edges.parts];
+  const params: Params = { rollupFrom: a, rollupTo: b, ...edges.params };
   return { sql: parts.join('\nUNION ALL\n'), params };
 }

@@ -9,6 +9,7 @@ import { messageTrace, sources, timeseries } from './dashboard-queries.ts';
 import { isBusy, openDb, type Db } from './db.ts';
 import { hostsOf, listDigests, recordDigest } from './digests.ts';
 import { auditEvidence } from './evidence.ts';
+import { hostTotals } from './hosts.ts';
 import { listedRefusals, listedRejectReasons, rejectCauses } from './listings.ts';
 import { metricTotals } from './metrics.ts';
 import { lineTotals, resolvePeriod } from './period.ts';
@@ -80,8 +81,8 @@ export class SqliteStore implements Store {
     return busyAsStoreError(() => applyRetention(this.db, days, now));
   }
 
-  async period(from?: number, to?: number) {
-    return resolvePeriod(this.db, from, to);
+  async period(from?: number, to?: number, host?: string) {
+    return resolvePeriod(this.db, from, to, host);
   }
 
   async messageCount() {
@@ -150,6 +151,10 @@ export class SqliteStore implements Store {
 
   async hosts(p: Period) {
     return hostsOf(this.db, p);
+  }
+
+  async hostTotals(p: Period) {
+    return hostTotals(this.db, p);
   }
 
   async recordDigest(d: SentDigest) {

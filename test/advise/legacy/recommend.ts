@@ -1,5 +1,6 @@
 // Reference for test/store/rollups.test.ts: the recommendations as computed before the advice rollups
-// (every failed recipient in JavaScript), kept verbatim from the commit before migration 0005.
+// (every failed recipient in JavaScript), kept verbatim from the commit before migration 0005,
+// but for one change of issue 16: recommendations per MTA host (one config per host).
 // From the evidence of a period to recommendations, ranked by the NDRs they would have
 // prevented. Used by `bouncewatch advise`, /api/recommendations and the digest.
 import type { Db } from '../../../src/store/sqlite/db.ts';
@@ -26,9 +27,9 @@ function severity(backscatter: number, ndrs: number): Severity {
   return ndrs > 0 ? 'medium' : 'low';
 }
 
-const filterFor = (cause: string, mta: Mta) => new URLSearchParams({ cause, mta }).toString();
+const filterFor = (cause: string, mta: Mta, host: string) => new URLSearchParams({ cause, mta, host }).toString();
 
-function fromRule(mta: Mta, rule: (typeof RULES)[number], rcpts: FailedRcpt[]): Recommendation {
+function fromRule(mta: Mta, host: string, rule: (typeof RULES)[number], rcpts: FailedRcpt[]): Recommendation {
   const t = tally(rcpts);
   const relays = top(rcpts.map((r) => downstream(r.relay)?.replace(/:\d+$/, '')));
   const aliases = top(rcpts.map((r) => r.orig_address));
@@ -36,6 +37,7 @@ function fromRule(mta: Mta, rule: (typeof RULES)[number], rcpts: FailedRcpt[]): 
   return {
     id: `${mta}.${rule.id}`,
     mta,
+    host,
     cause: rule.cause as Recommendation['cause'],
     title: rule.title(mta),
     severity: severity(t.backscatter, t.ndrs),
@@ -49,16 +51,17 @@ function fromRule(mta: Mta, rule: (typeof RULES)[number], rcpts: FailedRcpt[]): 
     },
     prevented: t.ndrs,
     docs: rule.docs[mta],
-    filter: filterFor(rule.cause, mta),
+    filter: filterFor(rule.cause, mta, host),
   };
 }
 
 /** Rejecting unknown users at RCPT time must come with a guard against dictionary scans. */
-function scanGuard(db: Db, p: Period, mta: Mta): Recommendation {
-  const suspects = scanSuspects(db, p, mta);
+function scanGuard(db: Db, p: Period, host: string, mta: Mta): Recommendation {
+  const suspects = scanSuspects(db, { ...p, host }, mta);
   return {
     id: `${mta}.dictionary_scan`,
     mta,
+    host,
     cause: 'dictionary_scan',
     title: 'Slow down clients that probe for valid addresses',
     severity: suspects.length > 0 ? 'medium' : 'low',
@@ -71,20 +74,23 @@ function scanGuard(db: Db, p: Period, mta: Mta): Recommendation {
     },
     prevented: 0,
     docs: mta === 'postfix' ? ['postconf(5): smtpd_soft_error_limit', 'anvil(8)', 'POSTSCREEN_README'] : ['Exim spec: $rcpt_fail_count', 'Exim spec: ratelimit'],
-    filter: suspects[0] ? `client_ip=${encodeURIComponent(suspects[0].client_ip)}` : '',
+    filter: suspects[0] ? new URLSearchParams({ client_ip: suspects[0].client_ip, host }).toString() : '',
   };
 }
 
 export function recommend(db: Db, p: Period): Recommendation[] {
   const failed = failedRecipients(db, p);
   const out: Recommendation[] = [];
-  for (const mta of ['postfix', 'exim'] as const) {
-    const mine = failed.filter((r) => r.mta === mta);
-    for (const rule of RULES) {
-      const rcpts = mine.filter(about(rule));
-      if (rcpts.length > 0) out.push(fromRule(mta, rule, rcpts));
+  for (const host of new Set(failed.map((r) => r.host))) {
+    for (const mta of ['postfix', 'exim'] as const) {
+      const mine = failed.filter((r) => r.mta === mta && r.host === host);
+      for (const rule of RULES) {
+        const rcpts = mine.filter(about(rule));
+        if (rcpts.length > 0) out.push(fromRule(mta, host, rule, rcpts));
+      }
+      if (out.some((r) => r.mta === mta && r.host === host && r.cause === 'unknown_recipient')) out.push(scanGuard(db, p, host, mta));
     }
-    if (out.some((r) => r.mta === mta && r.cause === 'unknown_recipient')) out.push(scanGuard(db, p, mta));
   }
-  return out.sort((a, b) => b.prevented - a.prevented || b.evidence.backscatter - a.evidence.backscatter || a.id.localeCompare(b.id));
+  return out.sort((a, b) => b.prevented - a.prevented || b.evidence.backscatter - a.evidence.backscatter || a.id.localeCompare(b.id)
+    || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
 }
