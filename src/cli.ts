@@ -103,6 +103,7 @@ withAgent(withJudgement(withDatabase(program
       for (const p of paths) {
         const r = await importFile(store, ingest, p, {
           year: opts.year,
+          mainlogHost: cfg.mainlog_host,
           onProgress: tty ? (path, n) => process.stderr.write(`\r${visible(path)}: ${n} lines`) : undefined,
         });
         if (r.skippedBytes > 0) skipped++;
@@ -131,9 +132,9 @@ withPeriod(withDatabase(program
   .option('--json', 'print one JSON object')
   .action((opts: SharedOptions & PeriodOptions & { json?: boolean }) =>
     withStore(opts, async (store) => {
-      const { from, to } = periodFlags(opts);
-      const s = await summarize(store, from, to);
-      const rejects = opts.json ? [] : await rejectCauses(store, await store.period(from, to));
+      const { from, to, host } = periodFlags(opts);
+      const s = await summarize(store, from, to, host);
+      const rejects = opts.json ? [] : await rejectCauses(store, await store.period(from, to, host));
       console.log(opts.json ? terminalJson(s) : formatReport(s, rejects));
     }));
 
@@ -144,8 +145,8 @@ withPeriod(withDatabase(program
   .option('--json', 'one JSON object per line')
   .action((opts: SharedOptions & PeriodOptions & { backscatter?: boolean; json?: boolean }) =>
     withStore(opts, async (store) => {
-      const { from, to } = periodFlags(opts);
-      const p = await store.period(from, to);
+      const { from, to, host } = periodFlags(opts);
+      const p = await store.period(from, to, host);
       for await (const m of store.messages(p, opts.backscatter ? { backscatter: true } : {})) {
         process.stdout.write(opts.json ? `${terminalJson(m)}\n` : formatMessage(m));
       }

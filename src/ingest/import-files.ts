@@ -12,6 +12,8 @@ const BUSY_RETRY_MS = 250;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface ImportOptions {
+  /** The host name of Exim mainlog lines (config mainlog_host), which carry none. */
+  mainlogHost?: string;
   year?: number;
   batchLines?: number;
   onProgress?: (path: string, lines: number) => void;
@@ -37,7 +39,7 @@ export async function importFile(store: Store, ingest: Ingest, path: string, opt
     yearState = known?.yearState;
     source = { fingerprint: fingerprintOf(head), fpLen: Math.min(head.length, FINGERPRINT_BYTES), previous: known?.fingerprint };
   }
-  const parser = new LineParser({ year: opts.year, refTime: () => refTime, yearState });
+  const parser = new LineParser({ year: opts.year, refTime: () => refTime, yearState, ...(opts.mainlogHost ? { mainlogHost: opts.mainlogHost } : {}) });
   let lines = 0;
   let pending = 0;
   let offset = skip;

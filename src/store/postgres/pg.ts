@@ -32,9 +32,11 @@ export function createPool(url: string, max = 4, lockMs = 5000): Pool {
   const pool = new pg.Pool({
     connectionString: url, max, types, connectionTimeoutMillis: 10_000, application_name: 'bouncewatch', options: `-c lock_timeout=${lockMs}`,
   });
-  // An idle client that loses its server (PostgreSQL restarted) emits here; the next query
-  // gets a fresh connection. Without a listener the process would die.
+  // A client that loses its server (PostgreSQL restarted) emits 'error': an idle one on the
+  // pool, a checked-out one on itself (its query fails too, which is what we act on). Without
+  // a listener either would kill the process.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
