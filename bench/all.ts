@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { RESULT_PREFIX, type Result } from './result.ts';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');
-const BENCHES = ['bench/import.ts', 'bench/queries.ts', 'bench/follow.ts', 'bench/open-messages.ts'];
+const BENCHES = ['bench/import.ts', 'bench/queries.ts', 'bench/postgres.ts', 'bench/follow.ts', 'bench/open-messages.ts'];
 /** Defaults for a full run; a variable already set wins. Follow: memory over 1M messages too. */
 const ENV: Record<string, string> = { FOLLOW_MESSAGES: '1000000', FOLLOW_MESSAGES_RATE: '40000' };
 

@@ -1,7 +1,6 @@
 // The API calls `npm run bench:queries` times: every call the dashboard makes, for one period,
 // with filter values taken from the data of that period (a client that bounced, a failed
 // recipient, a forged sender domain...), so that each filter finds something.
-import type { Db } from '../src/store/sqlite/db.ts';
 import { SOURCE_KINDS } from '../src/store/types.ts';
 
 export interface Call {
@@ -9,25 +8,26 @@ export interface Call {
   path: string;
 }
 
-const one = <T>(db: Db, sql: string, p: { from: number; to: number }): T | undefined => db.prepare(sql).get(p) as T | undefined;
+/** One row of a query with @from and @to, on whichever database is timed (the SQL is the same on both). */
+export type Ask = <T>(sql: string, p: { from: number; to: number }) => Promise<T | undefined>;
 
-/** Values that each filter of /api/messages can use in the period (the most frequent ones). */
-function samples(db: Db, p: { from: number; to: number }) {
+/** Values that each filter of /api/messages can use in the period (the newest ones). */
+async function samples(one: Ask, p: { from: number; to: number }) {
   const inP = 'm.received_at >= @from AND m.received_at < @to';
-  const failed = one<{ address: string; cause: string }>(db, `SELECT r.address, r.cause FROM recipients r JOIN messages m ON m.id = r.message
+  const failed = await one<{ address: string; cause: string }>(`SELECT r.address, r.cause FROM recipients r JOIN messages m ON m.id = r.message
     WHERE r.cause IS NOT NULL AND ${inP} ORDER BY m.received_at DESC LIMIT 1`, p);
-  const client = one<{ client_ip: string }>(db, `SELECT client_ip FROM messages m WHERE ${inP} AND outcome = 'bounced_after_accept'
+  const client = await one<{ client_ip: string }>(`SELECT client_ip FROM messages m WHERE ${inP} AND outcome = 'bounced_after_accept'
     AND client_ip IS NOT NULL ORDER BY received_at DESC LIMIT 1`, p);
-  const forged = one<{ sender_domain: string }>(db, `SELECT sender_domain FROM messages m WHERE ${inP} AND backscatter = 1
+  const forged = await one<{ sender_domain: string }>(`SELECT sender_domain FROM messages m WHERE ${inP} AND backscatter = 1
     AND sender_domain IS NOT NULL ORDER BY received_at DESC LIMIT 1`, p);
-  const msg = one<{ host: string; queue_id: string; sender: string | null }>(db,
+  const msg = await one<{ host: string; queue_id: string; sender: string | null }>(
     `SELECT host, queue_id, sender FROM messages m WHERE ${inP} ORDER BY received_at DESC LIMIT 1`, p);
   return { failed, client, forged, msg };
 }
 
-export function callsFor(db: Db, p: { from: number; to: number }): Call[] {
+export async function callsFor(one: Ask, p: { from: number; to: number }): Promise<Call[]> {
   const range = `from=${new Date(p.from).toISOString()}&to=${new Date(p.to).toISOString()}`;
-  const s = samples(db, p);
+  const s = await samples(one, p);
   const calls: Call[] = [
     { name: 'summary', path: '/api/summary' },
     { name: 'timeseries hour', path: '/api/timeseries?bucket=hour' },

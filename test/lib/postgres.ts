@@ -36,6 +36,8 @@ function asPostgres(cmd: string): string {
 
 export interface Postgres {
   port: number;
+  /** The cluster's directory: data/ and pg.log (the server's log). */
+  dir: string;
   /** postgres://bw@127.0.0.1:PORT/NAME */
   url(db: string): string;
   /** A new empty database (named after the test when given), and its URL. */
@@ -51,10 +53,11 @@ export interface Postgres {
 
 let dbCount = 0;
 
-export async function startPostgres(): Promise<Postgres> {
+/** `durable`: fsync on, as a production server runs (benchmarks); tests run without. */
+export async function startPostgres(opts: { durable?: boolean; dir?: string } = {}): Promise<Postgres> {
   const missing = postgresMissing();
   if (missing) throw new Error(missing);
-  const dir = mkdtempSync(join(tmpdir(), 'bw-pg-'));
+  const dir = mkdtempSync(join(opts.dir ?? tmpdir(), 'bw-pg-'));
   chmodSync(dir, 0o755);
   execFileSync('chown', ['postgres', dir]);
   const data = join(dir, 'data');
@@ -63,8 +66,9 @@ export async function startPostgres(): Promise<Postgres> {
   // Fast: no fsync (a test cluster: a crash of PostgreSQL, not of the machine, loses nothing
   // that reached the kernel). synchronous_commit stays on: with it off, a commit already
   // reported could be lost by the crashes the fault tests cause (they found so).
-  const opts = `-k ${dir} -h 127.0.0.1 -p ${port} -c fsync=off -c full_page_writes=off -c max_connections=60`;
-  const startServer = () => void asPostgres(`${PG_BIN}/pg_ctl -D ${data} -o '${opts}' -l ${dir}/pg.log -w start >/dev/null`);
+  const fast = opts.durable ? '-c shared_buffers=1GB -c max_wal_size=4GB' : '-c fsync=off -c full_page_writes=off';
+  const flags = `-k ${dir} -h 127.0.0.1 -p ${port} ${fast} -c max_connections=60`;
+  const startServer = () => void asPostgres(`${PG_BIN}/pg_ctl -D ${data} -o '${flags}' -l ${dir}/pg.log -w start >/dev/null`);
   const stopServer = (mode: 'immediate' | 'fast' = 'fast') => void asPostgres(`${PG_BIN}/pg_ctl -D ${data} -m ${mode} -w stop >/dev/null`);
   startServer();
   const url = (db: string) => `postgres://${USER}@127.0.0.1:${port}/${db}`;
@@ -72,6 +76,7 @@ export async function startPostgres(): Promise<Postgres> {
     execFileSync('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(port), '-U', USER, '-d', db, '-c', sql], { encoding: 'utf8' });
   return {
     port,
+    dir,
     url,
     psql,
     async database(name) {

@@ -133,7 +133,8 @@ export const hourOf = (t: number) => t - (t % HOUR);
 
 /** Only one agent refreshes at a time; the others go on (the marked hours are read raw meanwhile). */
 const REFRESH_LOCK = 0x62772d726f;
-const HOURS_PER_TRANSACTION = 24;
+/** Marked hours recomputed per transaction: a week of consecutive hours is one statement per table. */
+const HOURS_PER_TRANSACTION = 168;
 
 /** Recomputes the marked hours; returns how many were cleared (0 when another agent is refreshing). */
 export async function refreshRollups(pool: Pool): Promise<number> {
@@ -150,15 +151,17 @@ export async function refreshRollups(pool: Pool): Promise<number> {
           'SELECT hour, gen FROM rollup_dirty WHERE hour > $1 ORDER BY hour LIMIT $2', [Number.isFinite(after) ? after : -1e15, HOURS_PER_TRANSACTION])).rows;
         if (marks.length === 0) break;
         await c.query('BEGIN');
-        for (const { hour, gen } of marks) {
+        // Consecutive hours as one range: each rollup's SELECT groups by hour anyway.
+        for (const [lo, hi] of ranges(marks.map((m) => m.hour))) {
           for (const t of tables) {
-            await c.query(`DELETE FROM ${t} WHERE hour = $1`, [hour]);
-            const { text, values } = { text: ROLLUPS[t].replaceAll('@lo', '$1').replaceAll('@hi', '$2'), values: [hour, hour + HOUR] };
-            await c.query(`INSERT INTO ${t} ${text}`, values);
+            await c.query(`DELETE FROM ${t} WHERE hour >= $1 AND hour < $2`, [lo, hi]);
+            await c.query(`INSERT INTO ${t} ${ROLLUPS[t].replaceAll('@lo', '$1').replaceAll('@hi', '$2')}`, [lo, hi]);
           }
-          const r = await c.query('DELETE FROM rollup_dirty WHERE hour = $1 AND gen = $2', [hour, gen]);
-          done += r.rowCount ?? 0;
         }
+        // A mark goes only if no writer changed its hour since it was read (its gen is the same).
+        const r = await c.query(`DELETE FROM rollup_dirty d USING unnest($1::bigint[], $2::bigint[]) AS v(hour, gen)
+          WHERE d.hour = v.hour AND d.gen = v.gen`, [marks.map((m) => m.hour), marks.map((m) => m.gen)]);
+        done += r.rowCount ?? 0;
         await c.query('COMMIT');
         after = marks.at(-1)!.hour;
       }
