@@ -9,7 +9,7 @@ import { periodFlags, withDatabase, withPeriod, withStore, type PeriodOptions, t
 function text(r: Recommendation, i: number): string {
   const e = r.evidence;
   const lines = [
-    `${i + 1}. [${r.severity}] ${r.mta}: ${r.title}`,
+    `${i + 1}. [${r.severity}] ${r.mta} on ${r.host}: ${r.title}`,
     `   prevents ${r.prevented} NDR(s) in the period; evidence: ${e.messages} message(s), ${e.ndrs} NDR(s), ${e.backscatter} backscatter`,
   ];
   for (const [k, v] of [['lists', e.lists], ['domains', e.domains], ['relays', e.relays], ['aliases', e.aliases], ['clients', e.clients]] as const) {
@@ -30,12 +30,12 @@ export function registerAdvise(program: Command): void {
     .option('--json', 'print one JSON object')
     .action(async (opts: SharedOptions & PeriodOptions & { json?: boolean }) => {
       const { p, items } = await withStore(opts, async (store) => {
-        const { from, to } = periodFlags(opts);
-        const p = await store.period(from, to);
+        const { from, to, host } = periodFlags(opts);
+        const p = await store.period(from, to, host);
         return { p, items: await recommend(store, p) };
       });
       if (opts.json) {
-        console.log(terminalJson({ from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), items }));
+        console.log(terminalJson({ from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), ...(p.host === undefined ? {} : { host: p.host }), items }));
         return;
       }
       if (items.length === 0) {

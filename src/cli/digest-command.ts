@@ -4,10 +4,11 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { collectDigest, digestPeriods } from '../digest/collect.ts';
 import { defaultFrom, deliver, describeTransport, digestMail, parseTransport, rawMessage } from '../digest/mail.ts';
 import { renderText } from '../digest/text.ts';
-import { withDatabase, withStore, type SharedOptions } from './options.ts';
+import { withDatabase, withHost, withStore, type SharedOptions } from './options.ts';
 
 interface DigestOptions extends SharedOptions {
   since: string;
+  host?: string;
   until?: string;
   to: string[];
   from?: string;
@@ -39,7 +40,7 @@ function httpUrl(v: string): string {
 }
 
 export function registerDigest(program: Command): void {
-  withDatabase(program
+  withHost(withDatabase(program
     .command('digest')
     .description('mail (or print) the period against the one before: backscatter, causes, sources, what to change'))
     .option('--since <time>', 'start (ISO 8601, or a span back from --until or now: 24h, 7d)', '24h')
@@ -49,13 +50,13 @@ export function registerDigest(program: Command): void {
     .option('--subject-prefix <text>', 'put this before the subject, e.g. [mx]')
     .option('--transport <t>', 'sendmail | smtp://HOST:PORT | stdout (default sendmail when /usr/sbin/sendmail exists, else stdout)')
     .option('--dashboard-url <url>', 'link to the dashboard for the period', httpUrl)
-    .option('--dry-run', 'print the whole MIME message instead of sending it')
+    .option('--dry-run', 'print the whole MIME message instead of sending it'))
     .action(async (opts: DigestOptions) => {
       const transport = parseTransport(opts.transport);
       if (transport.kind !== 'stdout' && !opts.dryRun && opts.to.length === 0) {
         throw new Error(`--to: give at least one recipient to send by ${describeTransport(transport)} (or --transport stdout)`);
       }
-      const periods = digestPeriods(opts.since, opts.until);
+      const periods = digestPeriods(opts.since, opts.until, undefined, opts.host || undefined);
       await withStore(opts, async (store) => {
         const digest = await collectDigest(store, periods, { subjectPrefix: opts.subjectPrefix, dashboardUrl: opts.dashboardUrl });
         const mail = digestMail(digest, { from: opts.from ?? defaultFrom(), to: opts.to });

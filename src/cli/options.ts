@@ -61,20 +61,27 @@ export function commandConfig(opts: SharedOptions): Config {
 export interface PeriodOptions {
   since?: string;
   until?: string;
+  host?: string;
 }
 
-/** --since and --until, with one wording for every command (digest gives its own default). */
+/** --host: one MTA host of a fleet sharing the database (all of them when not given). */
+export function withHost(cmd: Command): Command {
+  return cmd.option('--host <name>', 'only this MTA host\'s mail (as its log lines name it; default: every host in the database)');
+}
+
+/** --since, --until and --host, with one wording for every command (digest gives its own default). */
 export function withPeriod(cmd: Command, sinceDefault?: string): Command {
-  return cmd
+  return withHost(cmd
     .option('--since <time>', 'start (ISO 8601, or a span back from now: 24h, 7d)', sinceDefault)
-    .option('--until <time>', 'end (ISO 8601, or a span back from now)');
+    .option('--until <time>', 'end (ISO 8601, or a span back from now)'));
 }
 
-/** The flags' times, each error naming its flag; undefined where not given. */
-export function periodFlags(opts: PeriodOptions): { from?: number; to?: number } {
+/** The flags' times, each error naming its flag, and the host; undefined where not given. */
+export function periodFlags(opts: PeriodOptions): { from?: number; to?: number; host?: string } {
   return {
     ...(opts.since === undefined ? {} : { from: parseTime(opts.since, '--since') }),
     ...(opts.until === undefined ? {} : { to: parseTime(opts.until, '--until') }),
+    ...(opts.host === undefined || opts.host === '' ? {} : { host: opts.host }),
   };
 }
 

@@ -49,12 +49,14 @@ export function formatDuration(ms: number): string {
  * 2026-11-28` is that calendar day), otherwise from now, like the other commands.
  */
 // "Now" is taken to the second: milliseconds would only lengthen the times the digest prints.
-export function digestPeriods(since: string, until: string | undefined, now = Math.floor(Date.now() / 1000) * 1000): DigestPeriods {
+export function digestPeriods(since: string, until: string | undefined, now = Math.floor(Date.now() / 1000) * 1000, host?: string): DigestPeriods {
   const to = until === undefined ? now : parseTime(until, '--until', now);
   const from = parseTime(since, '--since', to);
   if (!(from < to)) throw new Error(`--since: "${since}" is not before the end of the period (${new Date(to).toISOString()})`);
   const label = spanLabel(since) ?? formatDuration(to - from);
-  return { current: { from, to }, previous: { from: from - (to - from), to: from }, label };
+  // --host: both periods read that host alone.
+  const only = host === undefined ? {} : { host };
+  return { current: { from, to, ...only }, previous: { from: from - (to - from), to: from, ...only }, label };
 }
 
 /** "mx1" when one host logged the period's mail, "3 hosts" for more, this machine for none. */
@@ -104,14 +106,16 @@ function causeRows(cur: Record<string, number>, prev: Record<string, number>): C
     .sort((a, b) => b.current - a.current || b.previous - a.previous || a.cause.localeCompare(b.cause));
 }
 
-/** Recommendations whose id did not come up before, or that would now prevent more NDRs. */
+/** Recommendations whose id did not come up before on their host, or that would now prevent more NDRs. */
 export function adviceChanges(cur: Recommendation[], prev: Recommendation[]): AdviceChange[] {
-  const before = new Map(prev.map((r) => [r.id, r.prevented]));
+  const key = (r: Recommendation) => JSON.stringify([r.host, r.id]);
+  const before = new Map(prev.map((r) => [key(r), r.prevented]));
   const out: AdviceChange[] = [];
   for (const r of cur) {
-    const was = before.get(r.id);
-    if (was === undefined) out.push({ id: r.id, mta: r.mta, title: r.title, status: 'new', prevented: r.prevented, previous: 0 });
-    else if (r.prevented > was) out.push({ id: r.id, mta: r.mta, title: r.title, status: 'worse', prevented: r.prevented, previous: was });
+    const was = before.get(key(r));
+    const it = { id: r.id, mta: r.mta, host: r.host, title: r.title };
+    if (was === undefined) out.push({ ...it, status: 'new', prevented: r.prevented, previous: 0 });
+    else if (r.prevented > was) out.push({ ...it, status: 'worse', prevented: r.prevented, previous: was });
   }
   return out;
 }
@@ -127,27 +131,30 @@ export function firstSetting(change: string): string {
 
 export function advice(recs: Recommendation[]): Advice[] {
   return recs.slice(0, TOP_ADVICE).map((r) => ({
-    id: r.id, mta: r.mta, title: r.title, severity: r.severity, change: firstSetting(r.change), prevented: r.prevented,
+    id: r.id, mta: r.mta, host: r.host, title: r.title, severity: r.severity, change: firstSetting(r.change), prevented: r.prevented,
   }));
 }
 
 /**
- * The dashboard link for the period: the given URL with from/to (ISO 8601) in its query.
+ * The dashboard link for the period: the given URL with from/to (ISO 8601), and its host if it
+ * names one, in its query.
  * Written by hand, not by URLSearchParams, so the colons stay readable in a text mail.
  */
 export function dashboardLink(base: string, p: Period): string {
   const u = new URL(base);
   u.searchParams.delete('from');
   u.searchParams.delete('to');
+  u.searchParams.delete('host');
   const q = u.search.length > 1 ? `${u.search}&` : '?';
   u.search = '';
-  return `${u.toString().replace(/#.*$/, '')}${q}from=${isoTime(p.from)}&to=${isoTime(p.to)}${u.hash}`;
+  const host = p.host === undefined ? '' : `&host=${encodeURIComponent(p.host)}`;
+  return `${u.toString().replace(/#.*$/, '')}${q}from=${isoTime(p.from)}&to=${isoTime(p.to)}${host}${u.hash}`;
 }
 
 export async function collectDigest(store: Store, periods: DigestPeriods, opts: CollectOptions = {}): Promise<Digest> {
   const { current, previous, label } = periods;
-  const cur = await summarize(store, current.from, current.to);
-  const prev = await summarize(store, previous.from, previous.to);
+  const cur = await summarize(store, current.from, current.to, current.host);
+  const prev = await summarize(store, previous.from, previous.to, previous.host);
   const recsCur = await recommend(store, current);
   const found = adviceChanges(recsCur, await recommend(store, previous));
   const host = await hostLabel(store, current);

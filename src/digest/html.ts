@@ -73,18 +73,18 @@ function findingsPart(d: Digest): string {
     const badge = f.status === 'new' ? `background:${C.bad};color:#fff` : 'background:#fdecea;color:#b42318';
     const was = f.status === 'worse' ? ` <span style="color:${C.muted}">(was ${f.previous})</span>` : '';
     return `<tr><td style="${TD}"><span style="${badge};padding:1px 6px;border-radius:8px;font-size:11px">${f.status}</span></td>` +
-      `<td style="${TD}">${html(f.mta)}</td><td style="${TD}">${html(f.title)}</td>` +
+      `<td style="${TD}">${html(f.mta)} on ${html(f.host)}</td><td style="${TD}">${html(f.title)}</td>` +
       `<td style="${NUM}">${f.prevented} NDR${f.prevented === 1 ? '' : 's'}${was}</td></tr>`;
   }).join('');
   const more = d.changesTotal - d.changes.length;
-  return h2('New or worse than the period before') + table(th('') + th('MTA') + th('finding') + th('would prevent', true), rows) +
+  return h2('New or worse than the period before') + table(th('') + th('MTA on host') + th('finding') + th('would prevent', true), rows) +
     (more > 0 ? `<p style="color:${C.muted};font-size:12px">and ${more} more: <code>bouncewatch advise</code></p>` : '');
 }
 
 function advicePart(d: Digest): string {
   if (d.advice.length === 0) return '';
   const items = d.advice.map((a) =>
-    `<li style="margin:0 0 12px 0"><strong>${html(a.mta)}: ${html(a.title)}</strong>` +
+    `<li style="margin:0 0 12px 0"><strong>${html(a.mta)} on ${html(a.host)}: ${html(a.title)}</strong>` +
     `<div style="color:${C.muted};font-size:12px">prevents ${a.prevented} NDR${a.prevented === 1 ? '' : 's'} · ${html(a.severity)}</div>` +
     (a.change ? `<pre style="${MONO};font-size:12px;background:#f6f8fa;border:1px solid ${C.line};padding:6px 8px;margin:4px 0 0 0;white-space:pre-wrap;${WRAP}">${html(a.change)}</pre>` : '') +
     '</li>').join('');

@@ -41,14 +41,14 @@ function findingsPart(d: Digest): string[] {
   if (d.changes.length === 0) return [];
   const rows = d.changes.map((f) => [
     f.status,
-    f.mta,
+    `${f.mta} on ${f.host}`,
     f.title,
     f.status === 'worse' ? `${f.prevented} NDRs (was ${f.previous})` : plural(f.prevented, 'NDR'),
   ]);
   const more = d.changesTotal - d.changes.length;
   return [
     ...heading('New or worse than the period before'),
-    ...textTable([{ head: '' }, { head: 'MTA' }, { head: 'finding' }, { head: 'would prevent' }], rows),
+    ...textTable([{ head: '' }, { head: 'MTA on host' }, { head: 'finding' }, { head: 'would prevent' }], rows),
     ...(more > 0 ? [`  and ${more} more: bouncewatch advise`] : []),
   ];
 }
@@ -57,7 +57,7 @@ function advicePart(d: Digest): string[] {
   if (d.advice.length === 0) return [];
   const out = heading('What to change (ranked by the NDRs it would have prevented)');
   d.advice.forEach((a, i) => {
-    out.push(...wrap(`${a.mta}: ${a.title}`, `${String(i + 1).padStart(2)}. `, '    '));
+    out.push(...wrap(`${a.mta} on ${a.host}: ${a.title}`, `${String(i + 1).padStart(2)}. `, '    '));
     out.push(`    prevents ${plural(a.prevented, 'NDR')}  [${a.severity}]`);
     // Config lines stay whole even when long: they are meant to be copied.
     if (a.change) out.push(`    ${a.change}`);
@@ -80,7 +80,8 @@ export function renderText(d: Digest): string {
   ];
   const quiet = d.causes.every((c) => c.current === 0) && d.advice.length === 0;
   if (quiet) lines.push('', 'No mail was bounced after being accepted in this period: nothing to change.');
-  lines.push('', 'Details:', `  bouncewatch advise --since ${isoTime(d.current.from)} --until ${isoTime(d.current.to)}`);
+  const host = d.current.host === undefined ? '' : ` --host ${d.current.host}`;
+  lines.push('', 'Details:', `  bouncewatch advise --since ${isoTime(d.current.from)} --until ${isoTime(d.current.to)}${host}`);
   // Unindented: a long link should not wrap in a mail client, or it stops working.
   if (d.dashboard) lines.push('', 'Dashboard:', d.dashboard);
   lines.push('', '-- ', 'bouncewatch digest');

@@ -33,6 +33,8 @@ export interface SourceTable {
 export interface AdviceChange {
   id: string;
   mta: Mta;
+  /** The MTA host whose config it is for. */
+  host: string;
   title: string;
   status: 'new' | 'worse';
   prevented: number;
@@ -42,6 +44,8 @@ export interface AdviceChange {
 export interface Advice {
   id: string;
   mta: Mta;
+  /** The MTA host whose config it is for. */
+  host: string;
   title: string;
   severity: Severity;
   /** The first line of the change that is not a comment. */

@@ -9,6 +9,7 @@ import pino, { type Logger } from 'pino';
 import { recommend } from '../advise/recommend.ts';
 import { WEB_DIR } from '../paths.ts';
 import type { Store } from '../store/store.ts';
+import type { Period } from '../store/types.ts';
 import { tokenAuth } from './auth.ts';
 import { hostCheck, loopbackClientsOnly } from './host-check.ts';
 import { errorHandler, pathDecodes } from './http-error.ts';
@@ -35,7 +36,7 @@ export interface AppDeps {
   /** Where failed log-ins and token guesses are reported. */
   log?: Logger;
   live?: LiveMetrics;
-  recommendations?: (from: number, to: number) => Promise<unknown[]>;
+  recommendations?: (p: Period) => Promise<unknown[]>;
   webRoot?: string;
 }
 
@@ -82,7 +83,7 @@ export function createApp(deps: AppDeps): express.Express {
   }
   app.get('/healthz', health);
   app.get('/metrics', metrics);
-  app.use('/api', apiRouter(deps.store, deps.recommendations ?? ((from, to) => recommend(deps.store, { from, to }))));
+  app.use('/api', apiRouter(deps.store, deps.recommendations ?? ((p) => recommend(deps.store, p))));
   app.get('/vendor/chart.umd.min.js', (_req, res) => res.sendFile(CHART_JS));
   app.use(express.static(deps.webRoot ?? WEB, { index: 'index.html', fallthrough: true }));
   app.use(errorHandler);

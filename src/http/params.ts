@@ -20,11 +20,22 @@ function time(req: Request, name: string): number | undefined {
   return t;
 }
 
+/**
+ * The `host` parameter: one MTA host of a fleet, or undefined for all of them. Any text the logs
+ * may have named a host with (a sources row links to it); a host with no data reads as empty.
+ */
+export function host(req: Request): string | undefined {
+  const v = str(req, 'host');
+  if (v === undefined || v === '') return undefined;
+  if (v.length > 255) throw badParam('host', 'must be at most 255 characters');
+  return v;
+}
+
 export function period(req: Request, store: Store): Promise<Period> {
   const from = time(req, 'from');
   const to = time(req, 'to');
   if (from !== undefined && to !== undefined && from >= to) throw badParam('to', 'must be after from');
-  return store.period(from, to);
+  return store.period(from, to, host(req));
 }
 
 export function int(req: Request, name: string, def: number, min: number, max: number): number {

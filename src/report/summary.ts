@@ -11,8 +11,9 @@ export interface Summary extends Counters {
   backscatter_fates: Record<string, number>;
 }
 
-export async function summarize(store: Store, from?: number, to?: number): Promise<Summary> {
-  const p = await store.period(from, to);
+/** With `host`, one MTA host's share (its lines are every host's: see lineTotals). */
+export async function summarize(store: Store, from?: number, to?: number, host?: string): Promise<Summary> {
+  const p = await store.period(from, to, host);
   return {
     from: new Date(p.from).toISOString(),
     to: new Date(p.to).toISOString(),

@@ -46,4 +46,8 @@ export const SOURCE_COLUMNS: Record<string, string[]> = {
   local_domain: ['domain', 'cause', 'count'],
   recipient: ['address', 'cause', 'count'],
   sender_domain: ['sender_domain', 'ndrs', 'delivered', 'deferred', 'rejected', 'undeliverable', 'unknown'],
+  host: ['host', 'mtas', 'accepted', 'rejected_at_smtp', 'bounced_after_accept', 'ndrs', 'backscatter'],
 };
+
+/** /api/summary's per-host split (one row per MTA host). */
+export type { HostTotals as HostRow } from '../../src/store/types.ts';

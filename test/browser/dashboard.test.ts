@@ -1,14 +1,11 @@
 // The dashboard in Chromium over the committed real Postfix and Exim e2e logs: every view loads
 // cleanly, shows what the API says, and links onwards; screenshots go to test-results/screenshots.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
-  EXIM_FIXTURES, FIXTURE_LOGS, POSTFIX_FIXTURES, browserAvailable, fixtureYear, getJson, importLogs, launchBrowser,
-  newPage, openView, ready, screenshot, serve, shown, type Served, type Watched,
+  EXIM_FIXTURES, POSTFIX_FIXTURES, browserAvailable, fixtureDashboard, getJson, newPage, openView, ready, screenshot, shown, type Watched,
 } from './harness.ts';
 import { SOURCE_COLUMNS, type Messages, type Sources, type Summary, type Timeseries, type Trace } from './api-types.ts';
 
@@ -37,28 +34,13 @@ const EXIM_MSG = knownMessage(EXIM_FIXTURES, 'exim-syslog.log', (mid) => new Reg
 const enabled = browserAvailable('dashboard browser tests');
 
 describe.skipIf(!enabled)('dashboard in Chromium', { timeout: 120_000 }, () => {
-  let tmp = '';
-  let served: Served;
-  let browser: Browser;
+  const fixture = fixtureDashboard('bw-browser-');
   const pages: Watched[] = [];
 
-  beforeAll(async () => {
-    tmp = await mkdtemp(path.join(os.tmpdir(), 'bw-browser-'));
-    importLogs(path.join(tmp, 'bw.db'), fixtureYear(), FIXTURE_LOGS);
-    served = await serve(path.join(tmp, 'bw.db'));
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await served?.close();
-    if (tmp) await rm(tmp, { recursive: true, force: true });
-  });
-
   async function view(url: string, width = 1280): Promise<Watched> {
-    const w = await newPage(browser, width);
+    const w = await newPage(fixture.browser, width);
     pages.push(w);
-    await openView(w.page, served.url + url);
+    await openView(w.page, fixture.served.url + url);
     return w;
   }
 
@@ -72,7 +54,7 @@ describe.skipIf(!enabled)('dashboard in Chromium', { timeout: 120_000 }, () => {
   const tileText = (page: Page, key: string) => page.textContent(`.tile[data-key="${key}"] .tile-value`);
 
   it('overview: tiles equal /api/summary, both charts are drawn, at 1280 and 390 px', async () => {
-    const summary = await getJson<Summary>(`${served.url}api/summary`);
+    const summary = await getJson<Summary>(`${fixture.served.url}api/summary`);
     expect(summary.accepted).toBeGreaterThan(0);
     const w = await view('');
     for (const key of ['accepted', 'rejected_at_smtp', 'bounced_after_accept', 'ndrs', 'backscatter'] as const) {
@@ -115,7 +97,7 @@ describe.skipIf(!enabled)('dashboard in Chromium', { timeout: 120_000 }, () => {
     await w.page.click('#bucket-day');
     await w.page.waitForSelector('#bucket-day[aria-pressed="true"]');
     await ready(w.page);
-    const days = await getJson<Timeseries>(`${served.url}api/timeseries?bucket=day`);
+    const days = await getJson<Timeseries>(`${fixture.served.url}api/timeseries?bucket=day`);
     const labels = await w.page.evaluate(() => {
       const lib = (window as unknown as { Chart?: { getChart(c: unknown): { data: { labels: unknown[] } } | undefined } }).Chart;
       return lib?.getChart(document.getElementById('ts-chart'))?.data.labels.length ?? -1;
@@ -125,7 +107,7 @@ describe.skipIf(!enabled)('dashboard in Chromium', { timeout: 120_000 }, () => {
 
     // Custom, from long ago: the tiles count everything, and the chart says the period is too long
     // for it (rather than asking the server for more than 5000 buckets).
-    const all = await getJson<Summary>(`${served.url}api/summary`);
+    const all = await getJson<Summary>(`${fixture.served.url}api/summary`);
     await w.page.selectOption('#period-select', 'custom');
     await w.page.fill('#period-from', '2000-01-01T00:00');
     await w.page.press('#period-from', 'Enter');
@@ -133,7 +115,7 @@ describe.skipIf(!enabled)('dashboard in Chromium', { timeout: 120_000 }, () => {
     await ready(w.page);
     const from = new URL(w.page.url()).searchParams.get('from') ?? '';
     expect(from).toMatch(/^(1999-12-31|2000-01-01)T/);
-    const custom = await getJson<Summary>(`${served.url}api/summary?from=${encodeURIComponent(from)}`);
+    const custom = await getJson<Summary>(`${fixture.served.url}api/summary?from=${encodeURIComponent(from)}`);
     expect(custom.accepted).toBe(all.accepted);
     expect(await tileText(w.page, 'accepted')).toBe(shown(custom.accepted));
     expect(await w.page.textContent('#ts-empty')).toContain('too long');
@@ -162,7 +144,7 @@ describe.skipIf(!enabled)('dashboard in Chromium', { timeout: 120_000 }, () => {
   it('sources: every table equals /api/sources and its rows link to their messages', async () => {
     const w = await view('sources.html');
     for (const [kind, cols] of Object.entries(SOURCE_COLUMNS)) {
-      const api = await getJson<Sources>(`${served.url}api/sources?kind=${kind}`);
+      const api = await getJson<Sources>(`${fixture.served.url}api/sources?kind=${kind}`);
       if (api.rows.length === 0) {
         expect(await w.page.locator(`#src-${kind} .empty`).count(), `${kind} says it is empty`).toBe(1);
         continue;
@@ -181,9 +163,9 @@ describe.skipIf(!enabled)('dashboard in Chromium', { timeout: 120_000 }, () => {
     await screenshot(w.page, 'sources-1280.png');
 
     // Follow the first client row to the Messages view: it lists that row's messages.
-    const clients = await getJson<Sources>(`${served.url}api/sources?kind=client`);
+    const clients = await getJson<Sources>(`${fixture.served.url}api/sources?kind=client`);
     const first = clients.rows[0]!;
-    const expected = await getJson<Messages>(`${served.url}api/messages?${first.filter}`);
+    const expected = await getJson<Messages>(`${fixture.served.url}api/messages?${first.filter}`);
     await w.page.click('table[data-kind="client"] tbody tr:first-child a');
     await w.page.waitForURL(/messages\.html/);
     await ready(w.page);
@@ -194,7 +176,7 @@ describe.skipIf(!enabled)('dashboard in Chromium', { timeout: 120_000 }, () => {
 
   it('recommendations: each item shows its title, change and a link to its messages (or the list says it is empty)', async () => {
     const w = await view('recommendations.html');
-    const api = await getJson<{ items: { title: string; change: string; filter: string; prevented: number }[] }>(`${served.url}api/recommendations`);
+    const api = await getJson<{ items: { title: string; change: string; filter: string; prevented: number }[] }>(`${fixture.served.url}api/recommendations`);
     await screenshot(w.page, 'recommendations-1280.png');
     if (api.items.length === 0) {
       expect(await w.page.textContent('#recs')).toContain('No recommendations');
@@ -209,7 +191,7 @@ describe.skipIf(!enabled)('dashboard in Chromium', { timeout: 120_000 }, () => {
     expect(cards).toEqual(api.items.map((r) => ({ title: r.title, change: r.change, link: `messages.html?${new URLSearchParams(r.filter)}` })));
     const first = api.items[0]!;
     expect(await w.page.textContent('article.rec .prevented')).toContain(shown(first.prevented));
-    const expected = await getJson<Messages>(`${served.url}api/messages?${first.filter}`);
+    const expected = await getJson<Messages>(`${fixture.served.url}api/messages?${first.filter}`);
     await w.page.click('article.rec a[href^="messages.html"]');
     await w.page.waitForURL(/messages\.html/);
     await ready(w.page);
@@ -219,7 +201,7 @@ describe.skipIf(!enabled)('dashboard in Chromium', { timeout: 120_000 }, () => {
 
   it('messages: a search by queue id and by address finds the message, and its trace shows the raw lines', async () => {
     const w = await view('messages.html');
-    const all = await getJson<Messages>(`${served.url}api/messages?limit=1`);
+    const all = await getJson<Messages>(`${fixture.served.url}api/messages?limit=1`);
     expect(await w.page.textContent('#status')).toContain(shown(all.total));
     expect(await w.page.locator('#messages-table tbody tr').count()).toBe(Math.min(all.total, 50));
     await screenshot(w.page, 'messages-1280.png');
@@ -241,7 +223,7 @@ describe.skipIf(!enabled)('dashboard in Chromium', { timeout: 120_000 }, () => {
       await w.page.locator('#messages-table tbody a', { hasText: known.qid }).first().click();
       await w.page.waitForURL(/trace\.html/);
       await ready(w.page);
-      const trace = await getJson<Trace>(`${served.url}api/messages/${encodeURIComponent(known.host)}/${encodeURIComponent(known.qid)}`);
+      const trace = await getJson<Trace>(`${fixture.served.url}api/messages/${encodeURIComponent(known.host)}/${encodeURIComponent(known.qid)}`);
       expect(trace.lines.length).toBeGreaterThan(1);
       expect(await w.page.textContent('pre.log')).toBe(trace.lines.join('\n'));
       expect(await w.page.textContent('h1')).toContain(known.qid);
@@ -261,8 +243,8 @@ describe.skipIf(!enabled)('dashboard in Chromium', { timeout: 120_000 }, () => {
     const t = truth.messages.find((m) => m.expect_notifications !== undefined)!;
     const qid = new RegExp(`: (\\S+) <= .* id=${esc(t.message_id)}(?: |$)`, 'm').exec(readFileSync(path.join(EXIM_FIXTURES, 'exim-syslog.log'), 'utf8'))?.[1];
     expect(qid, t.message_id).toBeDefined();
-    const w = await newPage(browser);
-    await w.page.goto(`${served.url}trace.html?host=${encodeURIComponent(truth.hostname)}&queue_id=${encodeURIComponent(qid!)}`);
+    const w = await newPage(fixture.browser);
+    await w.page.goto(`${fixture.served.url}trace.html?host=${encodeURIComponent(truth.hostname)}&queue_id=${encodeURIComponent(qid!)}`);
     await ready(w.page);
     const rows = await w.page.locator('#notifications-table tbody tr').allTextContents();
     const label: Record<string, string> = { non_delivery: 'non-delivery (NDR)', delay: 'delay warning' };
@@ -278,8 +260,8 @@ describe.skipIf(!enabled)('dashboard in Chromium', { timeout: 120_000 }, () => {
   });
 
   it('trace: an unknown message says so instead of failing', async () => {
-    const w = await newPage(browser);
-    await w.page.goto(`${served.url}trace.html?host=nohost&queue_id=NOSUCHID`);
+    const w = await newPage(fixture.browser);
+    await w.page.goto(`${fixture.served.url}trace.html?host=nohost&queue_id=NOSUCHID`);
     await ready(w.page);
     expect(await w.page.textContent('#trace')).toContain('No message NOSUCHID on host nohost');
     // The API's 404 is the expected answer here, not a problem of the page.
@@ -288,9 +270,9 @@ describe.skipIf(!enabled)('dashboard in Chromium', { timeout: 120_000 }, () => {
   });
 
   it('phone width (390 px): every view fits without sideways scrolling', async () => {
-    const w = await newPage(browser, 390);
+    const w = await newPage(fixture.browser, 390);
     for (const url of ['sources.html', 'recommendations.html', 'messages.html', `trace.html?host=${POSTFIX_MSG.host}&queue_id=${POSTFIX_MSG.qid}`]) {
-      await openView(w.page, served.url + url);
+      await openView(w.page, fixture.served.url + url);
       const overflow = await w.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow, url).toBeLessThanOrEqual(0);
     }

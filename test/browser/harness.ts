@@ -2,12 +2,14 @@
 // database, the real app in-process on a free port, and Debian's Chromium through playwright-core.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { createApp, type AppDeps } from '../../src/http/app.ts';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { openTestStore } from '../lib/store.ts';
@@ -137,3 +139,25 @@ export async function getJson<T>(url: string): Promise<T> {
 /** A number as the dashboard shows it ('1,234', '–' for none). */
 export const shown = (v: unknown): string =>
   typeof v === 'number' ? v.toLocaleString('en-US') : v === null || v === undefined || v === '' ? '–' : String(v);
+
+/**
+ * For a describe block: the committed Postfix and Exim e2e logs (hosts mx1 and mx2) imported
+ * into a temporary database, served, and a browser; set up before its tests, gone after them.
+ */
+export function fixtureDashboard(prefix: string): { readonly served: Served; readonly browser: Browser } {
+  let tmp = '';
+  let served: Served | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), prefix));
+    importLogs(path.join(tmp, 'bw.db'), fixtureYear(), FIXTURE_LOGS);
+    served = await serve(path.join(tmp, 'bw.db'));
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await served?.close();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+  return { get served() { return served!; }, get browser() { return browser!; } };
+}

@@ -15,6 +15,8 @@ import type { Messages } from './api-types.ts';
 const SCRIPT = '<script>window.__pwned=1</script>';
 const IMG = '<img src=x onerror="window.__pwned=1">';
 const SVG = '"><svg onload=window.__pwned=1>';
+// A syslog host name is one word: markup without spaces (the host table, selector and badges show it).
+const HOST = '"><img/src=x/onerror=window.__pwned=1>';
 
 // Postfix's own formats keep some characters out of some fields (no '>' or ',' inside <...>,
 // no space in client=NAME[IP]), so each payload sits where a real server could log it. The
@@ -40,11 +42,12 @@ Nov 27 10:01:00 mx8 exim[202]: 1xX1kB-0004AB-02 <= <> R=1xX1kB-0004AA-01 U=Debia
 Nov 27 10:01:00 mx8 exim[201]: 1xX1kB-0004AA-01 Completed
 Nov 27 10:01:01 mx8 exim[203]: 1xX1kB-0004AB-02 => evil@forged2.test F=<> R=internet T=remote_smtp S=1826 H=mx.forged2.test [198.51.100.9] C="250 2.0.0 Ok: queued as X1" QT=0.106s DT=0.048s
 Nov 27 10:01:01 mx8 exim[203]: 1xX1kB-0004AB-02 Completed
+Nov 27 10:02:00 ${HOST} postfix/smtpd[300]: NOQUEUE: reject: RCPT from unknown[203.0.113.10]: 550 5.1.1 <a@pfx.test>: Recipient address rejected: User unknown in local recipient table; from=<x@forged.test> to=<a@pfx.test> proto=ESMTP helo=<h>
 `;
 
 // The recommendations view gets hostile text too (its items come from the server's engine).
 const RECOMMENDATION = {
-  id: `rec-${SVG}`, mta: 'postfix', cause: SCRIPT, title: `Refuse ${SCRIPT} during SMTP`, severity: SVG,
+  id: `rec-${SVG}`, mta: 'postfix', host: HOST, cause: SCRIPT, title: `Refuse ${SCRIPT} during SMTP`, severity: SVG,
   change: `smtpd_recipient_restrictions = reject_unverified_recipient ${SCRIPT}`, rationale: IMG,
   evidence: { messages: 1, ndrs: 1, backscatter: 1, examples: [{ queue_id: '4A1B2C3D4E', host: 'mx9', recipient: SVG, reason: IMG }] },
   prevented: { backscatter: 1, note: SCRIPT }, docs: ['javascript:window.__pwned=1', `https://www.postfix.org/?${SCRIPT}`],
@@ -104,10 +107,14 @@ describe.skipIf(!enabled)('hostile log text is shown, never run', { timeout: 120
       for (const t of expectText) expect(text, `${url} shows ${t}`).toContain(t);
       return text;
     };
-    await visit('', []);
-    await visit('sources.html', [SCRIPT, '"><svg/onload=window.__pwned=1>']);
+    // The per-host table and the host selector.
+    await visit('', [HOST]);
+    await w.page.waitForSelector('#host-select option:nth-child(4)', { state: 'attached' });
+    expect(await w.page.$$eval('#host-select option', (os) => os.map((o) => o.textContent))).toContain(HOST);
+    await visit(`?host=${encodeURIComponent(HOST)}`, [HOST]);
+    await visit('sources.html', [SCRIPT, '"><svg/onload=window.__pwned=1>', HOST]);
     await screenshot(w.page, 'hostile-sources-1280.png');
-    await visit('recommendations.html', [SCRIPT, IMG, SVG, 'javascript:window.__pwned=1']);
+    await visit('recommendations.html', [SCRIPT, IMG, SVG, 'javascript:window.__pwned=1', `on ${HOST}`]);
     expect(await w.page.textContent('pre.change')).toBe(RECOMMENDATION.change);
     await screenshot(w.page, 'hostile-recommendations-1280.png');
     await visit('messages.html', [SCRIPT, '"\'<img src=x onerror=window.__pwned=1 "@forged.test']);

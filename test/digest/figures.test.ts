@@ -138,11 +138,12 @@ describe('digest figures against report --json', () => {
   it('lists new and worsening findings and the top changes with their first setting', async () => {
     const { d } = digestOf(cases[1]!);
     const advice = JSON.parse(await bwOk(['advise', '--db', db, '--json', '--since', iso(cases[1]!.from), '--until', iso(cases[1]!.to)])) as {
-      items: { id: string; title: string; mta: string; change: string; prevented: number }[];
+      items: { id: string; title: string; mta: string; host: string; change: string; prevented: number }[];
     };
     const top = advice.items[0]!;
     const setting = top.change.split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#'))!;
-    expect(d.text).toContain(`${top.mta}: ${top.title}`);
+    // Each recommendation names the host whose config it is for.
+    expect(d.text.replace(/\n {4}/g, ' ')).toContain(`${top.mta} on ${top.host}: ${top.title}`);
     expect(d.text).toContain(`    ${setting}`);
     expect(d.text).toMatch(/New or worse than the period before/);
   });

@@ -7,6 +7,7 @@ import { fmtNum, fmtShare, fmtBucket, fmtTime } from './format.js';
 import { readPeriod, apiPeriodParams, mountPeriod } from './period.js';
 import { initPage, syncNav, showError, setState } from './page.js';
 import { drawChart, chartTable, chartLib, COLORS } from './charts.js';
+import { renderHosts } from './host-table.js';
 
 const NO_LOGS = 'No logs yet: run bouncewatch import FILE or point serve at your mail log.';
 let period = readPeriod();
@@ -130,6 +131,7 @@ async function refresh() {
     const info = renderEmpty(summary);
     renderSeries(ts);
     renderCauses(summary);
+    renderHosts(byId('hosts-table'), summary.hosts, period);
     const noCharts = chartLib() ? '' : ' Charts are unavailable (vendor/chart.umd.min.js did not load).';
     replace(byId('status'), `${info} Updated ${fmtTime(new Date().toISOString())}.${noCharts}`);
     if (!again) setState('ready');

@@ -72,6 +72,7 @@ function card(r) {
     h('header', {}, h('h2', {}, text(r.title)),
       h('span', { class: `badge ${cls(r.severity)}` }, `severity: ${text(r.severity)}`),
       h('span', { class: 'badge info' }, text(r.mta)),
+      r.host ? h('span', { class: 'badge host', title: 'The host whose config this is for' }, `on ${text(r.host)}`) : null,
       r.cause ? h('span', { class: 'badge' }, text(r.cause)) : null),
     h('h3', {}, 'Change'),
     h('pre', { class: 'change', tabindex: '0' }, typeof r.change === 'string' ? r.change : describe(r.change)),

@@ -26,6 +26,10 @@ const KINDS = [
     cols: [['sender_domain', 'Sender domain'], ['ndrs', 'NDRs', N], ['delivered', 'Delivered', N], ['deferred', 'Deferred', N],
       ['rejected', 'Rejected', N], ['undeliverable', 'Undeliverable', N], ['unknown', 'Unknown', N]],
     bar: ['rejected', 'undeliverable', 'deferred', 'unknown', 'delivered'], empty: 'No NDRs were sent in this period.' },
+  { kind: 'host', title: 'Hosts', help: 'Each MTA host sharing this database: its mail, bounces and backscatter.',
+    cols: [['host', 'Host'], ['mtas', 'MTA'], ['accepted', 'Accepted', N], ['rejected_at_smtp', 'Rejected at SMTP', N],
+      ['bounced_after_accept', 'Bounced', N], ['ndrs', 'NDRs', N], ['backscatter', 'Backscatter', N]],
+    bar: ['bounced_after_accept'], empty: 'No host logged mail in this period.' },
 ];
 let period = readPeriod();
 const SEG_CLASS = { rejected: 'c1', undeliverable: 'c2', deferred: 'c0', unknown: 'c3', delivered: 'c4' };

@@ -3,26 +3,27 @@ import { Router } from 'express';
 import { summarize } from '../../report/summary.ts';
 import type { MessageRecord } from '../../correlate/record.ts';
 import type { Store } from '../../store/store.ts';
-import { BUCKETS, SOURCE_KINDS, type Bucket, type MessageFilter } from '../../store/types.ts';
+import { BUCKETS, SOURCE_KINDS, type Bucket, type MessageFilter, type Period } from '../../store/types.ts';
 import { HttpError, badParam } from '../http-error.ts';
 import { int, oneOf, period, str } from '../params.ts';
 
 const OUTCOMES = ['delivered', 'bounced_after_accept', 'rejected_at_smtp', 'discarded', 'pending'] as const;
 const MAX_POINTS = 5000;
 
-export function apiRouter(store: Store, recommendations: (from: number, to: number) => Promise<unknown[]>): Router {
+export function apiRouter(store: Store, recommendations: (p: Period) => Promise<unknown[]>): Router {
   const r = Router();
 
+  // Every route that takes from/to takes host= too (params.ts): the period then reads that host alone.
   r.get('/summary', async (req, res) => {
     const p = await period(req, store);
-    res.json(await summarize(store, p.from, p.to));
+    res.json({ ...(await summarize(store, p.from, p.to, p.host)), hosts: await store.hostTotals(p) });
   });
 
   r.get('/timeseries', async (req, res) => {
     // Chart only where there is data: a long custom period still gives a short series.
     const asked = await period(req, store);
-    const data = await store.period();
-    const p = { from: Math.max(asked.from, data.from), to: Math.max(Math.min(asked.to, data.to), Math.max(asked.from, data.from)) };
+    const data = await store.period(undefined, undefined, asked.host);
+    const p: Period = { ...asked, from: Math.max(asked.from, data.from), to: Math.max(Math.min(asked.to, data.to), Math.max(asked.from, data.from)) };
     // Hours unless asked otherwise; days when the period has too many hours for one chart.
     const hours = (p.to - p.from) / BUCKETS.hour;
     const bucket = oneOf<Bucket>(req, 'bucket', ['hour', 'day'], hours > MAX_POINTS ? 'day' : 'hour');
@@ -66,7 +67,7 @@ export function apiRouter(store: Store, recommendations: (from: number, to: numb
 
   r.get('/recommendations', async (req, res) => {
     const p = await period(req, store);
-    res.json({ items: await recommendations(p.from, p.to) });
+    res.json({ items: await recommendations(p) });
   });
 
   r.use((_req, _res) => {
