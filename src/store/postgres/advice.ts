@@ -84,7 +84,7 @@ export async function examples(q: Queryable, p: Period, mta: string, rule: strin
     const hi = Math.min(hour + HOUR, p.to);
     const rows = await all<Example & { message: number }>(q, `SELECT m.id AS message, m.host, m.queue_id, r.address AS recipient,
         coalesce(r.reason, '') AS reason
-      FROM messages m JOIN recipients r ON r.message = m.id
+      FROM messages m JOIN recipients r ON r.message = m.id AND r.part = m.part
       WHERE m.received_at >= @lo AND m.received_at < @hi AND m.mta = @mta AND m.origin != 'local' AND r.cause IS NOT NULL
         AND ${ADVICE_RULE} = @rule AND (@host::text IS NULL OR m.host = @host::text)
       ORDER BY m.received_at, m.id, r.seq`, { lo, hi, mta, rule, host: p.host ?? null });

@@ -2,10 +2,9 @@
 // time series, the sources of bounces and backscatter, and the trace of one message.
 import { hostRows, sourceFilter } from '../sqlite/dashboard-queries.ts';
 import { hostTotals } from './hosts.ts';
-import type { MessageRow } from '../sqlite/queries.ts';
 import { BUCKETS, SCAN_MIN_REJECTS, type Bucket, type MessageTrace, type Period, type Point, type SourceKind } from '../types.ts';
 import type { Queryable } from './pg.ts';
-import { toMessageRecords } from './queries.ts';
+import { toMessageRecords, type MessageRow } from './queries.ts';
 import * as r from './rollup-queries.ts';
 import { all, one } from './sql.ts';
 
@@ -49,7 +48,7 @@ export async function sources(q: Queryable, p: Period, kind: SourceKind, limit =
   }
 }
 
-const COLUMNS = `id, mta, host, queue_id, queue_ids, message_id, origin, received_at, client_ip, client_name, helo,
+const COLUMNS = `id, part, mta, host, queue_id, queue_ids, message_id, origin, received_at, client_ip, client_name, helo,
   authenticated, remote, sender, outcome, ndr_queue_id, ndr_to, ndr_fate, backscatter`;
 
 /**
@@ -64,7 +63,7 @@ export async function messageTrace(q: Queryable, host: string, qid: string): Pro
   { since: first?.received_at ?? Number.MIN_SAFE_INTEGER, host, qid });
   const row = later ?? first;
   if (!row) return undefined;
-  const chunks = await all<{ chunk: string }>(q, 'SELECT chunk FROM message_lines WHERE message = @id ORDER BY seq', { id: row.id });
+  const chunks = await all<{ chunk: string }>(q, 'SELECT chunk FROM message_lines WHERE message = @id AND part = @part ORDER BY seq', { id: row.id, part: row.part });
   const [message] = await toMessageRecords(q, [row]);
   return { message: message!, lines: chunks.flatMap((c) => c.chunk.split('\n')) };
 }

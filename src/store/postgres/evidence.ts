@@ -29,20 +29,20 @@ export async function auditEvidence(q: Queryable, p: Period, mta: Mta, cause: st
       clients: rows.slice(0, 5).map((r) => `${r.name ?? 'unknown'}[${r.client_ip ?? '?'}]: ${r.n}`),
     };
   }
-  const rcpts = (await one<{ n: number }>(q, `SELECT count(*) AS n FROM recipients r JOIN messages m ON m.id = r.message
+  const rcpts = (await one<{ n: number }>(q, `SELECT count(*) AS n FROM recipients r JOIN messages m ON m.id = r.message AND m.part = r.part
     WHERE r.cause = @cause AND ${IN_PERIOD}${dom}`, args))!;
   const msgs = (await one<{ messages: number; ndrs: number; backscatter: number }>(q, `SELECT
       count(*) AS messages,
       coalesce(sum(m.ndr_count), 0) AS ndrs,
       coalesce(sum(m.backscatter), 0) AS backscatter
     FROM messages m
-    WHERE ${IN_PERIOD} AND EXISTS (SELECT 1 FROM recipients r WHERE r.message = m.id AND r.cause = @cause${dom})`, args))!;
+    WHERE ${IN_PERIOD} AND EXISTS (SELECT 1 FROM recipients r WHERE r.message = m.id AND r.part = m.part AND r.cause = @cause${dom})`, args))!;
   const examples = await all<Example>(q, `SELECT
       m.host,
       m.queue_id,
       r.address AS recipient,
       coalesce(r.reason, '') AS reason
-    FROM recipients r JOIN messages m ON m.id = r.message
+    FROM recipients r JOIN messages m ON m.id = r.message AND m.part = r.part
     WHERE r.cause = @cause AND ${IN_PERIOD}${dom}
     ORDER BY m.backscatter DESC, m.received_at, m.id, r.seq
     LIMIT 3`, args);

@@ -3,7 +3,10 @@
 // recipients and notifications with one query each.
 import type { MessageFilter, Period } from '../types.ts';
 import type { MessageRecord, NotificationRecord, RecipientRecord } from '../../correlate/record.ts';
-import { COUNT_CAP, type MessageRow } from '../sqlite/queries.ts';
+import { COUNT_CAP, type MessageRow as SqliteRow } from '../sqlite/queries.ts';
+
+/** A message row as SQLite's, with its partition: its recipients, notifications and lines are there. */
+export type MessageRow = SqliteRow & { part: number };
 import type { Queryable } from './pg.ts';
 import { rollupRows } from './rollups.ts';
 import { all, one, type Params } from './sql.ts';
@@ -39,13 +42,13 @@ function messageWhere(p: Period, f: MessageFilter): { sql: string; params: Param
   if (f.domain) add(rcpt, "lower(r.address) ILIKE '%@' || @domain::text", 'domain', likeLiteral(f.domain.toLowerCase()));
   if (f.recipient) add(rcpt, 'lower(r.address) = @recipient', 'recipient', f.recipient.toLowerCase());
   if (f.cause) add(rcpt, 'r.cause = @cause', 'cause', f.cause);
-  if (rcpt.length > 0) where.push(`EXISTS (SELECT 1 FROM recipients r WHERE r.message = m.id AND ${rcpt.join(' AND ')})`);
+  if (rcpt.length > 0) where.push(`EXISTS (SELECT 1 FROM recipients r WHERE r.message = m.id AND r.part = m.part AND ${rcpt.join(' AND ')})`);
   if (f.q) {
     params.q = f.q;
     params.qlike = `%${likeLiteral(f.q)}%`;
     where.push(`(m.queue_id = @q OR m.client_ip = @q OR m.message_id = @q OR strpos(m.queue_ids, '"' || @q::text || '"') > 0
       OR m.sender ILIKE @qlike OR m.message_id ILIKE @qlike
-      OR EXISTS (SELECT 1 FROM recipients r WHERE r.message = m.id AND (r.address ILIKE @qlike OR r.orig_address ILIKE @qlike)))`);
+      OR EXISTS (SELECT 1 FROM recipients r WHERE r.message = m.id AND r.part = m.part AND (r.address ILIKE @qlike OR r.orig_address ILIKE @qlike)))`);
   }
   return { sql: where.join(' AND '), params };
 }
@@ -54,10 +57,11 @@ function messageWhere(p: Period, f: MessageFilter): { sql: string; params: Param
 export async function toMessageRecords(q: Queryable, rows: MessageRow[]): Promise<MessageRecord[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
+  const parts = [...new Set(rows.map((r) => r.part))];
   const rcpts = await all<RecipientRecord & { message: number }>(q, `SELECT message, address, orig_address, status, dsn, cause, reason
-    FROM recipients WHERE message = ANY(@ids::bigint[]) ORDER BY message, seq`, { ids });
+    FROM recipients WHERE message = ANY(@ids::bigint[]) AND part = ANY(@parts::integer[]) ORDER BY message, seq`, { ids, parts });
   const notes = await all<NotificationRecord & { message: number }>(q, `SELECT message, queue_id, type, rcpt AS "to", fate, cause, reason
-    FROM notifications WHERE message = ANY(@ids::bigint[]) ORDER BY message, seq`, { ids });
+    FROM notifications WHERE message = ANY(@ids::bigint[]) AND part = ANY(@parts::integer[]) ORDER BY message, seq`, { ids, parts });
   const byMessage = <T extends { message: number }>(list: T[]) => {
     const out = new Map<number, Omit<T, 'message'>[]>();
     for (const { message, ...rest } of list) {
@@ -91,7 +95,7 @@ export async function toMessageRecords(q: Queryable, rows: MessageRow[]): Promis
   }));
 }
 
-const COLUMNS = `m.id, m.mta, m.host, m.queue_id, m.queue_ids, m.message_id, m.origin, m.received_at, m.client_ip, m.client_name, m.helo,
+const COLUMNS = `m.id, m.part, m.mta, m.host, m.queue_id, m.queue_ids, m.message_id, m.origin, m.received_at, m.client_ip, m.client_name, m.helo,
   m.authenticated, m.remote, m.sender, m.outcome, m.ndr_queue_id, m.ndr_to, m.ndr_fate, m.backscatter`;
 const ORDER = 'ORDER BY m.received_at, m.host, m.queue_id, m.id';
 

@@ -25,21 +25,21 @@ export const ROLLUPS = {
       ${COUNT_IF("origin = 'smtp' AND outcome != 'rejected_at_smtp'")} AS accepted,
       ${COUNT_IF("origin = 'smtp' AND remote = 1 AND outcome != 'rejected_at_smtp'")} AS accepted_remote,
       ${COUNT_IF("outcome = 'delivered'")} AS delivered,
-      ${COUNT_IF("outcome = 'pending' AND EXISTS (SELECT 1 FROM recipients r WHERE r.message = m.id AND r.status = 'deferred')")} AS deferred,
+      ${COUNT_IF("outcome = 'pending' AND EXISTS (SELECT 1 FROM recipients r WHERE r.message = m.id AND r.part = m.part AND r.status = 'deferred')")} AS deferred,
       ${COUNT_IF("origin = 'smtp' AND outcome = 'bounced_after_accept'")} AS bounced,
       sum(ndr_count) AS ndrs, sum(backscatter) AS backscatter,
       ${COUNT_IF("outcome = 'bounced_after_accept'")} AS o_bounced, ${COUNT_IF("outcome = 'rejected_at_smtp'")} AS o_rejected,
       ${COUNT_IF("outcome = 'discarded'")} AS o_discarded, ${COUNT_IF("outcome = 'pending'")} AS o_pending,
-      sum(CASE WHEN backscatter = 1 THEN (SELECT count(*) FROM notifications nt WHERE nt.message = m.id AND nt.type = 'non_delivery') ELSE 0 END)
+      sum(CASE WHEN backscatter = 1 THEN (SELECT count(*) FROM notifications nt WHERE nt.message = m.id AND nt.part = m.part AND nt.type = 'non_delivery') ELSE 0 END)
         AS backscatter_ndrs, sum(delay_backscatter) AS delay_backscatter
     FROM messages m WHERE ${IN_RANGE('received_at')} GROUP BY 1, 2, 3`,
   rollup_rejects: `SELECT ${H('time')} AS hour, host, mta, count(*) AS rejected FROM smtp_rejects
     WHERE ${REJECT} AND ${IN_RANGE('time')} GROUP BY 1, 2, 3`,
   rollup_failed: `SELECT ${H('m.received_at')} AS hour, m.host, lower(r.address) AS address, r.cause AS cause, count(*) AS n
-    FROM messages m JOIN recipients r ON r.message = m.id
+    FROM messages m JOIN recipients r ON r.message = m.id AND r.part = m.part
     WHERE r.cause IS NOT NULL AND ${IN_RANGE('m.received_at')} GROUP BY 1, 2, 3, 4`,
   rollup_backscatter: `SELECT ${H('m.received_at')} AS hour, m.host, m.sender_domain, nt.fate AS ndr_fate, count(*) AS n
-    FROM messages m JOIN notifications nt ON nt.message = m.id AND nt.type = 'non_delivery'
+    FROM messages m JOIN notifications nt ON nt.message = m.id AND nt.part = m.part AND nt.type = 'non_delivery'
     WHERE m.backscatter = 1 AND ${IN_RANGE('m.received_at')} GROUP BY 1, 2, 3, 4`,
   rollup_clients: `SELECT ${H('received_at')} AS hour, host, client_ip, max(client_name) AS client_name, max(helo) AS helo,
       count(*) AS messages, ${COUNT_IF("outcome = 'bounced_after_accept'")} AS bounced, sum(backscatter) AS backscatter
@@ -59,7 +59,7 @@ export const ROLLUPS = {
   rollup_advice: `SELECT hour, host, mta, rule, count(*) AS messages, sum(ndr_count) AS ndrs, sum(backscatter) AS backscatter,
       min(size_limit) AS size_limit FROM (SELECT ${H('m.received_at')} AS hour, m.host, m.mta, ${ADVICE_RULE} AS rule, m.ndr_count, m.backscatter,
         min(r.size_limit) AS size_limit
-      FROM messages m JOIN recipients r ON r.message = m.id
+      FROM messages m JOIN recipients r ON r.message = m.id AND r.part = m.part
       WHERE r.cause IS NOT NULL AND m.origin != 'local' AND ${IN_RANGE('m.received_at')}
       GROUP BY m.id, 1, m.host, m.mta, 4, m.ndr_count, m.backscatter) AS per_message
     GROUP BY 1, 2, 3, 4`,
@@ -68,7 +68,7 @@ export const ROLLUPS = {
         lower(r.address COLLATE "und-x-icu") COLLATE "C" AS a,
         lower(substring(r.address from '[^@]*$') COLLATE "und-x-icu") COLLATE "C" AS d,
         r.relay_host AS rl, r.orig_address AS o
-      FROM messages m JOIN recipients r ON r.message = m.id
+      FROM messages m JOIN recipients r ON r.message = m.id AND r.part = m.part
       WHERE r.cause IS NOT NULL AND m.origin != 'local' AND ${IN_RANGE('m.received_at')})
     SELECT hour, host, mta, rule, kind, value, count(*) AS n FROM (
       SELECT hour, host, mta, rule, 'recipient' AS kind, a AS value FROM f UNION ALL SELECT hour, host, mta, rule, 'domain', d FROM f
