@@ -8,7 +8,7 @@
 // it afterwards. It reports; it never fails on a slow figure (exit 1 only when a run broke).
 //   BENCH_PG_LINES (default 1000000)  BENCH_PG_AGENTS (default 3)  BENCH_PG_QUERY_LINES (default 10000000; 0 skips step 3)
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startPostgres, type Postgres } from '../test/lib/postgres.ts';
@@ -104,11 +104,15 @@ async function main(): Promise<number> {
     const sqlite = join(DATA_DIR, 'pg-bench-compare.db');
     for (const f of [sqlite, `${sqlite}-wal`, `${sqlite}-shm`]) rmSync(f, { force: true });
     const s = await timedImport(sqlite, log.path);
-    const p = await timedImport(await pg.database('bench_one'), log.path);
+    const oneUrl = await pg.database('bench_one');
+    const p = await timedImport(oneUrl, log.path);
+    const sqliteBytes = statSync(sqlite).size;
+    const pgBytes = Number(pg.psql(oneUrl.split('/').pop()!, 'SELECT pg_database_size(current_database())').trim());
+    const perLine = (b: number) => (b / log.lines).toFixed(0);
     console.log(`\n1. import of ${log.path} (${log.lines} lines)\n${table([
-      ['store', 'seconds', 'lines/s', 'peak RSS MB'],
-      ['SQLite', s.seconds.toFixed(1), String(Math.round(log.lines / s.seconds)), s.rssMb.toFixed(0)],
-      ['PostgreSQL', p.seconds.toFixed(1), String(Math.round(log.lines / p.seconds)), p.rssMb.toFixed(0)],
+      ['store', 'seconds', 'lines/s', 'peak RSS MB', 'database MiB', 'bytes/line'],
+      ['SQLite', s.seconds.toFixed(1), String(Math.round(log.lines / s.seconds)), s.rssMb.toFixed(0), (sqliteBytes / 2 ** 20).toFixed(0), perLine(sqliteBytes)],
+      ['PostgreSQL', p.seconds.toFixed(1), String(Math.round(log.lines / p.seconds)), p.rssMb.toFixed(0), (pgBytes / 2 ** 20).toFixed(0), perLine(pgBytes)],
     ])}\nPostgreSQL: ${(s.seconds / p.seconds).toFixed(2)}x SQLite's lines/s`);
     emitResult({ target: `import ${(log.lines / 1e6).toFixed(1)}M lines: PostgreSQL vs SQLite`, figure: `${Math.round(log.lines / p.seconds)} vs ${Math.round(log.lines / s.seconds)} lines/s`,
       goal: 'reported', met: true });

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.ts';
 import { createApp } from '../http/app.ts';
 import { resolveListen, type ListenAt } from '../http/listen.ts';
-import { lockStore, openStore } from '../store/open.ts';
+import { isPostgresUrl, lockStore, openStore, redactLocation } from '../store/open.ts';
 import { StoreBusyError, StoreUnavailableError } from '../store/store.ts';
 import { fillDemo, DEMO_LOGS } from './demo.ts';
 import { FollowLoop } from './follow-loop.ts';
@@ -67,6 +67,10 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
   // Before the lock: a listen address that is refused must leave nothing behind.
   const at = await resolveListen(cfg.listen, cfg.token !== undefined);
   let dbPath = cfg.db;
+  if (opts.demo && isPostgresUrl(cfg.db)) {
+    // A demo's made-up mail does not belong in a fleet's shared database.
+    throw new Error(`no mail log to follow (${opts.why ?? 'nothing found'}): give --log PATH (or "logs" in the config); the demo runs only on an SQLite file, not on ${redactLocation(cfg.db)}`);
+  }
   if (opts.demo) {
     dbPath = cfg.db.replace(/(\.db)?$/, '-demo.db');
     log.warn({ demo_db: dbPath },
@@ -103,7 +107,7 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
     health: async () => ({
       status: state,
       demo: opts.demo,
-      db: dbPath,
+      db: store.location,
       lines_read: loop.stats.lines,
       lines_pending: loop.stats.pending,
       commits: loop.stats.commits,
@@ -160,7 +164,7 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
   // Said once everything has started, in the same turn as the signal handlers below are set:
   // whoever reacts to this line can already stop serve cleanly.
   log.info(dashboard(server));
-  log.info({ listen: cfg.listen, address: shown(server), db: dbPath, logs: opts.demo ? [] : cfg.logs }, 'bouncewatch serving');
+  log.info({ listen: cfg.listen, address: shown(server), db: store.location, logs: opts.demo ? [] : cfg.logs }, 'bouncewatch serving');
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

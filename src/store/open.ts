@@ -16,6 +16,11 @@ export interface OpenOptions extends SqliteOptions {
   agent?: string;
 }
 
+export { isPostgresUrl };
+
+/** A location as it may be shown: a URL without its password. */
+export const redactLocation = (location: string) => redact(location);
+
 export const defaultAgent = () => hostname().split('.')[0] || 'localhost';
 
 function sqlitePath(location: string): string {
