@@ -134,8 +134,9 @@ withPeriod(withDatabase(program
     withStore(opts, async (store) => {
       const { from, to, host } = periodFlags(opts);
       const s = await summarize(store, from, to, host);
-      const rejects = opts.json ? [] : await rejectCauses(store, await store.period(from, to, host));
-      console.log(opts.json ? terminalJson(s) : formatReport(s, rejects));
+      const p = await store.period(from, to, host);
+      const rejects = opts.json ? [] : await rejectCauses(store, p);
+      console.log(opts.json ? terminalJson(s) : formatReport(s, rejects, { host, split: await store.hostTotals(p) }));
     }));
 
 withPeriod(withDatabase(program

@@ -2,12 +2,19 @@
 import type { RejectCause } from '../report/listings.ts';
 import type { Summary } from '../report/summary.ts';
 import { visibleLines } from '../report/terminal-text.ts';
+import type { HostTotals } from '../store/types.ts';
+
+/** The hosts a report covers: the one asked for (--host), or the split of a fleet (more than one). */
+export interface ReportHosts {
+  host?: string | undefined;
+  split?: HostTotals[];
+}
 
 const pct = (n: number, of: number) => (of === 0 ? '-' : `${((100 * n) / of).toFixed(1)}%`);
 
-export function formatReport(s: Summary, rejects: RejectCause[] = []): string {
+export function formatReport(s: Summary, rejects: RejectCause[] = [], hosts: ReportHosts = {}): string {
   const out: string[] = [];
-  out.push(`bouncewatch report ${s.from} .. ${s.to}`);
+  out.push(`bouncewatch report ${s.from} .. ${s.to}${hosts.host === undefined ? '' : ` on ${hosts.host}`}`);
   out.push('');
   out.push(`  accepted (SMTP)            ${s.accepted}   of which from remote clients ${s.accepted_remote}`);
   out.push(`  rejected at SMTP time      ${s.rejected_at_smtp}`);
@@ -30,6 +37,15 @@ export function formatReport(s: Summary, rejects: RejectCause[] = []): string {
     for (const r of rejects) {
       const lists = r.lists?.length ? `   (${r.lists.slice(0, 5).map((l) => `${l.list} ${l.count}`).join(', ')})` : '';
       out.push(`    ${r.cause.padEnd(22)} ${r.count}${lists}`);
+    }
+  }
+  if (hosts.split && hosts.split.length > 1) {
+    // A fleet: each host's share (report --host HOST for one alone).
+    out.push('');
+    out.push('  by host:                   accepted  rejected  bounced  NDRs  backscatter');
+    for (const h of hosts.split) {
+      const n = [h.accepted, h.rejected_at_smtp, h.bounced_after_accept, h.ndrs, h.backscatter].map((v, i) => String(v).padStart([10, 10, 9, 6, 13][i]!));
+      out.push(`    ${`${h.host} (${h.mtas.join(', ')})`.padEnd(22)} ${n.join('')}`);
     }
   }
   const fates = Object.entries(s.backscatter_fates);

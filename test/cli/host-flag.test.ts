@@ -61,6 +61,20 @@ describe('--host on report, messages, advise and digest', () => {
     expect(digest.split('\n')[0]).toMatch(/^mx2: /);
   });
 
+  it('report says the host it was narrowed to; without --host, it splits a fleet by host', () => {
+    expect(cliOk(['report', '--db', dbs.fleet, '--host', 'mx2']).split('\n')[0]).toMatch(/ on mx2$/);
+    const text = cliOk(['report', '--db', dbs.fleet]);
+    const own = (h: Host) => JSON.parse(cliOk(['report', '--db', dbs[h], '--json'])) as Record<string, number>;
+    expect(text).toContain('by host:');
+    for (const [h, mta] of [['mx1', 'postfix'], ['mx2', 'exim']] as const) {
+      const r = own(h);
+      const row = text.split('\n').find((l) => l.trimStart().startsWith(`${h} (${mta})`));
+      expect(row?.trim().split(/\s+/).slice(2).map(Number), h)
+        .toEqual([r.accepted, r.rejected_at_smtp, r.bounced_after_accept, r.ndrs, r.backscatter]);
+    }
+    expect(cliOk(['report', '--db', dbs.mx1])).not.toContain('by host:');
+  });
+
   it('an unknown host prints nothing found, not an error', () => {
     expect(cliOk(['messages', '--db', dbs.fleet, '--host', 'nowhere', '--json'])).toBe('');
     expect(cliOk(['advise', '--db', dbs.fleet, '--host', 'nowhere'])).toContain('nothing to change');
