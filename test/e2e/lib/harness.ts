@@ -71,6 +71,11 @@ export interface HarnessOptions {
    * (OUTDIR gets journal.json, its mail entries, instead of the log files).
    */
   syslog?: 'rsyslog' | 'journald';
+  /**
+   * Called once rsyslogd writes the run's classic-format mail log, before the MTA starts: a
+   * test can follow the live log from its first line (the fleet test's `serve`).
+   */
+  onLiveLog?: (classicLog: string) => Promise<void>;
 }
 
 export async function runHarness<P extends Peers>(a: MtaAdapter<P>, outDir: string, opts: HarnessOptions = {}): Promise<Truth> {
@@ -88,6 +93,7 @@ export async function runHarness<P extends Peers>(a: MtaAdapter<P>, outDir: stri
     peers = await a.startPeers();
     rs = journald ? await startJournald(`the ${a.mta} harness in ${root}`) : await startRsyslog(mta.syslogDir, a.syslogHost);
     step(journald ? '/dev/log points at systemd-journald' : 'rsyslogd owns /dev/log');
+    if (opts.onLiveLog && 'classicLog' in rs) await opts.onLiveLog(rs.classicLog);
     mta.start();
     const m = mta;
     await waitForListeners(a.listen, 20_000).catch(async (e: unknown) => {
