@@ -5,7 +5,6 @@ import { StoreUnavailableError, type Store } from './store.ts';
 import { lockAgent } from './postgres/agent-lock.ts';
 import { isPostgresUrl, isUnavailable, redact } from './postgres/pg.ts';
 import { PgStore } from './postgres/pg-store.ts';
-import './postgres/fleet-reads.ts';
 import { SqliteStore, type SqliteOptions } from './sqlite/sqlite-store.ts';
 import { lockDatabase, type Lock, type LockOptions } from './sqlite/writer-lock.ts';
 

@@ -1,24 +1,25 @@
-// The JSON API over real HTTP, against a real SQLite database filled by importing the logs a
-// real Postfix and a real Exim wrote in the e2e harness: its numbers must equal those of
-// `report --json` and `messages --json`; bad parameters are 400s naming the parameter.
-import { mkdtempSync, readFileSync } from 'node:fs';
+// The JSON API over real HTTP, against a real database filled by importing the logs a real
+// Postfix and a real Exim wrote in the e2e harness: its numbers must equal those of
+// `report --json` and `messages --json`; bad parameters are 400s naming the parameter. Run on
+// both stores: an SQLite file and a real PostgreSQL (test/lib/backends.ts).
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.ts';
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { openStore } from '../../src/store/open.ts';
+import type { Store } from '../../src/store/store.ts';
 import { cliOk } from '../cli/run-cli.ts';
-import { openTestStore } from '../lib/store.ts';
+import { stopBackends, testBackends } from '../lib/backends.ts';
 
 const FIX = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const LOGS = ['postfix-e2e/mail.log', 'exim-e2e/exim-syslog.log'];
 const year = (f: string) => new Date((JSON.parse(readFileSync(join(FIX, f), 'utf8')) as { generated_at: string }).generated_at).getUTCFullYear();
 
 let dbPath: string;
-let store: SqliteStore;
+let store: Store;
 let server: Server;
 let base: string;
 
@@ -43,23 +44,25 @@ function listen(app: ReturnType<typeof createApp>): Promise<Server> {
   });
 }
 
-beforeAll(async () => {
-  dbPath = join(mkdtempSync(join(tmpdir(), 'bw-api-')), 'api.db');
-  cliOk(['import', '--db', dbPath, '--year', String(year('postfix-e2e/truth.json')), join(FIX, LOGS[0]!)]);
-  cliOk(['import', '--db', dbPath, '--year', String(year('exim-e2e/truth.json')), join(FIX, LOGS[1]!)]);
-  store = openTestStore(dbPath);
-  server = await listen(createApp({ store, health: () => ({ status: 'ok' }) }));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  server?.close();
-  await store?.close();
-});
-
 type Summary = Record<string, number> & { causes: Record<string, number>; backscatter_fates: Record<string, number> };
 
-describe('JSON API on the e2e logs', () => {
+afterAll(stopBackends);
+
+describe.each(testBackends())('JSON API on the e2e logs ($name)', (backend) => {
+  beforeAll(async () => {
+    dbPath = await backend.location('api');
+    cliOk(['import', '--db', dbPath, '--year', String(year('postfix-e2e/truth.json')), join(FIX, LOGS[0]!)]);
+    cliOk(['import', '--db', dbPath, '--year', String(year('exim-e2e/truth.json')), join(FIX, LOGS[1]!)]);
+    store = await openStore(dbPath);
+    server = await listen(createApp({ store, health: () => ({ status: 'ok' }) }));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }, 60_000);
+
+  afterAll(async () => {
+    server?.close();
+    await store?.close();
+  });
+
   it('/api/summary is the object of report --json', async () => {
     const report = JSON.parse(cliOk(['report', '--db', dbPath, '--json'])) as Summary;
     // The API adds the per-host split (api-hosts.test.ts checks it).
@@ -148,9 +151,7 @@ describe('JSON API on the e2e logs', () => {
     expect(csp).not.toContain('unsafe-inline');
     expect(m.headers.get('strict-transport-security')).toBeNull();
   });
-});
 
-describe('token auth', () => {
   it('needs the token for pages and API; the login form sets an HttpOnly SameSite=Strict cookie', async () => {
     const token = 'correct-horse-battery-staple';
     const s = await listen(createApp({ store, health: () => ({ status: 'ok' }), token }));

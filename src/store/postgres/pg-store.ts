@@ -9,6 +9,7 @@ import type { Bucket, MessageFilter, Mta, Period, SentDigest, SourceKind, SpillR
 import { adviceGroups, scanSuspects } from './advice.ts';
 import { messageTrace, sources, timeseries } from './dashboard-queries.ts';
 import { hostsOf, listDigests, recordDigest } from './digests.ts';
+import { hostTotals } from './hosts.ts';
 import { auditEvidence } from './evidence.ts';
 import { listedRefusals, listedRejectReasons, rejectCauses } from './listings.ts';
 import { countGaps, metricTotals } from './metrics.ts';
@@ -110,8 +111,12 @@ export class PgStore implements Store {
     return retryable(() => applyRetention(this.pool, days, now));
   }
 
-  async period(from?: number, to?: number) {
-    return resolvePeriod(this.pool, from, to);
+  async period(from?: number, to?: number, host?: string) {
+    return resolvePeriod(this.pool, from, to, host);
+  }
+
+  async hostTotals(p: Period) {
+    return hostTotals(this.pool, p);
   }
 
   async messageCount() {
