@@ -1,14 +1,15 @@
 // Recommendations from the real Postfix and Exim logs of the e2e harness: each cause the
 // scenarios produced yields its rule for that MTA, with evidence counts equal to what the
-// harness sent (truth.json); the strict twins' SMTP-time rejects yield none of them.
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// harness sent (truth.json); the strict twins' SMTP-time rejects yield none of them. On both
+// stores: an SQLite file and a real PostgreSQL (test/lib/backends.ts).
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recommend } from '../../src/advise/recommend.ts';
 import type { Recommendation } from '../../src/advise/types.ts';
-import { openTestStore } from '../lib/store.ts';
+import { openStore } from '../../src/store/open.ts';
+import { stopBackends, testBackends } from '../lib/backends.ts';
 import { cliOk } from '../cli/run-cli.ts';
 import { ndrCount } from '../e2e/lib/truth.ts';
 
@@ -31,20 +32,23 @@ const sets = [
   { mta: 'exim', log: 'exim-e2e/exim-syslog.log', truth: 'exim-e2e/truth.json' },
 ] as const;
 
+afterAll(stopBackends);
+
+describe.each(testBackends())('on $name', (backend) => {
 let items: Recommendation[];
 const truths = new Map<string, Truth>();
 
 beforeAll(async () => {
-  const db = join(mkdtempSync(join(tmpdir(), 'bw-advise-')), 'a.db');
+  const db = await backend.location('advise');
   for (const s of sets) {
     const truth = JSON.parse(readFileSync(join(FIX, s.truth), 'utf8')) as Truth;
     truths.set(s.mta, truth);
     cliOk(['import', '--db', db, '--year', String(new Date(truth.generated_at).getUTCFullYear()), join(FIX, s.log)]);
   }
-  const store = openTestStore(db);
+  const store = await openStore(db);
   items = await recommend(store, await store.period());
   await store.close();
-});
+}, 60_000);
 
 describe.each(sets)('recommendations for $mta', ({ mta }) => {
   it('covers every cause the scenarios produced, with the counts the harness sent', () => {
@@ -94,4 +98,5 @@ describe('ranking', () => {
     const fwd = items.find((r) => r.mta === 'postfix' && r.cause === 'forward_rejected');
     expect(fwd?.evidence.aliases).toEqual(expect.arrayContaining(['fwd4@pfx.test']));
   });
+});
 });

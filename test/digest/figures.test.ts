@@ -1,10 +1,9 @@
 // The digest over the committed real Postfix and Exim e2e logs: for the whole data, and for
 // two splits where the period before holds part of the data, the figures in the text part and
-// in the HTML part equal `report --json` for both periods; the HTML stays self-contained.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+// in the HTML part equal `report --json` for both periods; the HTML stays self-contained. On
+// both stores: an SQLite file and a real PostgreSQL (test/lib/backends.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stopBackends, testBackends } from '../lib/backends.ts';
 import {
   bwOk, expectedFigures, htmlCauses, htmlFigures, htmlProblems, importFixtures, messageTimes, parseDigest, report,
   textCauses, textFigures, type ParsedDigest, type Report,
@@ -24,14 +23,15 @@ interface Case {
   split: boolean;
 }
 
-let dir = '';
+afterAll(stopBackends);
+
+describe.each(testBackends())('digest figures against report --json ($name)', (backend) => {
 let db = '';
 const cases: Case[] = [];
 const times: { t: number; host: string }[] = [];
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'bw-digest-'));
-  db = path.join(dir, 'bw.db');
+  db = await backend.location('digest');
   importFixtures(db);
   times.push(...(await messageTimes(db)));
   const first = times[0]!.t;
@@ -51,13 +51,8 @@ beforeAll(async () => {
     { name: 'a span that leaves the earlier half to the period before', since: `${half}m`, until: iso(until), from: until - half * MIN, to: until, split: true },
     { name: 'ISO times that cut through the first MTA\'s data', since: iso(first + 1000), until: iso(mid), from: first + 1000, to: mid, split: true },
   );
-});
+}, 60_000);
 
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-describe('digest figures against report --json', () => {
   const runs = new Map<string, { d: ParsedDigest; cur: Report; prev: Report }>();
 
   // Each case's commands run once, here (the hook's timeout is the long one), side by side.

@@ -2,7 +2,7 @@
 // a real PostgreSQL 15 (test/lib/postgres.ts), started once per test file at its first use and
 // stopped with `stopBackends()` in afterAll. Where PostgreSQL cannot run (not installed, not
 // root) the PostgreSQL cases are skipped with the reason, except under CI=true, where that fails.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { postgresMissing, startPostgres, type Postgres } from './postgres.ts';
@@ -35,9 +35,11 @@ export function testBackends(): TestBackend[] {
   return [sqlite];
 }
 
-/** Stops this file's PostgreSQL, if it started one. */
+/** Stops this file's PostgreSQL, if it started one, and removes its SQLite files. */
 export async function stopBackends(): Promise<void> {
   const s = server;
   server = undefined;
   if (s) (await s).stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
 }
