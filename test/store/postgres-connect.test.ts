@@ -1,6 +1,7 @@
 // Connecting to PostgreSQL as a fleet does, on a real PostgreSQL 15: libpq's PGPASSWORD is
 // honoured (a role with a password, scram-sha-256), a wrong password is a clear error, a
-// database that is not there is StoreUnavailableError (serve waits for it), several agents
+// database that is not there is StoreUnavailableError (serve waits for it), a log line with a
+// NUL byte is kept (as U+FFFD), several agents
 // starting at once apply each migration exactly once, and a URL of another scheme stops
 // start-up naming the key.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import { openStore } from '../../src/store/open.ts';
 import { StoreUnavailableError } from '../../src/store/store.ts';
 import { postgresMissing, startPostgres, type Postgres } from '../lib/postgres.ts';
+import { importInto } from '../lib/store.ts';
 
 const missing = postgresMissing();
 if (missing && process.env.CI === 'true') throw new Error(`CI needs PostgreSQL: ${missing}`);
@@ -64,6 +66,28 @@ if (missing && process.env.CI === 'true') throw new Error(`CI needs PostgreSQL: 
     await Promise.all(stores.map((s) => s.close()));
     const db = url.split('/').pop()!;
     expect(pg.psql(db, 'SELECT version, count(*) FROM schema_migrations GROUP BY version ORDER BY version').trim()).toBe('1|1');
+  });
+
+  it('keeps a log line with a NUL byte (PostgreSQL text holds none: it becomes U+FFFD)', async () => {
+    const log = join(pg.dir, 'nul.log');
+    const q = 'A1B2C3D4E5';
+    writeFileSync(log, [
+      `Dec  3 10:00:00 mx1 postfix/smtpd[1]: ${q}: client=unknown[192.0.2.1]`,
+      `Dec  3 10:00:01 mx1 postfix/cleanup[2]: ${q}: message-id=<a\u0000b@example.org>`,
+      `Dec  3 10:00:02 mx1 postfix/qmgr[3]: ${q}: from=<x@example.org>, size=1, nrcpt=1 (queue active)`,
+      `Dec  3 10:00:03 mx1 postfix/local[4]: ${q}: to=<u@ours.example>, relay=local, delay=1, delays=0/0/0/0, dsn=2.0.0, status=sent (delivered)`,
+      `Dec  3 10:00:04 mx1 postfix/qmgr[3]: ${q}: removed`,
+    ].join('\n') + '\n');
+    const store = await openStore(await pg.database('nul'), { agent: 'a' });
+    try {
+      await importInto(store, [log], { internalNetworks: '127.0.0.1/32', year: 2026 });
+      const t = await store.messageTrace('mx1', q);
+      expect(t?.message.message_id).toBe('a\uFFFDb@example.org');
+      expect(t?.lines).toHaveLength(5);
+      expect(t?.lines[1]).toContain('<a\uFFFDb@example.org>');
+    } finally {
+      await store.close();
+    }
   });
 
   it('stops start-up naming the key for a URL that is not PostgreSQL', () => {

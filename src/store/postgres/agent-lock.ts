@@ -17,7 +17,9 @@ function keyOf(agent: string): string {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const connect = async (url: string, role: string) => {
-  const client = new pg.Client({ connectionString: url, application_name: `bouncewatch ${role} lock` });
+  // keepAlive: a connection that silently died (the network, not the server) is noticed, and
+  // the lock taken again, instead of waiting for it forever.
+  const client = new pg.Client({ connectionString: url, application_name: `bouncewatch ${role} lock`, keepAlive: true, connectionTimeoutMillis: 10_000 });
   client.on('error', () => {});
   await client.connect();
   return client;

@@ -14,7 +14,9 @@ const MIGRATION_LOCK = 0x62772d6d69;
 
 export async function migratePostgres(pool: Pool, migrations = loadMigrations(PG_MIGRATIONS_DIR)): Promise<number> {
   return inTransaction(pool, async (c) => {
-    // Held to the end of this transaction: a second agent waits here, then finds nothing to do.
+    // Held to the end of this transaction: a second agent waits here (however long the first
+    // one's migrations take: no lock timeout), then finds nothing to do.
+    await c.query('SET LOCAL lock_timeout = 0');
     await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)');
     const applied = new Set((await c.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));

@@ -66,9 +66,14 @@ export class PgStore implements Store {
       await pool.end();
       throw e;
     }
-    const store = new PgStore(url, pool, opts.agent);
-    store.spillSource = pgSpill(url, opts.agent, await spilledCount(pool, opts.agent));
-    return store;
+    try {
+      const store = new PgStore(url, pool, opts.agent);
+      store.spillSource = pgSpill(url, opts.agent, await spilledCount(pool, opts.agent));
+      return store;
+    } catch (e) {
+      await pool.end();
+      throw e;
+    }
   }
 
   async ingestState() {

@@ -31,6 +31,7 @@ export function redact(url: string): string {
 export function createPool(url: string, max = 4, lockMs = 5000): Pool {
   const pool = new pg.Pool({
     connectionString: url, max, types, connectionTimeoutMillis: 10_000, application_name: 'bouncewatch', options: `-c lock_timeout=${lockMs}`,
+    keepAlive: true,
   });
   // A client that loses its server (PostgreSQL restarted) emits 'error': an idle one on the
   // pool, a checked-out one on itself (its query fails too, which is what we act on). Without

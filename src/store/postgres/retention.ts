@@ -33,6 +33,14 @@ export async function applyRetention(pool: Pool, days: number, now = Date.now())
     try {
       await c.query('BEGIN');
       await c.query('SELECT pg_advisory_xact_lock($1)', [PARTITION_LOCK]);
+      // Another agent's retention may have dropped this day while this one waited for the lock.
+      if ((await c.query('SELECT 1 FROM partitions WHERE day = $1', [d])).rowCount === 0) {
+        await c.query('ROLLBACK');
+        continue;
+      }
+      // The day's tables locked before they are looked at: a writer still committing rows into
+      // this day is waited for, and its rows are seen by the checks below, not dropped unseen.
+      await c.query(`LOCK TABLE ${PARTITIONED.map((t) => partitionName(t, d)).join(', ')} IN ACCESS EXCLUSIVE MODE`);
       const m = partitionName('messages', d);
       const open = `(state IS NOT NULL OR id IN (SELECT message FROM spilled_messages))`;
       const late = (await c.query<{ t: number | null }>(`SELECT max(last_at) AS t FROM ${m} WHERE NOT ${open}`)).rows[0]!.t;
@@ -47,12 +55,14 @@ export async function applyRetention(pool: Pool, days: number, now = Date.now())
           await c.query(`UPDATE ${t} SET part = $1 WHERE part = $2 AND ${col} = ANY($3::bigint[])`, [keep, d, ids]);
         }
       }
+      // Every hour whose rows go: the day's own, and those of messages moved into it from older days.
+      const hours = (await c.query<{ h: number }>(`SELECT DISTINCT received_at - received_at % ${HOUR} AS h FROM ${m}`)).rows.map((r) => r.h);
       out.messages += (await c.query<{ n: number }>(`SELECT count(*)::bigint AS n FROM ${m}`)).rows[0]!.n;
       out.rejects += (await c.query<{ n: number }>(`SELECT count(*)::bigint AS n FROM ${partitionName('smtp_rejects', d)}`)).rows[0]!.n;
       for (const t of PARTITIONED) await c.query(`DROP TABLE ${partitionName(t, d)}`);
       await c.query('DELETE FROM partitions WHERE day = $1', [d]);
       // The day's rollups are computed again from what is left (its open messages).
-      await markDirty(c, Array.from({ length: 24 }, (_, h) => d * DAY + h * HOUR));
+      await markDirty(c, [...hours, ...Array.from({ length: 24 }, (_, h) => d * DAY + h * HOUR)]);
       await c.query('COMMIT');
       dropped.push(d);
     } catch (e) {

@@ -108,9 +108,10 @@ export async function rollupRows(q: Queryable, table: Rollup, p: Period): Promis
   const b = Math.floor(p.to / HOUR) * HOUR;
   if (a >= b) return { sql: `SELECT * FROM (${raw}) AS raw WHERE true${only}`, params: { lo: p.from, hi: p.to, ...onlyParams } };
   const dirty = await dirtyHours(q, a, b);
-  const parts = [`SELECT * FROM ${table} WHERE hour >= @rollupFrom AND hour < @rollupTo${only}
-    AND hour NOT IN (SELECT hour FROM rollup_dirty WHERE hour >= @rollupFrom AND hour < @rollupTo)`];
-  const params: Params = { rollupFrom: a, rollupTo: b, ...onlyParams };
+  // The hours left out of the rollup are exactly those read raw below (one list, not a second
+  // look at rollup_dirty, which a writer or the refresher may have changed in between).
+  const parts = [`SELECT * FROM ${table} WHERE hour >= @rollupFrom AND hour < @rollupTo${only} AND hour <> ALL(@dirty::bigint[])`];
+  const params: Params = { rollupFrom: a, rollupTo: b, dirty, ...onlyParams };
   const rawParts: [number, number][] = [...(p.from < a ? [[p.from, a] as [number, number]] : []), ...ranges(dirty), ...(b < p.to ? [[b, p.to] as [number, number]] : [])];
   rawParts.forEach(([lo, hi], i) => {
     parts.push(`SELECT * FROM (${raw.replaceAll('@lo', `@lo${i}`).replaceAll('@hi', `@hi${i}`)}) AS raw${i} WHERE true${only}`);

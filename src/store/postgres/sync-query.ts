@@ -15,20 +15,22 @@ const types = { getTypeParser: (oid, format) => (oid === 20 || oid === 1700 ? Nu
 let client;
 async function connect() {
   if (client) return client;
-  const c = new pg.Client({ connectionString: url, types, application_name: 'bouncewatch spill' });
-  c.on('error', () => { if (client === c) client = undefined; });
+  const c = new pg.Client({ connectionString: url, types, application_name: 'bouncewatch spill', keepAlive: true,
+    connectionTimeoutMillis: 10000, statement_timeout: 20000 });
+  c.on('error', () => { if (client === c) client = undefined; c.end().catch(() => {}); });
   await c.connect();
   client = c;
   return c;
 }
-port.on('message', async ({ text, values }) => {
+port.on('message', async ({ seq, text, values }) => {
   let answer;
   try {
     const c = await connect();
-    answer = { rows: (await c.query(text, values)).rows };
+    answer = { seq, rows: (await c.query(text, values)).rows };
   } catch (e) {
+    if (client) client.end().catch(() => {});
     client = undefined;
-    answer = { error: String(e && e.message || e), code: e && e.code };
+    answer = { seq, error: String(e && e.message || e), code: e && e.code };
   }
   port.postMessage(answer);
   Atomics.store(signal, 0, 1);
@@ -42,6 +44,8 @@ export class SyncQuery {
   private readonly worker: Worker;
   private readonly port: MessagePort;
   private readonly signal = new Int32Array(new SharedArrayBuffer(4));
+  /** Each query's number: an answer that comes after its caller gave up is told apart and dropped. */
+  private seq = 0;
 
   constructor(url: string, private readonly timeoutMs = 30_000) {
     const { port1, port2 } = new MessageChannel();
@@ -54,13 +58,24 @@ export class SyncQuery {
   }
 
   query<T>(text: string, values: unknown[] = []): T[] {
+    const seq = ++this.seq;
+    const deadline = Date.now() + this.timeoutMs;
     Atomics.store(this.signal, 0, 0);
-    this.port.postMessage({ text, values });
-    if (Atomics.wait(this.signal, 0, 0, this.timeoutMs) === 'timed-out') {
-      throw new SyncQueryError(`the spill's query to PostgreSQL got no answer in ${this.timeoutMs / 1000} s`);
+    this.port.postMessage({ seq, text, values });
+    let msg: { seq: number; rows?: T[]; error?: string } | undefined;
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0 || Atomics.wait(this.signal, 0, 0, left) === 'timed-out') {
+        throw new SyncQueryError(`the spill's query to PostgreSQL got no answer in ${this.timeoutMs / 1000} s`);
+      }
+      Atomics.store(this.signal, 0, 0);
+      // Answers to earlier queries whose callers gave up are read past.
+      for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
+        const got = m.message as { seq: number; rows?: T[]; error?: string };
+        if (got.seq === seq) msg = got;
+      }
+      if (msg) break;
     }
-    const msg = receiveMessageOnPort(this.port)?.message as { rows?: T[]; error?: string } | undefined;
-    if (!msg) throw new SyncQueryError("the spill's query worker answered nothing");
     if (msg.error !== undefined) throw new SyncQueryError(`the spill's query to PostgreSQL failed: ${msg.error}`);
     return msg.rows!;
   }

@@ -35,6 +35,14 @@ const REJECT_COLUMNS = {
 
 type Columns = Record<string, string>;
 
+/**
+ * PostgreSQL's text cannot hold NUL (SQLite's can): a log line with one (syslog files padded
+ * with NULs after a crash) would fail its batch again at every retry. NUL becomes U+FFFD.
+ */
+export function textOk<T>(v: T): T {
+  return (typeof v === 'string' && v.includes('\u0000') ? v.replaceAll('\u0000', '\uFFFD') : v) as T;
+}
+
 /** Rows kept as one array per column, for INSERT ... SELECT FROM unnest(...). */
 class Rows<C extends Columns> {
   readonly cols: Record<keyof C, unknown[]>;
@@ -43,7 +51,7 @@ class Rows<C extends Columns> {
     this.cols = Object.fromEntries(Object.keys(types).map((k) => [k, []])) as unknown as Record<keyof C, unknown[]>;
   }
   push(row: Record<keyof C, unknown>): void {
-    for (const k of Object.keys(this.types) as (keyof C)[]) this.cols[k].push(row[k]);
+    for (const k of Object.keys(this.types) as (keyof C)[]) this.cols[k].push(textOk(row[k]));
     this.length++;
   }
   /** `SELECT * FROM unnest($1::t1[], ...)` and its values, from parameter `first` on. */
@@ -70,26 +78,28 @@ export class PgWriter {
   constructor(private readonly pool: Pool, private readonly agent: string) {}
 
   async write(batch: WriteBatch): Promise<WriteResult> {
-    let attempt = this.taken.get(batch);
-    if (attempt) {
-      // Tried before: if that commit went in although its answer was lost, it is not written again.
-      const done = (await this.pool.query<{ ids: string }>('SELECT ids FROM agent_last_batch WHERE agent = $1 AND token = $2', [this.agent, attempt.token])).rows[0];
-      if (done) {
-        this.taken.delete(batch);
-        return { ids: JSON.parse(done.ids) as number[] };
-      }
-    } else {
-      attempt = { messages: [...batch.messages], token: randomUUID() };
-      this.taken.set(batch, attempt);
-    }
+    const tried = this.taken.get(batch);
+    const attempt = tried ?? { messages: [...batch.messages], token: randomUUID() };
+    this.taken.set(batch, attempt);
     const { messages, token } = attempt;
-    const days = [...messages.filter((m) => m.id === undefined).map((m) => dayOf(m.firstAt)), ...batch.rejects.map((r) => dayOf(r.time))];
+    // Every message's day: one written before whose row retention dropped is written anew there.
+    const days = [...messages.map((m) => dayOf(m.firstAt)), ...batch.rejects.map((r) => dayOf(r.time))];
     await ensurePartitions(this.pool, days);
     this.samples ??= (await this.pool.query<{ n: number }>('SELECT count(*)::bigint AS n FROM unknown_samples')).rows[0]!.n;
     const c = await this.pool.connect();
     let broken = false;
     try {
       await c.query('BEGIN');
+      // The agent's row, locked: a commit of this agent still on its way (its answer lost on a
+      // broken connection) is waited for, and then seen. If it was this very batch, it is not
+      // written again.
+      await c.query("INSERT INTO agent_last_batch (agent, token, ids) VALUES ($1, '', '[]') ON CONFLICT (agent) DO NOTHING", [this.agent]);
+      const last = (await c.query<{ token: string; ids: string }>('SELECT token, ids FROM agent_last_batch WHERE agent = $1 FOR UPDATE', [this.agent])).rows[0]!;
+      if (tried && last.token === token) {
+        await c.query('COMMIT');
+        this.taken.delete(batch);
+        return { ids: JSON.parse(last.ids) as number[] };
+      }
       const r = await this.writeInTx(c, batch, messages);
       await c.query(`INSERT INTO agent_last_batch (agent, token, ids) VALUES ($1, $2, $3)
         ON CONFLICT (agent) DO UPDATE SET token = excluded.token, ids = excluded.ids`, [this.agent, token, JSON.stringify(r.ids)]);
@@ -224,10 +234,11 @@ export class PgWriter {
     const keep = b.unknownSamples.slice(0, Math.max(0, MAX_SAMPLES - samples));
     if (keep.length > 0) {
       await c.query(`INSERT INTO unknown_samples (agent, program, line, seen_at) SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[])`,
-        [agent, keep.map((u) => u.program), keep.map((u) => u.line), keep.map((u) => u.at)]);
+        [agent, keep.map((u) => textOk(u.program)), keep.map((u) => textOk(u.line)), keep.map((u) => u.at)]);
       samples += keep.length;
     }
-    for (const d of b.learnedDomains) {
+    // In one order on every agent: two agents learning the same domains take their locks alike.
+    for (const d of [...b.learnedDomains].sort().map(textOk)) {
       await c.query("INSERT INTO local_domains (domain, source) VALUES ($1, 'learnt') ON CONFLICT DO NOTHING", [d]);
       const r = await c.query<{ received_at: number }>(`UPDATE messages SET backscatter = 0, delay_backscatter = 0
         WHERE sender_domain = $1 AND (backscatter = 1 OR delay_backscatter > 0) RETURNING received_at`, [d]);
