@@ -4,7 +4,7 @@
 // this program is refused, as with SQLite.
 import { join } from 'node:path';
 import { MIGRATIONS_DIR } from '../../paths.ts';
-import { loadMigrations } from '../sqlite/migrate.ts';
+import { loadMigrations, refuseNewer } from '../sqlite/migrate.ts';
 import { inTransaction, type Pool } from './pg.ts';
 
 export const PG_MIGRATIONS_DIR = join(MIGRATIONS_DIR, 'postgres');
@@ -20,11 +20,7 @@ export async function migratePostgres(pool: Pool, migrations = loadMigrations(PG
     await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)');
     const applied = new Set((await c.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
-    const newest = migrations.at(-1)?.version ?? 0;
-    const ahead = [...applied].filter((v) => v > newest);
-    if (ahead.length > 0) {
-      throw new Error(`database has migration ${Math.max(...ahead)}, newer than this bouncewatch knows (${newest}); upgrade bouncewatch`);
-    }
+    refuseNewer(applied, migrations);
     let count = 0;
     for (const m of migrations) {
       if (applied.has(m.version)) continue;

@@ -1,12 +1,13 @@
 // One agent's read positions, clock and open messages as stored in PostgreSQL (the writer
 // writes them with each batch): the same answers as src/store/sqlite/positions.ts and
 // writer.ts's loaders, for this agent only.
+import { checkpointOf, knownFileOf, type CheckpointRow, type KnownFileRow } from '../sqlite/positions.ts';
 import type { IngestState, JournalPosition, KnownFile, SavedCheckpoint, SavedMessage } from '../types.ts';
 import type { Queryable } from './pg.ts';
 import { all, one } from './sql.ts';
 
 export async function knownFiles(q: Queryable, agent: string): Promise<KnownFile[]> {
-  const rows = await all<{ fingerprint: string; fp_len: number; offset: number; lines: number; year_state: number | null }>(q, `SELECT
+  const rows = await all<KnownFileRow>(q, `SELECT
       fingerprint,
       fp_len,
       "offset",
@@ -14,14 +15,11 @@ export async function knownFiles(q: Queryable, agent: string): Promise<KnownFile
       year_state
     FROM file_positions
     WHERE agent = @agent AND fp_len > 0`, { agent });
-  return rows.map((r) => ({
-    fingerprint: r.fingerprint, offset: r.offset, fpLen: r.fp_len, lines: r.lines, ...(r.year_state !== null ? { yearState: r.year_state } : {}),
-  }));
+  return rows.map(knownFileOf);
 }
 
 export async function loadCheckpoint(q: Queryable, agent: string, path: string): Promise<SavedCheckpoint | undefined> {
-  const row = await one<{ since: number; looked_at: number; fingerprint: string | null; fp_len: number; offset: number; lines: number; path: string;
-    dev: number | null; ino: number | null; birth_ms: number | null; size: number | null }>(q, `SELECT
+  const row = await one<CheckpointRow>(q, `SELECT
       c.since,
       c.looked_at,
       s.fingerprint,
@@ -35,13 +33,7 @@ export async function loadCheckpoint(q: Queryable, agent: string, path: string):
       s.size
     FROM follow_checkpoints c LEFT JOIN file_positions s ON s.agent = c.agent AND s.fingerprint = c.source
     WHERE c.agent = @agent AND c.path = @path`, { agent, path });
-  if (!row) return undefined;
-  const { since, looked_at: lookedAt, fingerprint } = row;
-  if (fingerprint === null) return { since, lookedAt };
-  return {
-    since, lookedAt,
-    file: { fingerprint, fpLen: row.fp_len, offset: row.offset, lines: row.lines, path: row.path, dev: row.dev, ino: row.ino, birthMs: row.birth_ms, size: row.size },
-  };
+  return checkpointOf(row);
 }
 
 export async function journalPositions(q: Queryable, agent: string): Promise<JournalPosition[]> {

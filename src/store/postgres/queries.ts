@@ -3,7 +3,7 @@
 // recipients and notifications with one query each.
 import type { MessageFilter, Period } from '../types.ts';
 import type { MessageRecord, NotificationRecord, RecipientRecord } from '../../correlate/record.ts';
-import { COUNT_CAP, type MessageRow as SqliteRow } from '../sqlite/queries.ts';
+import { COUNT_CAP, recordOfRow, type MessageRow as SqliteRow } from '../sqlite/queries.ts';
 
 /** A message row as SQLite's, with its partition: its recipients, notifications and lines are there. */
 export type MessageRow = SqliteRow & { part: number };
@@ -73,26 +73,7 @@ export async function toMessageRecords(q: Queryable, rows: MessageRow[]): Promis
   };
   const r = byMessage(rcpts);
   const n = byMessage(notes);
-  return rows.map((row) => ({
-    mta: row.mta,
-    host: row.host,
-    queue_id: row.queue_id,
-    queue_ids: JSON.parse(row.queue_ids) as string[],
-    message_id: row.message_id,
-    origin: row.origin,
-    received_at: new Date(row.received_at).toISOString(),
-    client_ip: row.client_ip,
-    client_name: row.client_name,
-    helo: row.helo,
-    authenticated: row.authenticated === 1,
-    remote: row.remote === 1,
-    sender: row.sender,
-    recipients: (r.get(row.id) ?? []) as RecipientRecord[],
-    outcome: row.outcome,
-    ndr: row.ndr_queue_id === null ? null : ({ queue_id: row.ndr_queue_id, to: row.ndr_to, fate: row.ndr_fate } as MessageRecord['ndr']),
-    notifications: (n.get(row.id) ?? []) as NotificationRecord[],
-    backscatter: row.backscatter === 1,
-  }));
+  return rows.map((row) => recordOfRow(row, (r.get(row.id) ?? []) as RecipientRecord[], (n.get(row.id) ?? []) as NotificationRecord[]));
 }
 
 const COLUMNS = `m.id, m.part, m.mta, m.host, m.queue_id, m.queue_ids, m.message_id, m.origin, m.received_at, m.client_ip, m.client_name, m.helo,

@@ -3,6 +3,7 @@
 // day goes when all of it is older than the cutoff and none of its finished messages was still
 // active after it; its open messages (in memory or spilled) first move to the newest day's
 // partition (their times unchanged), so they stay, as they do in SQLite.
+import { referenceRank } from '../sqlite/retention.ts';
 import { allDays, DAY, dayOf, ensurePartitions, forgetDays, PARTITIONED, partitionName } from './partitions.ts';
 import type { Pool } from './pg.ts';
 import { HOUR, markDirty } from './rollups.ts';
@@ -11,7 +12,7 @@ import { HOUR, markDirty } from './rollups.ts';
 async function reference(pool: Pool, now: number): Promise<number | null> {
   const n = (await pool.query<{ n: number }>('SELECT count(*)::bigint AS n FROM messages')).rows[0]!.n;
   if (n === 0) return null;
-  const k = Math.max(1, Math.min(1000, Math.ceil(n / 100)));
+  const k = referenceRank(n);
   const t = (await pool.query<{ t: number }>('SELECT last_at AS t FROM messages ORDER BY last_at DESC LIMIT 1 OFFSET $1', [k - 1])).rows[0]!.t;
   return Math.min(t, now);
 }

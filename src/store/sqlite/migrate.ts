@@ -20,16 +20,21 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
     .map((f) => ({ version: Number(f.slice(0, 4)), name: f, sql: readFileSync(join(dir, f), 'utf8') }));
 }
 
-export function migrate(db: Database.Database, migrations = loadMigrations()): number {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-  const applied = new Set(
-    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
-  );
+/** Refuses a database that has a migration this program does not know (it is newer). */
+export function refuseNewer(applied: Iterable<number>, migrations: Migration[]): void {
   const newest = migrations.at(-1)?.version ?? 0;
   const ahead = [...applied].filter((v) => v > newest);
   if (ahead.length > 0) {
     throw new Error(`database has migration ${Math.max(...ahead)}, newer than this bouncewatch knows (${newest}); upgrade bouncewatch`);
   }
+}
+
+export function migrate(db: Database.Database, migrations = loadMigrations()): number {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+  );
+  refuseNewer(applied, migrations);
   let count = 0;
   for (const m of migrations) {
     if (applied.has(m.version)) continue;

@@ -5,6 +5,44 @@
 import type { Db } from './db.ts';
 import type { JournalPosition, KnownFile, SavedCheckpoint } from '../types.ts';
 
+/** A file_positions row as both backends store it. */
+export interface KnownFileRow {
+  fingerprint: string;
+  fp_len: number;
+  offset: number;
+  lines: number;
+  year_state: number | null;
+}
+
+export const knownFileOf = (r: KnownFileRow): KnownFile => ({
+  fingerprint: r.fingerprint, offset: r.offset, fpLen: r.fp_len, lines: r.lines, ...(r.year_state !== null ? { yearState: r.year_state } : {}),
+});
+
+/** A checkpoint row joined with its file's position (none: the path had no file). */
+export interface CheckpointRow {
+  since: number;
+  looked_at: number;
+  fingerprint: string | null;
+  fp_len: number;
+  offset: number;
+  lines: number;
+  path: string;
+  dev: number | null;
+  ino: number | null;
+  birth_ms: number | null;
+  size: number | null;
+}
+
+export function checkpointOf(row: CheckpointRow | undefined): SavedCheckpoint | undefined {
+  if (!row) return undefined;
+  const { since, looked_at: lookedAt, fingerprint } = row;
+  if (fingerprint === null) return { since, lookedAt };
+  return {
+    since, lookedAt,
+    file: { fingerprint, fpLen: row.fp_len, offset: row.offset, lines: row.lines, path: row.path, dev: row.dev, ino: row.ino, birthMs: row.birth_ms, size: row.size },
+  };
+}
+
 /** Every file saved with content (fp_len > 0), to be matched by its head. */
 export function knownFiles(db: Db): KnownFile[] {
   const rows = db.prepare(`SELECT
@@ -14,16 +52,8 @@ export function knownFiles(db: Db): KnownFile[] {
       lines,
       year_state
     FROM file_positions
-    WHERE fp_len > 0`).all() as {
-    fingerprint: string;
-    fp_len: number;
-    offset: number;
-    lines: number;
-    year_state: number | null;
-  }[];
-  return rows.map((r) => ({
-    fingerprint: r.fingerprint, offset: r.offset, fpLen: r.fp_len, lines: r.lines, ...(r.year_state !== null ? { yearState: r.year_state } : {}),
-  }));
+    WHERE fp_len > 0`).all() as KnownFileRow[];
+  return rows.map(knownFileOf);
 }
 
 /** The checkpoint the last run of `serve` committed for a followed path; none on a first start. */
@@ -41,17 +71,8 @@ export function loadCheckpoint(db: Db, path: string): SavedCheckpoint | undefine
       s.birth_ms,
       s.size
     FROM follow_checkpoints c LEFT JOIN file_positions s ON s.fingerprint = c.source
-    WHERE c.path = @path`).get({ path }) as
-    | { since: number; looked_at: number; fingerprint: string | null; fp_len: number; offset: number; lines: number; path: string;
-        dev: number | null; ino: number | null; birth_ms: number | null; size: number | null }
-    | undefined;
-  if (!row) return undefined;
-  const { since, looked_at: lookedAt, fingerprint } = row;
-  if (fingerprint === null) return { since, lookedAt };
-  return {
-    since, lookedAt,
-    file: { fingerprint, fpLen: row.fp_len, offset: row.offset, lines: row.lines, path: row.path, dev: row.dev, ino: row.ino, birthMs: row.birth_ms, size: row.size },
-  };
+    WHERE c.path = @path`).get({ path }) as CheckpointRow | undefined;
+  return checkpointOf(row);
 }
 
 /** Gaps the followers reported (lines they could not read), by reason. */

@@ -117,9 +117,8 @@ export interface MessageRow {
   backscatter: number;
 }
 
-export function toMessageRecord(db: Db, row: MessageRow): MessageRecord {
-  const rcpts = db.prepare('SELECT address, orig_address, status, dsn, cause, reason FROM recipients WHERE message = ? ORDER BY seq');
-  const notes = db.prepare('SELECT queue_id, type, rcpt AS "to", fate, cause, reason FROM notifications WHERE message = ? ORDER BY seq');
+/** A message row with its recipients and notifications as the record both backends list. */
+export function recordOfRow(row: MessageRow, recipients: RecipientRecord[], notifications: NotificationRecord[]): MessageRecord {
   return {
     mta: row.mta,
     host: row.host,
@@ -134,12 +133,18 @@ export function toMessageRecord(db: Db, row: MessageRow): MessageRecord {
     authenticated: row.authenticated === 1,
     remote: row.remote === 1,
     sender: row.sender,
-    recipients: rcpts.all(row.id) as RecipientRecord[],
+    recipients,
     outcome: row.outcome,
     ndr: row.ndr_queue_id === null ? null : ({ queue_id: row.ndr_queue_id, to: row.ndr_to, fate: row.ndr_fate } as MessageRecord['ndr']),
-    notifications: notes.all(row.id) as NotificationRecord[],
+    notifications,
     backscatter: row.backscatter === 1,
   };
+}
+
+export function toMessageRecord(db: Db, row: MessageRow): MessageRecord {
+  const rcpts = db.prepare('SELECT address, orig_address, status, dsn, cause, reason FROM recipients WHERE message = ? ORDER BY seq');
+  const notes = db.prepare('SELECT queue_id, type, rcpt AS "to", fate, cause, reason FROM notifications WHERE message = ? ORDER BY seq');
+  return recordOfRow(row, rcpts.all(row.id) as RecipientRecord[], notes.all(row.id) as NotificationRecord[]);
 }
 
 /** Messages in the period in the order they arrived, as `messages --json` prints them. */

@@ -6,6 +6,9 @@ import type { Db } from './db.ts';
 
 const DAY = 86_400_000;
 
+/** How many of the newest messages must agree on the reference time: one per hundred, 1 to 1000. */
+export const referenceRank = (messages: number) => Math.max(1, Math.min(1000, Math.ceil(messages / 100)));
+
 /**
  * The newest log time that many messages agree on: the last_at reached by the k newest
  * messages, k one per hundred messages (1 to 1000), and no later than the wall clock.
@@ -13,7 +16,7 @@ const DAY = 86_400_000;
 export function retentionReference(db: Db, now: number): number | null {
   const n = (db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
   if (n === 0) return null;
-  const k = Math.max(1, Math.min(1000, Math.ceil(n / 100)));
+  const k = referenceRank(n);
   const t = (db.prepare('SELECT last_at AS t FROM messages ORDER BY last_at DESC LIMIT 1 OFFSET ?').get(k - 1) as { t: number }).t;
   return Math.min(t, now);
 }
