@@ -52,7 +52,7 @@ export interface Sent {
   sender: string;
   recipient: string;
   clientIp: string;
-  /** Date.now() when the session ended: just after the 250 to the end of DATA and QUIT. */
+  /** Date.now() when the 250 to the end of DATA arrived (before QUIT). */
   sentAt: number;
   /** From "250 2.0.0 Ok: queued as ID". */
   queueId: string | null;
@@ -263,7 +263,7 @@ async function send(smtp: { host: string; port: number }, o: SendOptions, kind: 
         const why = r.data ? replyText(r.data) : r.rcpt.map((x) => replyText(x.reply)).join('; ');
         throw new Error(`message ${i + 1} (${sender} -> ${recipient}) not accepted: ${why}`);
       }
-      out[i] = { kind, sender, recipient, clientIp, sentAt: Date.now(), queueId: r.queueId };
+      out[i] = { kind, sender, recipient, clientIp, sentAt: r.dataAt ?? Date.now(), queueId: r.queueId };
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency ?? 1, o.count)) }, worker));

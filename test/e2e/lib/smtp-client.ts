@@ -26,6 +26,8 @@ export interface SendResult {
   data: Reply | null;
   /** The id in "250 2.0.0 Ok: queued as ID" (Postfix) or "250 OK id=ID" (Exim), if any. */
   queueId: string | null;
+  /** Date.now() when the reply to the end of DATA arrived (before QUIT); absent without DATA. */
+  dataAt?: number;
 }
 
 export const replyText = (r: Reply): string => r.lines.join(' / ');
@@ -101,11 +103,13 @@ export async function sendMail(o: SendOptions): Promise<SendResult> {
     const rcpt: SendResult['rcpt'] = [];
     for (const address of o.rcpts) rcpt.push({ address, reply: await cmd(`RCPT TO:<${address}>`) });
     let data: Reply | null = null;
+    let dataAt: number | undefined;
     if (rcpt.some((r) => r.reply.code < 300)) {
       const go = await cmd('DATA');
       if (go.code === 354) {
         sock.write(dotStuff(o.data));
         data = await cmd('.');
+        dataAt = Date.now();
       } else {
         data = go;
       }
@@ -113,7 +117,7 @@ export async function sendMail(o: SendOptions): Promise<SendResult> {
     await cmd('QUIT').catch(() => null);
     // Postfix: "250 2.0.0 Ok: queued as 4dN5Jx3Z2Kz9"; Exim: "250 OK id=1xX0Kk-0003RE-1j".
     const queueId = data && data.code < 300 ? (/(?:queued as |\bid=)([0-9A-Za-z][0-9A-Za-z-]*)/.exec(replyText(data))?.[1] ?? null) : null;
-    return { rcpt, data, queueId };
+    return { rcpt, data, queueId, ...(dataAt === undefined ? {} : { dataAt }) };
   } finally {
     sock.destroy();
   }
