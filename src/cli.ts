@@ -13,6 +13,7 @@ import { registerServe } from './cli/serve-command.ts';
 import { registerAdvise } from './cli/advise-command.ts';
 import { registerDigest } from './cli/digest-command.ts';
 import { registerAudit } from './cli/audit-command.ts';
+import { registerAlerts } from './cli/alerts-command.ts';
 import { rejectCauses } from './report/listings.ts';
 import { summarize } from './report/summary.ts';
 import { terminalJson, visible } from './report/terminal-text.ts';
@@ -157,6 +158,7 @@ registerServe(program);
 registerAdvise(program);
 registerDigest(program);
 registerAudit(program);
+registerAlerts(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`bouncewatch: ${visible((e as Error).message)}\n`);

@@ -1,6 +1,7 @@
 // `bouncewatch digest`: the period against the one before, mailed (sendmail or SMTP) or
 // printed for cron. Only a digest the transport took is recorded in the `digests` table.
 import { type Command, InvalidArgumentError } from 'commander';
+import { ADDRESS } from '../config/schema.ts';
 import { collectDigest, digestPeriods } from '../digest/collect.ts';
 import { defaultFrom, deliver, describeTransport, digestMail, parseTransport, rawMessage } from '../digest/mail.ts';
 import { renderText } from '../digest/text.ts';
@@ -18,8 +19,6 @@ interface DigestOptions extends SharedOptions {
   dryRun?: boolean;
 }
 
-// Bare addresses only: a display name or a list in one --to is ambiguous on a command line.
-const ADDRESS = /^[^\s<>@",;]+@[^\s<>@",;]+$/;
 
 function address(flag: string) {
   return (v: string, prev: string[] = []): string[] => {

@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { isLoopbackAddress } from '../http/addresses.ts';
 import { splitListen } from '../http/listen.ts';
-import { BOOLEAN_KEYS, ConfigSchema, DEFAULT_LOGS, KEYS, LIST_KEYS, NUMBER_KEYS, type Config, type ConfigKey } from './schema.ts';
+import { ALERT_RULES, BOOLEAN_KEYS, ConfigSchema, DEFAULT_LOGS, KEYS, LIST_KEYS, NUMBER_KEYS, type Config, type ConfigKey } from './schema.ts';
 import { MAX_OPEN_DEFAULT } from '../correlate/tracker.ts';
 
 export class ConfigError extends Error {}
@@ -52,6 +52,18 @@ export function defaults(env: NodeJS.ProcessEnv = process.env): Config {
     batch_ms: 250,
     poll_ms: 250,
     log_level: 'info',
+    // Alerts: defaults for a small server (a few thousand messages a day), where 20
+    // backscatter NDRs in an hour is already a spam run getting through.
+    alert_rules: [...ALERT_RULES],
+    alert_email_to: [],
+    alert_window_minutes: 60,
+    alert_backscatter_ndrs: 20,
+    alert_backscatter_percent: 5,
+    alert_new_source_ndrs: 5,
+    alert_new_source_days: 7,
+    alert_scan_rejects: 20,
+    alert_refused_ndrs: 10,
+    alert_cooldown_minutes: 30,
   };
 }
 

@@ -27,6 +27,22 @@ const hostname = z.string().refine((v) => DNS_NAME.test(v) || isIP(v.replace(/^\
   message: 'each must be a host name or IP address, like dash.example.org (no scheme, port or path)',
 });
 
+/** The alert rules (src/alerts/rules.ts). */
+export const ALERT_RULES = ['backscatter', 'new_source', 'scan', 'refused_ndrs'] as const;
+export type AlertRuleName = (typeof ALERT_RULES)[number];
+
+const httpUrl = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}, { message: 'must be an http:// or https:// URL' });
+
+// Bare addresses only (as the digest's --to): a display name or a list is ambiguous.
+export const ADDRESS = /^[^\s<>@",;]+@[^\s<>@",;]+$/;
+
 export const ConfigSchema = z
   .object({
     db: z.string().min(1).refine((v) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(v) || /^postgres(ql)?:\/\//i.test(v), {
@@ -52,6 +68,24 @@ export const ConfigSchema = z
     batch_ms: z.number().int().min(10).max(60_000).describe('longest wait before pending lines are written'),
     poll_ms: z.number().int().min(10).max(60_000).describe('how often followed files are checked for growth and rotation'),
     log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).describe('bouncewatch\'s own log level'),
+    // ---- alerts (serve evaluates them as lines arrive; docs: README "Alerts") ----
+    alert_rules: z.array(z.enum(ALERT_RULES)).describe(`the alert rules serve evaluates (${ALERT_RULES.join(', ')}); empty: none`),
+    alert_webhook_url: httpUrl.optional().describe('POST each alert as JSON here (a "text" field, so Slack and Mattermost incoming webhooks take it as it is)'),
+    alert_webhook_secret: z.string().min(16, { message: 'must be at least 16 characters' }).optional()
+      .describe('sign each webhook call: header X-Bouncewatch-Signature: sha256=HMAC-SHA256(secret, X-Bouncewatch-Timestamp + "." + body) in hex'),
+    alert_email_to: z.array(z.string().regex(ADDRESS, { message: 'each must be an address like postmaster@example.org' })).describe('mail each alert to these addresses'),
+    alert_email_from: z.string().regex(ADDRESS, { message: 'must be an address like bouncewatch@example.org' }).optional().describe('the alerts\' sender address; default bouncewatch@this host'),
+    alert_transport: z.string().regex(/^(?:sendmail|smtp:\/\/.+)$/i, { message: 'must be sendmail or smtp://HOST:PORT' }).optional()
+      .describe('how alert mail leaves: sendmail or smtp://HOST:PORT (as the digest\'s --transport); default sendmail'),
+    alert_dashboard_url: httpUrl.optional().describe('the dashboard\'s address as the postmaster reaches it, for the links in alerts; default http://LISTEN/'),
+    alert_window_minutes: z.number().int().min(1).max(24 * 60).describe('the sliding window (of log time) every alert rule counts in'),
+    alert_backscatter_ndrs: z.number().int().min(1).describe('rule backscatter: at least this many backscatter NDRs in the window on one host...'),
+    alert_backscatter_percent: z.number().int().min(0).max(100).describe('...that are at least this percentage of the messages it accepted in the window'),
+    alert_new_source_ndrs: z.number().int().min(1).describe('rule new_source: a client network (/24, /64), local domain or recipient with at least this many backscatter NDRs in the window and none in the days before'),
+    alert_new_source_days: z.number().int().min(1).max(90).describe('rule new_source: how many days before the window a source must have been quiet'),
+    alert_scan_rejects: z.number().int().min(1).describe('rule scan: a client with at least this many unknown-recipient rejects in the window (a dictionary scan)'),
+    alert_refused_ndrs: z.number().int().min(1).describe('rule refused_ndrs: at least this many backscatter NDRs refused by the forged senders\' servers in the window on one host'),
+    alert_cooldown_minutes: z.number().int().min(0).max(7 * 24 * 60).describe('an alert that resolved does not fire again for the same thing within this many minutes'),
   })
   .strict();
 
@@ -61,10 +95,12 @@ export type ConfigKey = keyof Config;
 export const KEYS = Object.keys(ConfigSchema.shape) as ConfigKey[];
 
 /** Keys whose value is a list: comma-separated in the environment and on the command line. */
-export const LIST_KEYS: ReadonlySet<ConfigKey> = new Set(['logs', 'hostnames', 'local_domains', 'journal_identifiers', 'journal_units']);
+export const LIST_KEYS: ReadonlySet<ConfigKey> = new Set(['logs', 'hostnames', 'local_domains', 'journal_identifiers', 'journal_units', 'alert_rules', 'alert_email_to']);
 export const BOOLEAN_KEYS: ReadonlySet<ConfigKey> = new Set(['public_health']);
 export const NUMBER_KEYS: ReadonlySet<ConfigKey> = new Set([
   'retention_days', 'stale_after_hours', 'grace_seconds', 'max_open_messages', 'batch_lines', 'batch_ms', 'poll_ms',
+  'alert_window_minutes', 'alert_backscatter_ndrs', 'alert_backscatter_percent', 'alert_new_source_ndrs', 'alert_new_source_days',
+  'alert_scan_rejects', 'alert_refused_ndrs', 'alert_cooldown_minutes',
 ]);
 
 export const DEFAULT_LOGS = ['/var/log/mail.log', '/var/log/maillog', '/var/log/exim4/mainlog', '/var/log/exim/main.log'];

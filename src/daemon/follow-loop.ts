@@ -41,6 +41,8 @@ interface JournalStart {
 
 export class FollowLoop {
   readonly stats: LoopStats = { lines: 0, commits: 0, lastCommitAt: null, lastLineAt: null, pending: 0, busyRetries: 0 };
+  /** Called after each batch is in the store, with the log time of its last line (the alerts' clock). */
+  onCommit: ((lastLogTime: number | null) => void) | undefined;
   private readonly ingest: Ingest;
   private readonly followers: Source[];
   /** Journal positions read but not yet committed, by source and sequence. */
@@ -344,6 +346,7 @@ export class FollowLoop {
       this.log.info({ busy_retries: this.stats.busyRetries }, 'database free again: the waiting batch is written');
       this.stats.commits++;
       this.stats.lastCommitAt = Date.now();
+      this.onCommit?.(this.ingest.lastLogTime);
     }
     if (this.stats.pending === 0 && this.positions.size === 0 && this.live.size === 0 && this.journalAt.size === 0) return;
     const sources = this.toCommit();
@@ -376,5 +379,6 @@ export class FollowLoop {
     this.stats.pending = 0;
     this.stats.commits++;
     this.stats.lastCommitAt = Date.now();
+    this.onCommit?.(this.ingest.lastLogTime);
   }
 }

@@ -2,6 +2,8 @@
 // Handles SIGTERM/SIGINT (commit, close, exit 0), SIGHUP (reopen the logs) and daily retention.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AlertEngine } from '../alerts/engine.ts';
+import { alertChannels, dashboardUrl, ruleSettings } from '../alerts/settings.ts';
 import type { Config } from '../config/schema.ts';
 import { createApp } from '../http/app.ts';
 import { resolveListen, type ListenAt } from '../http/listen.ts';
@@ -50,6 +52,76 @@ function dashboard(server: Server): string {
   return a.address === '0.0.0.0' || a.address === '::' ? `${url} (listening on every address: any address of this host works)` : url;
 }
 
+/** Alerts are judged at least this often, and at most this often after commits. */
+const ALERT_EVERY_MS = 30_000;
+const ALERT_MIN_GAP_MS = 1000;
+/** No line read for this long: the follower has caught up, and the window can end now. */
+const IDLE_MS = 2000;
+
+/**
+ * When serve judges the alerts: soon after each commit (at most once a second) and every 30 s
+ * (so a burst that ended resolves on a quiet server). The window ends now (wall clock), but
+ * only while the lines read are recent: catching up on old history (a first start on a
+ * long log) alerts on nothing until it reaches the present.
+ */
+function scheduleAlerts(engine: AlertEngine, loop: FollowLoop, cfg: Config, log: Logger) {
+  const windowMs = cfg.alert_window_minutes * 60_000;
+  let lastLogTime: number | null = null;
+  let lastRun = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let failing = false;
+  const waiting = () => {
+    const now = Date.now();
+    const idle = loop.stats.pending === 0 && now - (loop.stats.lastLineAt ?? 0) > IDLE_MS;
+    return lastLogTime !== null && lastLogTime < now - windowMs && !idle;
+  };
+  // One evaluation at a time: commits during one ask for another after it, not for a pile.
+  let busy = false;
+  let again = false;
+  const run = () => {
+    timer = undefined;
+    if (busy) {
+      again = true;
+      return;
+    }
+    if (waiting()) return;
+    busy = true;
+    engine.evaluate(Date.now()).then(() => {
+      if (failing) log.info('alerts: evaluating works again');
+      failing = false;
+    }, (e: unknown) => {
+      // A database that is busy or down: the next turn tries again; reading goes on.
+      if (!failing) log.warn({ err: (e as Error).message }, 'alerts: evaluating the rules failed; trying again');
+      failing = true;
+    }).finally(() => {
+      busy = false;
+      lastRun = Date.now();
+      if (again) {
+        again = false;
+        kick();
+      }
+    });
+  };
+  const kick = () => {
+    timer ??= setTimeout(run, Math.max(0, lastRun + ALERT_MIN_GAP_MS - Date.now()));
+  };
+  loop.onCommit = (t) => {
+    if (t !== null) lastLogTime = t;
+    kick();
+  };
+  const every = setInterval(kick, ALERT_EVERY_MS);
+  every.unref();
+  return {
+    waiting,
+    stop: () => {
+      clearInterval(every);
+      if (timer) clearTimeout(timer);
+      loop.onCommit = undefined;
+      engine.stop();
+    },
+  };
+}
+
 /** A shared database that is down at start-up is waited for (and said so), not given up on. */
 async function whenReachable<T>(log: Logger, open: () => Promise<T>): Promise<T> {
   for (let wait = 1000; ; wait = Math.min(wait * 2, 30_000)) {
@@ -64,8 +136,10 @@ async function whenReachable<T>(log: Logger, open: () => Promise<T>): Promise<T>
 }
 
 export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promise<void> {
-  // Before the lock: a listen address that is refused must leave nothing behind.
+  // Before the lock: a listen address that is refused, or an alert channel that cannot work,
+  // must leave nothing behind.
   const at = await resolveListen(cfg.listen, cfg.token !== undefined);
+  const channels = opts.demo ? [] : alertChannels(cfg);
   let dbPath = cfg.db;
   if (opts.demo && isPostgresUrl(cfg.db)) {
     // A demo's made-up mail does not belong in a fleet's shared database.
@@ -93,6 +167,10 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
     log.info({ lines, files: DEMO_LOGS }, 'demo database filled');
   }
   const loop = await FollowLoop.open(store, opts.demo ? { ...cfg, logs: [] } : cfg, log);
+  // The demo's mail is old and made up: nothing to alert on.
+  const alerts = opts.demo || cfg.alert_rules.length === 0 ? undefined
+    : new AlertEngine(store, { settings: ruleSettings(cfg), cooldownMs: cfg.alert_cooldown_minutes * 60_000, dashboardUrl: dashboardUrl(cfg), channels, log });
+  const alerting = alerts && scheduleAlerts(alerts, loop, cfg, log);
   let state: 'starting' | 'ok' | 'stopping' = 'starting';
   const app = createApp({
     store,
@@ -103,6 +181,7 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
     live: {
       secondsSinceCommit: () => (loop.stats.lastCommitAt === null ? null : (Date.now() - loop.stats.lastCommitAt) / 1000),
       linesPending: () => loop.stats.pending,
+      ...(alerts ? { alerts: () => ({ firing: alerts.firing, channels: alerts.notifier.status() }) } : {}),
     },
     health: async () => ({
       status: state,
@@ -120,6 +199,10 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
       files: loop.files,
       // Null while the database cannot be asked (a PostgreSQL restart): /healthz still answers.
       follower_gaps: await store.gapCounts().then((g) => Object.values(g).reduce((a, n) => a + n, 0), () => null),
+      alerts: alerts ? {
+        rules: cfg.alert_rules, firing: alerts.firing, last_evaluation: alerts.last, error: alerts.lastError,
+        waiting_for_live_lines: alerting?.waiting() ?? false, channels: alerts.notifier.status(),
+      } : null,
     }),
   });
   const server = await listenOn(app, at);
@@ -144,8 +227,10 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
   }), ROLLUP_REFRESH_MS);
   refresh.unref();
   try {
+    await alerts?.resume();
     await loop.start();
   } catch (e) {
+    alerting?.stop();
     clearInterval(daily);
     clearInterval(refresh);
     server.close();
@@ -171,6 +256,7 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
       if (state === 'stopping') return;
       state = 'stopping';
       log.info({ signal }, 'stopping: committing what was read');
+      alerting?.stop();
       clearInterval(daily);
       clearInterval(refresh);
       void loop.stop().then(() => {

@@ -103,7 +103,8 @@ function transporter(t: Exclude<TransportSpec, { kind: 'stdout' }>) {
 const asStrings = (v: unknown): string[] =>
   Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : String((x as { address?: unknown }).address ?? x))) : [];
 
-export async function deliver(t: Exclude<TransportSpec, { kind: 'stdout' }>, mail: SendMailOptions): Promise<Delivery> {
+/** Sends one message; `what` names it in the error ("the digest", "an alert"). */
+export async function deliver(t: Exclude<TransportSpec, { kind: 'stdout' }>, mail: SendMailOptions, what = 'the digest'): Promise<Delivery> {
   const tr = transporter(t);
   try {
     const info = (await tr.sendMail(mail)) as { messageId: string; accepted?: unknown; rejected?: unknown; envelope?: { to?: unknown } };
@@ -112,7 +113,7 @@ export async function deliver(t: Exclude<TransportSpec, { kind: 'stdout' }>, mai
   } catch (e) {
     const err = e as Error & { response?: string; code?: string };
     const detail = err.response && !err.message.includes(err.response) ? `: ${err.response}` : '';
-    throw new Error(`sending the digest by ${describeTransport(t)} failed: ${oneLine(err.message + detail)}`, { cause: e });
+    throw new Error(`sending ${what} by ${describeTransport(t)} failed: ${oneLine(err.message + detail)}`, { cause: e });
   } finally {
     tr.close();
   }

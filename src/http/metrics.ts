@@ -2,11 +2,14 @@
 // scrape (store/sqlite/metrics.ts), and the follower's lag when serve runs.
 import { Registry, Gauge, Counter } from 'prom-client';
 import type { Store } from '../store/store.ts';
+import type { ChannelStatus } from '../alerts/notifier.ts';
 import type { MetricTotals } from '../store/types.ts';
 
 export interface LiveMetrics {
   secondsSinceCommit(): number | null;
   linesPending(): number;
+  /** With alerting: alerts firing, and what each channel did. */
+  alerts?(): { firing: number; channels: ChannelStatus[] };
 }
 
 export function metricsRegistry(store: Store, live?: LiveMetrics): Registry {
@@ -74,6 +77,35 @@ export function metricsRegistry(store: Store, live?: LiveMetrics): Registry {
         this.set(live.linesPending());
       },
     });
+    const alerts = live.alerts;
+    if (alerts) {
+      new Gauge({
+        name: 'bouncewatch_alerts_firing', help: 'Alerts firing now', registers: [reg],
+        collect() {
+          this.set(alerts().firing);
+        },
+      });
+      // Every (channel, result) series exists from the start at 0: a rule on increase() sees the first failure.
+      new Counter({
+        name: 'bouncewatch_alert_notifications_total', help: 'Alert notifications sent and failed sends (each retry counts), by channel',
+        labelNames: ['channel', 'result'], registers: [reg],
+        collect() {
+          this.reset();
+          for (const c of alerts().channels) {
+            this.inc({ channel: c.channel, result: 'sent' }, c.sent);
+            this.inc({ channel: c.channel, result: 'failed' }, c.failed);
+          }
+        },
+      });
+      new Gauge({
+        name: 'bouncewatch_alert_notifications_pending', help: 'Alert notifications waiting to be sent (being retried), by channel',
+        labelNames: ['channel'], registers: [reg],
+        collect() {
+          this.reset();
+          for (const c of alerts().channels) this.set({ channel: c.channel }, c.pending);
+        },
+      });
+    }
   }
   return reg;
 }

@@ -12,7 +12,7 @@ export function str(req: Request, name: string): string | undefined {
   return v;
 }
 
-function time(req: Request, name: string): number | undefined {
+export function time(req: Request, name: string): number | undefined {
   const v = str(req, name);
   if (v === undefined || v === '') return undefined;
   const t = parseIsoTime(v);

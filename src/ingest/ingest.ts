@@ -136,6 +136,11 @@ export class Ingest {
     }
   }
 
+  /** The log time of the last timed line read (null before any). */
+  get lastLogTime(): number | null {
+    return this.lastTime;
+  }
+
   /** Why the waiting batch was not written (busy, or the database unreachable). */
   refusal: StoreBusyError | undefined;
 

@@ -5,7 +5,7 @@
 // spill reader stays synchronous (see docs/decisions/0003-store-interface.md).
 import type { MessageRecord } from '../correlate/record.ts';
 import type {
-  AdviceGroup, AuditEvidence, Bucket, Counters, DigestRow, HostTotals, IngestState, JournalPosition, KnownFile, LineCounts, MessageFilter, MessageTrace,
+  AdviceGroup, AlertOpen, AlertQuery, AlertRow, AuditEvidence, Bucket, Counters, DigestRow, HostTotals, IngestState, JournalPosition, KnownFile, LineCounts, MessageFilter, MessageTrace,
   MetricTotals, Mta, Period, Point, Refusal, RejectCount, SavedCheckpoint, SentDigest, SourceKind, SpillReader, Suspect,
   WriteBatch, WriteResult,
 } from './types.ts';
@@ -84,6 +84,16 @@ export interface Store {
   metricTotals(): Promise<MetricTotals>;
   /** Gaps the followers reported (lines they could not read), by reason. */
   gapCounts(): Promise<Record<string, number>>;
+
+  // ---- alerts ----
+  /** Opens an alert; undefined when one of the same (rule, key) is firing already (another agent's, or ours). */
+  openAlert(a: AlertOpen): Promise<AlertRow | undefined>;
+  /** Resolves a firing alert at log time `at`; false when it was not firing (another agent resolved it). */
+  resolveAlert(id: number, at: number): Promise<boolean>;
+  /** Every channel took this alert's firing (or resolved) notification. */
+  markNotified(id: number, kind: 'firing' | 'resolved'): Promise<void>;
+  /** Alerts, newest first. */
+  alerts(q?: AlertQuery): Promise<AlertRow[]>;
 
   close(): Promise<void>;
 }

@@ -334,3 +334,46 @@ export interface MetricTotals {
   lines: { mail: number; unknown: number; other: number };
   gaps: Record<string, number>;
 }
+
+// ---- alerts --------------------------------------------------------------------------------
+
+/** An alert that starts firing (src/alerts/): what it is about and the evidence behind it. */
+export interface AlertOpen {
+  /** The rule that fired: backscatter, new_source, scan, refused_ndrs. */
+  rule: string;
+  /** What it is about within its rule: a host, a client network, a domain; one firing alert per (rule, key). */
+  key: string;
+  /** The MTA host it is about, when it is about one. */
+  host: string | null;
+  /** Log time (ms) of the window's end when it fired. */
+  started_at: number;
+  /** Wall-clock time (ms) it fired. */
+  fired_at: number;
+  /** One line, plain text (log strings inside it are not escaped: each channel escapes). */
+  title: string;
+  value: number;
+  threshold: number;
+  /** JSON: the window and the message filter of the evidence, and the figures (AlertEvidence). */
+  evidence: string;
+}
+
+export interface AlertRow extends AlertOpen {
+  id: number;
+  state: 'firing' | 'resolved';
+  /** Log time (ms) of the window's end when it no longer held. */
+  resolved_at: number | null;
+  /** Every channel took the firing (resolved) notification. */
+  notified_firing: boolean;
+  notified_resolved: boolean;
+}
+
+export interface AlertQuery {
+  state?: 'firing' | 'resolved';
+  /** Alerts that started in [from, to) (log time). */
+  from?: number;
+  to?: number;
+  rule?: string;
+  key?: string;
+  /** Newest first; at most this many (default 100). */
+  limit?: number;
+}

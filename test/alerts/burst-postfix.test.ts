@@ -6,24 +6,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prerequisites, SETUP_HINT } from '../e2e/lib/prerequisites.ts';
+import { postfixMissing } from './postfix-missing.ts';
 import { sendMail } from '../e2e/lib/smtp-client.ts';
 import { REMOTE_CLIENT_IP, startBurstPostfix, type BurstPostfix, type Sent } from './burst-postfix.ts';
 
-const NEEDS = { binaries: ['/usr/sbin/postfix', '/usr/sbin/postalias', '/usr/sbin/postqueue'], users: ['postfix', 'nobody'] };
 const DOMAINS = ['victim-a.example', 'victim-b.example', 'refuses.example'];
 const REFUSED = 'refuses.example';
 
-function available(): boolean {
-  const missing = prerequisites(NEEDS);
-  if (missing.length === 0) return true;
-  const why = `needs ${missing.join(', ')} (${SETUP_HINT})`;
-  if (process.env.CI === 'true') throw new Error(`burst Postfix harness: ${why}; CI must run this test`);
-  console.warn(`SKIPPED: burst Postfix harness: ${why}`);
-  return false;
-}
-
-const enabled = available();
+const enabled = postfixMissing('burst Postfix harness') === null;
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The maillog's lines about one queue id (text after "QID: "). */

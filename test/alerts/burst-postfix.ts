@@ -58,6 +58,9 @@ export interface Sent {
   queueId: string | null;
 }
 
+/** Local parts that are refused at RCPT as unknown users (a dictionary scan's probes). */
+export const SCAN_PREFIX = 'scan-';
+
 export interface BurstPostfix {
   root: string;
   dirs: PostfixDirs;
@@ -70,6 +73,11 @@ export interface BurstPostfix {
   setSinkRule(rule: SinkRule): void;
   /** Forged mail to unknown users of DOMAIN: each is accepted, then bounced to its sender. */
   sendBurst(o: SendOptions): Promise<Sent[]>;
+  /**
+   * A dictionary scan: `count` RCPTs to unknown local parts (scan-...) in one session from
+   * `clientIp`, each refused 550 at RCPT; returns the addresses probed (throws if one was taken).
+   */
+  sendScan(o: { count: number; clientIp?: string }): Promise<string[]>;
   /** Mail to MAILBOX_USER (recipients ignored): accepted and delivered, no NDR. */
   sendLegit(o: Omit<SendOptions, 'recipients'>): Promise<Sent[]>;
   /** The sink's transactions with the null sender (NDRs), refused ones included. */
@@ -146,8 +154,14 @@ function mainCf(d: PostfixDirs, maillog: string, sinkPort: number): string {
     ['local_recipient_maps', ''],
     ['relay_recipient_maps', ''],
     ['smtpd_relay_restrictions', 'permit_mynetworks, reject_unauth_destination'],
-    ['smtpd_recipient_restrictions', 'reject_unauth_destination'],
+    // Local parts starting scan- are refused as unknown at RCPT (as local_recipient_maps would):
+    // a dictionary scan's trace, for the scan rule. Every other local part is accepted.
+    ['smtpd_recipient_restrictions', `reject_unauth_destination, check_recipient_access regexp:${d.config}/scan`],
     ['smtpd_peername_lookup', 'no'],
+    // A scan's many refused RCPTs in one session: no tarpit, no disconnect after 20 errors.
+    ['smtpd_error_sleep_time', '0'],
+    ['smtpd_soft_error_limit', '1000'],
+    ['smtpd_hard_error_limit', '1000'],
     ['smtpd_banner', '$myhostname ESMTP'],
     ['alias_maps', `hash:${d.config}/aliases`],
     ['alias_database', `hash:${d.config}/aliases`],
@@ -296,6 +310,7 @@ export async function startBurstPostfix(root: string, opts: BurstPostfixOptions 
     const smtpPort = await freePort();
     await writeFile(path.join(d.config, 'main.cf'), mainCf(d, maillog, sinkPort));
     await writeFile(path.join(d.config, 'master.cf'), masterCf(smtpPort));
+    await writeFile(path.join(d.config, 'scan'), `/^${SCAN_PREFIX}/ 550 5.1.1 User unknown in local recipient table\n`);
     await writeFile(path.join(d.config, 'aliases'), `${MAILBOX_USER}: ${mailbox}\npostmaster: ${path.join(d.mbox, 'postmaster')}\n`);
     await preparePostfix(d);
     const pf = startPostfix(d);
@@ -314,6 +329,16 @@ export async function startBurstPostfix(root: string, opts: BurstPostfixOptions 
         const r = o.recipients?.length ? o.recipients[i % o.recipients.length] : undefined;
         return at(r ?? `nx-${rand()}`);
       }),
+      sendScan: async (o) => {
+        const rcpts = Array.from({ length: o.count }, () => at(`${SCAN_PREFIX}${rand()}`));
+        const r = await sendMail({
+          ...smtp, localAddress: o.clientIp ?? REMOTE_CLIENT_IP, helo: 'scanner.remote.test', mailFrom: `probe-${rand()}@scanner.example`, rcpts,
+          data: '',
+        });
+        const taken = r.rcpt.filter((x) => x.reply.code !== 550);
+        if (taken.length > 0) throw new Error(`scan probes not refused with 550: ${taken.map((x) => `${x.address} ${replyText(x.reply)}`).join('; ')}`);
+        return rcpts;
+      },
       sendLegit: async (o) => await send(smtp, o, 'legit', () => `${MAILBOX_USER}@${DOMAIN}`),
       awaitNdrs: async (sent, timeoutMs = 30_000) => {
         const want = sent.filter((s) => s.kind === 'backscatter').map((s) => s.sender.toLowerCase());

@@ -5,7 +5,8 @@ import type { MessageRecord } from '../../correlate/record.ts';
 import type { Store } from '../../store/store.ts';
 import { BUCKETS, SOURCE_KINDS, type Bucket, type MessageFilter, type Period } from '../../store/types.ts';
 import { HttpError, badParam } from '../http-error.ts';
-import { int, oneOf, period, str } from '../params.ts';
+import { int, oneOf, period, str, time } from '../params.ts';
+import { alertView } from '../../alerts/view.ts';
 
 const OUTCOMES = ['delivered', 'bounced_after_accept', 'rejected_at_smtp', 'discarded', 'pending'] as const;
 const MAX_POINTS = 5000;
@@ -68,6 +69,19 @@ export function apiRouter(store: Store, recommendations: (p: Period) => Promise<
   r.get('/recommendations', async (req, res) => {
     const p = await period(req, store);
     res.json({ items: await recommendations(p) });
+  });
+
+  // Alert history, newest first; from/to bound when they started (log time). The dashboard's
+  // banner asks for state=firing.
+  r.get('/alerts', async (req, res) => {
+    const state = oneOf(req, 'state', ['firing', 'resolved', 'any'], 'any');
+    const from = time(req, 'from');
+    const to = time(req, 'to');
+    const rows = await store.alerts({
+      ...(state === 'any' ? {} : { state }), ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }),
+      limit: int(req, 'limit', 100, 1, 1000),
+    });
+    res.json({ items: rows.map(alertView) });
   });
 
   r.use((_req, _res) => {

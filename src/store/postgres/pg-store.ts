@@ -5,10 +5,11 @@
 import type { MessageRecord } from '../../correlate/record.ts';
 import { Spill } from '../spill.ts';
 import { StoreBusyError, StoreUnavailableError, type Store } from '../store.ts';
-import type { Bucket, MessageFilter, Mta, Period, SentDigest, SourceKind, SpillReader, WriteBatch } from '../types.ts';
+import type { AlertOpen, AlertQuery, Bucket, MessageFilter, Mta, Period, SentDigest, SourceKind, SpillReader, WriteBatch } from '../types.ts';
 import { adviceGroups, scanSuspects } from './advice.ts';
 import { messageTrace, sources, timeseries } from './dashboard-queries.ts';
 import { hostsOf, listDigests, recordDigest } from './digests.ts';
+import { listAlerts, markNotified, openAlert, resolveAlert } from './alerts.ts';
 import { hostTotals } from './hosts.ts';
 import { auditEvidence } from './evidence.ts';
 import { listedRefusals, listedRejectReasons, rejectCauses } from './listings.ts';
@@ -202,6 +203,22 @@ export class PgStore implements Store {
 
   async metricTotals() {
     return metricTotals(this.pool);
+  }
+
+  async openAlert(a: AlertOpen) {
+    return await openAlert(this.pool, a);
+  }
+
+  async resolveAlert(id: number, at: number) {
+    return await resolveAlert(this.pool, id, at);
+  }
+
+  async markNotified(id: number, kind: 'firing' | 'resolved') {
+    await markNotified(this.pool, id, kind);
+  }
+
+  async alerts(q: AlertQuery = {}) {
+    return await listAlerts(this.pool, q);
   }
 
   async gapCounts() {

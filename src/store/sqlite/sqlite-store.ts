@@ -3,11 +3,12 @@
 // boundary's, for backends that must wait on a network.
 import type { MessageRecord } from '../../correlate/record.ts';
 import { StoreBusyError, type Store } from '../store.ts';
-import type { Bucket, MessageFilter, Mta, Period, SentDigest, SourceKind, SpillReader, WriteBatch } from '../types.ts';
+import type { AlertOpen, AlertQuery, Bucket, MessageFilter, Mta, Period, SentDigest, SourceKind, SpillReader, WriteBatch } from '../types.ts';
 import { adviceGroups, scanSuspects } from './advice.ts';
 import { messageTrace, sources, timeseries } from './dashboard-queries.ts';
 import { isBusy, openDb, type Db } from './db.ts';
 import { hostsOf, listDigests, recordDigest } from './digests.ts';
+import { listAlerts, markNotified, openAlert, resolveAlert } from './alerts.ts';
 import { auditEvidence } from './evidence.ts';
 import { hostTotals } from './hosts.ts';
 import { listedRefusals, listedRejectReasons, rejectCauses } from './listings.ts';
@@ -167,6 +168,22 @@ export class SqliteStore implements Store {
 
   async metricTotals() {
     return metricTotals(this.db);
+  }
+
+  async openAlert(a: AlertOpen) {
+    return openAlert(this.db, a);
+  }
+
+  async resolveAlert(id: number, at: number) {
+    return resolveAlert(this.db, id, at);
+  }
+
+  async markNotified(id: number, kind: 'firing' | 'resolved') {
+    markNotified(this.db, id, kind);
+  }
+
+  async alerts(q: AlertQuery = {}) {
+    return listAlerts(this.db, q);
   }
 
   async gapCounts() {
