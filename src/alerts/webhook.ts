@@ -50,11 +50,11 @@ export class WebhookChannel implements Channel {
       res = await fetch(this.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'error' });
     } catch (e) {
       const err = e as Error & { cause?: { message?: string } };
-      throw new Error(`webhook ${this.target}: ${err.name === 'TimeoutError' ? `no answer in ${TIMEOUT_MS / 1000} s` : (err.cause?.message ?? err.message)}`, { cause: e });
+      throw new Error(`${err.name === 'TimeoutError' ? `no answer in ${TIMEOUT_MS / 1000} s` : (err.cause?.message ?? err.message)}`, { cause: e });
     }
     if (!res.ok) {
       const text = (await res.text().catch(() => '')).replace(/\s+/g, ' ').slice(0, 200);
-      throw new Error(`webhook ${this.target}: HTTP ${res.status}${text ? `: ${text}` : ''}`);
+      throw new Error(`HTTP ${res.status}${text ? `: ${text}` : ''}`);
     }
     await res.body?.cancel().catch(() => undefined);
   }

@@ -68,8 +68,9 @@ export function registerAlerts(program: Command): void {
     .command('test')
     .description('send a test notification on every configured channel (alert_webhook_url, alert_email_to) and say what each did')
     .option('--config <file>', 'JSON config file (also $BOUNCEWATCH_CONFIG): its alert_* keys')
-    .action(async (opts: SharedOptions) => {
-      const cfg = commandConfig(opts);
+    .action(async (_opts: SharedOptions, cmd: Command) => {
+      // --config may be taken by `alerts` (which has one too) before `test` sees it.
+      const cfg = commandConfig(cmd.optsWithGlobals<SharedOptions>());
       const channels = alertChannels(cfg);
       if (channels.length === 0) throw new Error('no alert channel is configured: set "alert_webhook_url" or "alert_email_to" (config file, or BOUNCEWATCH_ALERT_WEBHOOK_URL / BOUNCEWATCH_ALERT_EMAIL_TO)');
       const alert = testAlert();

@@ -1,6 +1,6 @@
 // Gathers a digest from the store: the period and the one before it, the report summary
 // of both, causes, the top sources, the recommendations that are new or worse than before,
-// and the top changes.
+// the top changes, and the alerts that started in the period.
 import { hostname } from 'node:os';
 import { parseTime, spanLabel } from '../report/iso-time.ts';
 import { recommend } from '../advise/recommend.ts';
@@ -8,6 +8,7 @@ import type { Recommendation } from '../advise/types.ts';
 import { summarize } from '../report/summary.ts';
 import type { Store } from '../store/store.ts';
 import type { Period } from '../store/types.ts';
+import { collectAlerts } from './alerts.ts';
 import { figures, subjectLine } from './figures.ts';
 import { isoTime } from './format.ts';
 import type { Advice, CauseRow, Digest, AdviceChange, SourceTable } from './types.ts';
@@ -170,6 +171,7 @@ export async function collectDigest(store: Store, periods: DigestPeriods, opts: 
     changes: found.slice(0, TOP_CHANGES),
     changesTotal: found.length,
     advice: advice(recsCur),
+    alerts: await collectAlerts(store, current),
     dashboard: opts.dashboardUrl ? dashboardLink(opts.dashboardUrl, current) : null,
   };
 }

@@ -2,7 +2,7 @@
 // block remote content), no script, no image, no link but the dashboard's. Every string is
 // escaped; figures carry data-k/data-p attributes so tests (and scripts) can read them back.
 import { better, formatChange, formatValue, worse } from './figures.ts';
-import { barPercent, formatPeriod, html } from './format.ts';
+import { barPercent, formatPeriod, formatTime, html } from './format.ts';
 import type { Digest, Figure, SourceTable } from './types.ts';
 
 const C = { text: '#1f2328', muted: '#59636e', line: '#d1d9e0', bar: '#c2410c', barBefore: '#b6c2cf', track: '#eef1f4', bad: '#b42318', good: '#067647' };
@@ -81,6 +81,27 @@ function findingsPart(d: Digest): string {
     (more > 0 ? `<p style="color:${C.muted};font-size:12px">and ${more} more: <code>bouncewatch advise</code></p>` : '');
 }
 
+// The rule counts carry data-alert-rule (and the total data-k="alerts") so tests can read them back.
+function alertsPart(d: Digest): string {
+  const a = d.alerts;
+  if (a.total === 0) return '';
+  const rules = a.byRule.map((r) => `<td style="${TD};${MONO}">${html(r.rule)}</td><td style="${NUM}" data-alert-rule="${html(r.rule)}">${r.count}</td>`);
+  const items = a.recent.map((x) => {
+    const badge = x.state === 'firing' ? `background:${C.bad};color:#fff` : `background:${C.track};color:${C.muted}`;
+    const until = x.resolved_at === null ? 'firing' : `resolved ${formatTime(x.resolved_at)} UTC`;
+    return `<tr data-alert-state="${x.state}"><td style="${TD}"><span style="${badge};padding:1px 6px;border-radius:8px;font-size:11px">${html(x.state)}</span></td>` +
+      `<td style="${TD};white-space:nowrap">${html(formatTime(x.started_at))} UTC<div style="color:${C.muted};font-size:12px">${html(until)}</div></td>` +
+      `<td style="${TD};${MONO}">${html(x.rule)}</td><td style="${TD};${WRAP}" data-alert-title>${html(x.title)}</td></tr>`;
+  }).join('');
+  const more = a.total - a.recent.length;
+  return h2('Alerts') +
+    `<p style="margin:0 0 8px 0">${a.capped ? 'At least ' : ''}<strong data-k="alerts">${a.total}</strong> alert${a.total === 1 ? '' : 's'} started in this period.</p>` +
+    table(th('rule') + th('started', true), rules.map((r) => `<tr>${r}</tr>`).join('')) +
+    `<h3 style="font-size:13px;margin:16px 0 6px 0;color:${C.muted}">${a.recent.length === a.total ? 'All of them' : `The newest ${a.recent.length}`}</h3>` +
+    table(th('state') + th('started') + th('rule') + th('alert'), items) +
+    (more > 0 ? `<p style="color:${C.muted};font-size:12px">and ${more} more: <code>bouncewatch alerts</code></p>` : '');
+}
+
 function advicePart(d: Digest): string {
   if (d.advice.length === 0) return '';
   const items = d.advice.map((a) =>
@@ -104,7 +125,7 @@ export function renderHtml(d: Digest): string {
     `<h1 style="font-size:18px;margin:0 0 4px 0" data-k="subject">${html(d.subject)}</h1>` +
     `<p style="margin:0 0 16px 0;color:${C.muted};font-size:12px">This period ${html(formatPeriod(d.current))} (${html(d.label)}); ` +
     `before it ${html(formatPeriod(d.previous))}</p>\n` +
-    figuresPart(d) + '\n' + causesPart(d) + '\n' + sourcesPart(d) + '\n' + findingsPart(d) + '\n' + advicePart(d) + '\n' +
+    figuresPart(d) + '\n' + alertsPart(d) + '\n' + causesPart(d) + '\n' + sourcesPart(d) + '\n' + findingsPart(d) + '\n' + advicePart(d) + '\n' +
     (quiet ? `<p style="margin:16px 0 0 0;color:${C.good}">No mail was bounced after being accepted in this period: nothing to change.</p>` : '') +
     link +
     `<p style="margin:24px 0 0 0;color:${C.muted};font-size:11px">bouncewatch digest</p>` +

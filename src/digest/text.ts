@@ -2,7 +2,7 @@
 // Aligned columns in 78 characters; strings from the logs with control characters made visible.
 import { formatChange, formatValue } from './figures.ts';
 import { visibleLines } from '../report/terminal-text.ts';
-import { formatPeriod, isoTime, textBar, textTable, WIDTH, wrap } from './format.ts';
+import { formatPeriod, formatTime, isoTime, textBar, textTable, visible, WIDTH, wrap } from './format.ts';
 import type { Digest } from './types.ts';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -65,6 +65,27 @@ function advicePart(d: Digest): string[] {
   return out;
 }
 
+function alertsPart(d: Digest): string[] {
+  const a = d.alerts;
+  if (a.total === 0) return [];
+  const out = [
+    ...heading('Alerts'),
+    `${a.capped ? 'At least ' : ''}${plural(a.total, 'alert')} started in this period.`,
+    ...textTable([{ head: 'rule', untrusted: true }, { head: 'started', right: true }], a.byRule.map((r) => [r.rule, String(r.count)])),
+    '',
+    a.recent.length === a.total ? 'All of them:' : `The newest ${a.recent.length}:`,
+  ];
+  a.recent.forEach((x, i) => {
+    const until = x.resolved_at === null ? 'firing' : `resolved ${formatTime(x.resolved_at)} UTC`;
+    out.push(`${String(i + 1).padStart(4)}. [${x.state}] ${x.rule}, started ${formatTime(x.started_at)} UTC, ${until}`);
+    // Made visible before wrapping: a line separator in a title is not a place to break it.
+    out.push(...wrap(visible(x.title), '      ', '      '));
+  });
+  const more = a.total - a.recent.length;
+  if (more > 0) out.push(`  and ${more} more: bouncewatch alerts --since ${isoTime(d.current.from)} --until ${isoTime(d.current.to)}`);
+  return out;
+}
+
 export function renderText(d: Digest): string {
   const lines = [
     d.subject,
@@ -73,6 +94,7 @@ export function renderText(d: Digest): string {
     `Before it    ${formatPeriod(d.previous)}`,
     '',
     ...figuresPart(d),
+    ...alertsPart(d),
     ...causesPart(d),
     ...sourcesPart(d),
     ...findingsPart(d),

@@ -53,6 +53,30 @@ export interface Advice {
   prevented: number;
 }
 
+/** One alert that started in the period, as the digest lists it. */
+export interface AlertItem {
+  rule: string;
+  /** The MTA host it is about, when it is about one. */
+  host: string | null;
+  state: 'firing' | 'resolved';
+  /** Plain text, but holding strings from the logs (untrusted). */
+  title: string;
+  /** Log times (ms). */
+  started_at: number;
+  resolved_at: number | null;
+}
+
+/** The alerts that started in the period (of its host, and those about no host). */
+export interface AlertsSummary {
+  total: number;
+  /** More alerts started than were read: `total` is a lower bound. */
+  capped: boolean;
+  /** Most first, then by name. */
+  byRule: { rule: string; count: number }[];
+  /** The newest few, newest first. */
+  recent: AlertItem[];
+}
+
 export interface Digest {
   /** The single host of the period's messages, or "N hosts". */
   host: string;
@@ -67,6 +91,7 @@ export interface Digest {
   /** How many findings there were before the list was cut. */
   changesTotal: number;
   advice: Advice[];
+  alerts: AlertsSummary;
   /** The dashboard link for this period, when --dashboard-url was given. */
   dashboard: string | null;
 }

@@ -53,3 +53,12 @@ export const text = (v) => (v === null || v === undefined || v === '' ? '–' : 
 
 /** A recipient address: null when the log names none (an Exim system filter's cancellation). */
 export const addressText = (v) => (v === null || v === undefined ? '(address not logged)' : text(v));
+
+// Control and invisible format characters (C0, DEL, C1, zero-width, bidi marks, embeddings,
+// overrides and isolates, line and paragraph separators, BOM), as src/report/terminal-text.ts
+// lists them: a bidi override in a log string could make it read as another.
+// eslint-disable-next-line no-control-regex -- these are what it looks for
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/gu;
+
+/** A log string with its invisible characters shown as \u{...}, as the CLI and the digest show them. */
+export const visible = (v) => text(v).replace(INVISIBLE, (c) => `\\u{${c.codePointAt(0).toString(16)}}`);

@@ -1,11 +1,13 @@
-// Overview: tiles from /api/summary, time series and causes charts, period and bucket selectors;
-// re-fetches every 5 s while the page is visible and live update is on.
+// Overview: tiles from /api/summary, time series and causes charts, the period's alerts, period
+// and bucket selectors; re-fetches (and the alert banner with it) every 5 s while the page is
+// visible and live update is on.
 /* global document, location, history, setInterval, URLSearchParams */
 import { h, byId, replace } from './dom.js';
 import { getJson, ApiError } from './api.js';
 import { fmtNum, fmtShare, fmtBucket, fmtTime } from './format.js';
 import { readPeriod, apiPeriodParams, mountPeriod } from './period.js';
-import { initPage, syncNav, showError, setState } from './page.js';
+import { initPage, syncNav, showError, setState, refreshAlerts } from './page.js';
+import { periodAlerts, renderAlerts } from './alerts.js';
 import { drawChart, chartTable, chartLib, COLORS } from './charts.js';
 import { renderHosts } from './host-table.js';
 
@@ -107,12 +109,22 @@ function setBucketButtons(b) {
   byId('bucket-day').setAttribute('aria-pressed', String(b === 'day'));
 }
 
+/** The period's alerts; an error there is shown there, and the rest of the overview stays. */
+async function alertsSection() {
+  try {
+    renderAlerts(byId('alerts-table'), await periodAlerts(period));
+  } catch (e) {
+    showError(byId('alerts-table'), e);
+  }
+}
+
 async function refresh() {
   if (busy) {
     again = true;
     return;
   }
   busy = true;
+  void refreshAlerts();
   try {
     const params = apiPeriodParams(period);
     const summary = await getJson('api/summary', params);
@@ -132,6 +144,7 @@ async function refresh() {
     renderSeries(ts);
     renderCauses(summary);
     renderHosts(byId('hosts-table'), summary.hosts, period);
+    await alertsSection();
     const noCharts = chartLib() ? '' : ' Charts are unavailable (vendor/chart.umd.min.js did not load).';
     replace(byId('status'), `${info} Updated ${fmtTime(new Date().toISOString())}.${noCharts}`);
     if (!again) setState('ready');

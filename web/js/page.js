@@ -1,9 +1,12 @@
 // What every dashboard page shares: the current nav link, nav links that keep the period,
-// the demo-data banner from /healthz, and error display.
+// the demo-data banner from /healthz, the banner of firing alerts, and error display.
 /* global document, URLSearchParams */
 import { h, byId, replace } from './dom.js';
 import { getJson } from './api.js';
 import { addPeriod } from './period.js';
+import { alertBanner } from './alerts.js';
+
+let banner = null;
 
 export function initPage(view, period) {
   for (const a of document.querySelectorAll('nav a[data-view]')) {
@@ -11,6 +14,13 @@ export function initPage(view, period) {
   }
   if (period) syncNav(period);
   void demoBanner();
+  banner = alertBanner();
+  void banner.refresh();
+}
+
+/** Fetches the firing alerts again: pages that refresh themselves call it on each refresh. */
+export function refreshAlerts() {
+  return banner ? banner.refresh() : Promise.resolve();
 }
 
 /** Points the nav links at the same period. */
