@@ -14,6 +14,9 @@ import { registerAdvise } from './cli/advise-command.ts';
 import { registerDigest } from './cli/digest-command.ts';
 import { registerAudit } from './cli/audit-command.ts';
 import { registerAlerts } from './cli/alerts-command.ts';
+import { AlertEngine } from './alerts/engine.ts';
+import { alertChannels, dashboardUrl, ruleSettings } from './alerts/settings.ts';
+import { makeLogger } from './daemon/logger.ts';
 import { rejectCauses } from './report/listings.ts';
 import { summarize } from './report/summary.ts';
 import { terminalJson, visible } from './report/terminal-text.ts';
@@ -32,6 +35,7 @@ interface ImportOptions extends SharedOptions {
   journal?: string | true;
   journalFile?: string[];
   since?: string;
+  alerts?: boolean;
 }
 
 /** What to read from the journal, or undefined for files; mixed or misplaced options are refused. */
@@ -70,8 +74,11 @@ withAgent(withJudgement(withDatabase(program
   .option('--journal [dir]', 'read this machine\'s systemd journal instead of files (or the journal directory DIR, as journalctl -D)')
   .option('--journal-file <files...>', 'read journal files (such as files copied from another host, as journalctl --file) instead of log files')
   .option('--since <time>', 'with --journal or --journal-file: only entries from this time on (ISO 8601, or a span back from now: 24h, 7d)')
+  .option('--alerts', 'judge the alert rules over the imported history as serve would have, recording the alerts and notifying the configured channels (history is otherwise never alerted on)')
   .action(async (paths: string[], opts: ImportOptions) => {
     const cfg = commandConfig(opts);
+    // Checked before anything is read: a channel that cannot work stops the import.
+    const channels = opts.alerts ? alertChannels(cfg) : [];
     const journal = journalImportOf(opts, paths);
     for (const p of journal ? (journal.files ?? []) : paths) {
       if (p === '-') continue;
@@ -115,6 +122,15 @@ withAgent(withJudgement(withDatabase(program
     }
     // The dashboard's hourly rollups of what this import changed, now rather than on its first read.
     await store.refreshRollups();
+    if (opts.alerts && ingest.firstRead !== null && ingest.lastLogTime !== null) {
+      const engine = new AlertEngine(store, {
+        settings: ruleSettings(cfg), cooldownMs: cfg.alert_cooldown_minutes * 60_000, dashboardUrl: dashboardUrl(cfg), channels,
+        log: makeLogger(cfg.log_level, 2),
+      });
+      await engine.replay(ingest.firstRead, ingest.lastLogTime);
+      engine.stop();
+      notes.push(`alerts: ${engine.counts.fired} fired, ${engine.counts.resolved} resolved over the imported period${channels.length > 0 ? `, notified on ${channels.map((c) => c.name).join(' and ')}` : ' (no channel configured)'}`);
+    }
     const t = ingest.totals;
     const secs = (Date.now() - started) / 1000;
     await store.close();

@@ -132,6 +132,11 @@ export class Notifier {
     return this.queues.map((q) => ({ ...q.status }));
   }
 
+  /** Resolves once every queue is empty (sent, or given up after its retries). */
+  async drained(pollMs = 100): Promise<void> {
+    while (this.queues.some((q) => q.jobs.length > 0)) await new Promise((r) => setTimeout(r, pollMs));
+  }
+
   stop(): void {
     for (const q of this.queues) q.stop();
   }

@@ -3,9 +3,10 @@ import pino from 'pino';
 
 export type Logger = pino.Logger;
 
-export function makeLogger(level: string): Logger {
-  if (process.stdout.isTTY) {
-    return pino({ level, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:standard' } } });
+/** A logger on standard output (serve), or on standard error (fd 2: commands whose output is their result). */
+export function makeLogger(level: string, fd: 1 | 2 = 1): Logger {
+  if ((fd === 1 ? process.stdout : process.stderr).isTTY) {
+    return pino({ level, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:standard', destination: fd } } });
   }
-  return pino({ level });
+  return fd === 1 ? pino({ level }) : pino({ level }, pino.destination(2));
 }

@@ -103,7 +103,10 @@ export class Ingest {
         this.futureLines++;
       }
     }
-    if (p.head) this.lastTime = p.head.time;
+    if (p.head) {
+      this.lastTime = p.head.time;
+      this.firstRead ??= p.head.time;
+    }
     const time = this.lastTime;
     // A line without a time of its own counts in the hour of the line before it; lines before
     // any timed line wait for the first one.
@@ -135,6 +138,9 @@ export class Ingest {
       this.untimed[k] = 0;
     }
   }
+
+  /** The log time of the first timed line this run read (null before any). */
+  firstRead: number | null = null;
 
   /** The log time of the last timed line read (null before any). */
   get lastLogTime(): number | null {

@@ -18,6 +18,8 @@ import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/store.ts';
 import { stopBackends, testBackends } from '../lib/backends.ts';
 import { importInto } from '../lib/store.ts';
+import { cliEntry } from '../daemon/lib/cli-entry.ts';
+import { runCli } from '../daemon/lib/serve-process.ts';
 import { postfixMissing } from './postfix-missing.ts';
 import { startBurstPostfix, type BurstPostfix, type Sent } from './burst-postfix.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
@@ -238,6 +240,37 @@ describe.skipIf(missing !== null)('alert engine on a real Postfix burst', () => 
       }, 60_000);
     });
   }
+});
+
+describe.skipIf(missing !== null)('import --alerts', () => {
+  it('judges imported history only when asked: records the alerts and notifies the channels', async () => {
+    const entry = await cliEntry();
+    const hook = await startReceiver();
+    try {
+      const config = path.join(dir, 'import-alerts.json');
+      writeFileSync(config, JSON.stringify({
+        internal_networks: '127.0.0.1/32', alert_window_minutes: 10, alert_backscatter_ndrs: 10, alert_backscatter_percent: 50,
+        alert_new_source_ndrs: 5, alert_scan_rejects: 20, alert_refused_ndrs: 3, alert_webhook_url: hook.url, alert_webhook_secret: SECRET,
+      }));
+      const plain = path.join(dir, 'import-plain.db');
+      await runCli(entry.entry, ['import', '--config', config, '--db', plain, truth.log]);
+      expect(JSON.parse(await runCli(entry.entry, ['alerts', '--db', plain, '--since', '3650d', '--json'])).items).toEqual([]);
+      const asked = path.join(dir, 'import-alerts.db');
+      const out = await runCli(entry.entry, ['import', '--config', config, '--db', asked, '--alerts', truth.log]);
+      expect(out).toMatch(/alerts: 5 fired, 0 resolved over the imported period, notified on webhook/);
+      const forged = truth.a.length + truth.b.length;
+      const listed = JSON.parse(await runCli(entry.entry, ['alerts', '--db', asked, '--since', '3650d', '--json'])) as { items: { rule: string; key: string; value: number; state: string }[] };
+      expect(listed.items.map((a) => `${a.state} ${a.rule} ${a.key} ${a.value}`).sort()).toEqual([
+        `firing backscatter mx ${forged}`, `firing new_source client:127.0.0.0/24 ${forged}`, `firing new_source domain:bw-alerts.test ${forged}`,
+        `firing refused_ndrs mx ${[...truth.a, ...truth.b].filter((x) => domainOf(x) === REFUSES).length}`, `firing scan ${SCAN_IP} ${SCAN_PROBES}`,
+      ]);
+      expect(hook.received.map((r) => `${r.body.status} ${r.body.alert.rule} ${r.body.alert.key}`).sort()).toEqual(
+        listed.items.map((a) => `firing ${a.rule} ${a.key}`).sort());
+    } finally {
+      await hook.close();
+      entry.dispose();
+    }
+  }, 120_000);
 });
 
 // The log really holds what the harness sent (a check of the harness, not of bouncewatch).

@@ -68,6 +68,17 @@ describe('bouncewatch serve', () => {
     expect(r.stderr).toMatch(/config key "retention_days" \(from config file .*bw\.json\): .*>=1/);
     r = cli(['serve', '--listen', '0.0.0.0:9825', '--db', join(dir, 'x.db')]);
     expect(r.stderr).toMatch(/config key "listen" \(0\.0\.0\.0:9825\) is not a loopback address: set "token"/);
+    // Alerts: a bad value, and a channel that cannot work, stop start-up naming the key.
+    writeFileSync(cfg, JSON.stringify({ alert_webhook_url: 'ftp://hooks.example.test/x' }));
+    expect(cli(['serve', '--config', cfg, '--db', join(dir, 'x.db')]).stderr).toMatch(/config key "alert_webhook_url" \(from config file .*\): must be an http:\/\/ or https:\/\/ URL/);
+    writeFileSync(cfg, JSON.stringify({ alert_rules: ['backscatter', 'sunspots'] }));
+    expect(cli(['serve', '--config', cfg, '--db', join(dir, 'x.db')]).stderr).toMatch(/config key "alert_rules" \(from config file .*\)/);
+    writeFileSync(cfg, JSON.stringify({ alert_transport: 'smtp://127.0.0.1:2525' }));
+    expect(cli(['serve', '--config', cfg, '--db', join(dir, 'x.db')]).stderr).toMatch(/config key "alert_transport" is set but "alert_email_to" is not/);
+    writeFileSync(cfg, JSON.stringify({ alert_email_to: ['ops@example.test'], alert_transport: 'smtp://user:pw@127.0.0.1:2525' }));
+    expect(cli(['serve', '--config', cfg, '--db', join(dir, 'x.db')]).stderr).toMatch(/config key "alert_transport": .*only smtp:\/\/HOST:PORT is supported/);
+    expect(spawnSync(process.execPath, [BIN, 'serve', '--db', join(dir, 'x.db')], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, BOUNCEWATCH_ALERT_BACKSCATTER_PERCENT: '150' } }).stderr)
+      .toMatch(/config key "alert_backscatter_percent" \(from environment BOUNCEWATCH_ALERT_BACKSCATTER_PERCENT\)/);
     // A missing log is waited for, an unreadable one stops start-up: test/daemon/start-up.test.ts.
     writeFileSync(cfg, '{ "retention_days": 30, ');
     expect(cli(['config', 'print', '--config', cfg]).stderr).toMatch(/is not valid JSON/);
