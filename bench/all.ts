@@ -1,6 +1,6 @@
 // `npm run bench`: every performance target of the project in one run — import speed against
 // pflogsumm and eximstats, import memory at 10M lines, API query times on a 10M-line database,
-// and follow latency and memory — each bench's own output first, then one summary table.
+// follow latency and memory, and alert latency — each bench's own output first, then one summary table.
 import { spawn } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { RESULT_PREFIX, type Result } from './result.ts';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');
-const BENCHES = ['bench/import.ts', 'bench/queries.ts', 'bench/postgres.ts', 'bench/follow.ts', 'bench/open-messages.ts'];
+const BENCHES = ['bench/import.ts', 'bench/queries.ts', 'bench/postgres.ts', 'bench/follow.ts', 'bench/open-messages.ts', 'bench/alerts.ts'];
 /** Defaults for a full run; a variable already set wins. Follow: memory over 1M messages too. */
 const ENV: Record<string, string> = { FOLLOW_MESSAGES: '1000000', FOLLOW_MESSAGES_RATE: '40000' };
 
