@@ -89,6 +89,32 @@ function newSources(counts: SourceCount[], sources: NewSources, w: Period, s: Ru
   }, w, 'messages.html', { backscatter: '1', ...c.filter }));
 }
 
+const WEEK = 7 * 86_400_000;
+
+/**
+ * One of our addresses on a DNSBL (the blocklist watch's last known status): fires on a new
+ * listing, resolves on the delisting. Its evidence is the backscatter of the week before the
+ * listing, which is what most listings at a backscatter list come from.
+ */
+async function listed(store: Store): Promise<Condition[]> {
+  const out: Condition[] = [];
+  for (const r of await store.blocklistStatus()) {
+    if (r.status !== 'listed') continue;
+    const before = { from: r.since - WEEK, to: r.since };
+    const c = await store.counters(before);
+    const facts: Part[][] = [[`Listed since ${new Date(r.since).toISOString()}; the list answered ${r.codes.join(', ') || '(no code)'}`,
+      ...(r.meaning ? [' (', { v: r.meaning }, ')'] : []), '.']];
+    for (const reason of r.reasons.slice(0, 3)) facts.push(['The list says: ', { v: reason }]);
+    facts.push([`In the week before the listing: ${c.backscatter_ndrs} backscatter NDRs from ${c.accepted} accepted messages.`,
+      c.backscatter_ndrs > 0 ? ' Stop the backscatter first (Recommendations, `bouncewatch advise`), then ask the list to delist.' : '']);
+    out.push(condition({
+      rule: 'listed', key: `${r.address} ${r.zone}`, host: null, value: 1, threshold: 1,
+      title: ['Listed: ', { v: r.address }, ' is on ', { v: r.zone }], facts,
+    }, before, 'messages.html', { backscatter: '1' }));
+  }
+  return out;
+}
+
 /**
  * Every enabled rule over the window, and the source counts the new-source rule saw (the engine
  * resolves a new-source alert when its count falls under the threshold, new or not).
@@ -99,6 +125,7 @@ export async function evaluateRules(store: Store, w: Period, s: RuleSettings, so
   if (on.has('backscatter')) conditions.push(...await backscatter(store, w, s));
   if (on.has('refused_ndrs')) conditions.push(...await refusedNdrs(store, w, s));
   if (on.has('scan')) conditions.push(...await scans(store, w, s));
+  if (on.has('listed')) conditions.push(...await listed(store));
   const counts = new Map<string, number>();
   if (on.has('new_source')) {
     const found = await sources.window(store, w);

@@ -28,7 +28,7 @@ const hostname = z.string().refine((v) => DNS_NAME.test(v) || isIP(v.replace(/^\
 });
 
 /** The alert rules (src/alerts/rules.ts). */
-export const ALERT_RULES = ['backscatter', 'new_source', 'scan', 'refused_ndrs'] as const;
+export const ALERT_RULES = ['backscatter', 'new_source', 'scan', 'refused_ndrs', 'listed'] as const;
 export type AlertRuleName = (typeof ALERT_RULES)[number];
 
 const httpUrl = z.string().refine((v) => {

@@ -5,7 +5,7 @@
 // spill reader stays synchronous (see docs/decisions/0003-store-interface.md).
 import type { MessageRecord } from '../correlate/record.ts';
 import type {
-  AdviceGroup, AlertOpen, AlertQuery, AlertRow, AuditEvidence, Bucket, Counters, DigestRow, HostTotals, IngestState, JournalPosition, KnownFile, LineCounts, MessageFilter, MessageTrace,
+  AdviceGroup, AlertOpen, AlertQuery, AlertRow, AuditEvidence, BlocklistCheck, BlocklistRow, Bucket, Counters, DigestRow, HostTotals, IngestState, JournalPosition, KnownFile, LineCounts, MessageFilter, MessageTrace,
   MetricTotals, Mta, Period, Point, Refusal, RejectCount, SavedCheckpoint, SentDigest, SourceKind, SpillReader, Suspect,
   WriteBatch, WriteResult,
 } from './types.ts';
@@ -94,6 +94,14 @@ export interface Store {
   markNotified(id: number, kind: 'firing' | 'resolved'): Promise<void>;
   /** Alerts, newest first. */
   alerts(q?: AlertQuery): Promise<AlertRow[]>;
+
+  // ---- blocklist watch ----
+  /** Records DNSBL checks: a status that changed starts its `since`; a failed check keeps the known status. */
+  recordBlocklist(checks: BlocklistCheck[]): Promise<void>;
+  /** What is known of every (address, list), by address and list. */
+  blocklistStatus(): Promise<BlocklistRow[]>;
+  /** Forgets this agent's rows of addresses or lists no longer checked; returns how many. */
+  forgetBlocklist(agent: string, keep: { address: string; zone: string }[]): Promise<number>;
 
   close(): Promise<void>;
 }

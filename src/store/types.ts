@@ -286,6 +286,8 @@ export interface Suspect {
 export interface Refusal {
   reason: string | null;
   relay: string | null;
+  /** Whom the refused mail was for: the recipient, or the NDR's recipient (its domain is where we are refused). */
+  to: string | null;
 }
 
 export interface RejectCount {
@@ -376,4 +378,41 @@ export interface AlertQuery {
   key?: string;
   /** Newest first; at most this many (default 100). */
   limit?: number;
+}
+
+// ---- blocklist watch -----------------------------------------------------------------------
+
+/** One DNSBL check of one of our addresses at one list, as serve hands it to the store. */
+export interface BlocklistCheck {
+  address: string;
+  zone: string;
+  /** unknown: the check failed (timeout, SERVFAIL, the list refused our resolver): the last known status stays. */
+  status: 'listed' | 'not_listed' | 'unknown';
+  /** The list's answer (A records) and reasons (TXT), when listed. */
+  codes: string[];
+  reasons: string[];
+  /** What the list says the code means, when known. */
+  meaning: string | null;
+  /** Why the check failed, when it did. */
+  error: string | null;
+  checked_at: number;
+  /** The agent (serve) that checked. */
+  agent: string;
+}
+
+/** What is known of one (address, list): its status since when, and the last check. */
+export interface BlocklistRow {
+  address: string;
+  zone: string;
+  /** unknown: no check has succeeded yet. */
+  status: 'listed' | 'not_listed' | 'unknown';
+  /** Wall-clock ms of the first check that found the present status. */
+  since: number;
+  checked_at: number;
+  codes: string[];
+  reasons: string[];
+  meaning: string | null;
+  /** The last check's error, null when it succeeded. */
+  last_error: string | null;
+  agent: string;
 }

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageRecord } from '../../src/correlate/record.ts';
 import { StoreBusyError, type Store } from '../../src/store/store.ts';
-import type { MessageWrite, PositionWrite, WriteBatch } from '../../src/store/types.ts';
+import type { BlocklistCheck, MessageWrite, PositionWrite, WriteBatch } from '../../src/store/types.ts';
 import { hostContract } from './contract-hosts.ts';
 
 export interface Backend {
@@ -222,6 +222,48 @@ export function storeContract(name: string, backend: Backend): void {
       expect(m.backscatterNdrs).toBe(1);
       expect(m.lines).toEqual({ mail: 7, unknown: 1, other: 1 });
       expect(await store.gapCounts()).toEqual({});
+      await store.close();
+    });
+
+    it('keeps each (address, list) status since its first check, through failed checks, and forgets what is no longer checked', async () => {
+      const store = await backend.open();
+      const check = (status: BlocklistCheck['status'], at: number, over: Partial<BlocklistCheck> = {}): BlocklistCheck => ({
+        address: '192.0.2.25', zone: 'bl.test', status, codes: status === 'listed' ? ['127.0.0.2'] : [], reasons: status === 'listed' ? ['backscatter'] : [],
+        meaning: status === 'listed' ? 'listed' : null, error: status === 'unknown' ? 'SERVFAIL' : null, checked_at: at, agent: 'mx1', ...over,
+      });
+      await store.recordBlocklist([check('not_listed', T0), check('unknown', T0, { zone: 'down.test' })]);
+      await store.recordBlocklist([check('listed', T0 + H)]);
+      await store.recordBlocklist([check('listed', T0 + 2 * H, { reasons: ['still'] })]);
+      await store.recordBlocklist([check('unknown', T0 + 3 * H)]);
+      expect(await store.blocklistStatus()).toEqual([
+        { address: '192.0.2.25', zone: 'bl.test', status: 'listed', since: T0 + H, checked_at: T0 + 3 * H, codes: ['127.0.0.2'], reasons: ['still'],
+          meaning: 'listed', last_error: 'SERVFAIL', agent: 'mx1' },
+        { address: '192.0.2.25', zone: 'down.test', status: 'unknown', since: T0, checked_at: T0, codes: [], reasons: [], meaning: null, last_error: 'SERVFAIL', agent: 'mx1' },
+      ]);
+      await store.recordBlocklist([check('not_listed', T0 + 4 * H)]);
+      expect((await store.blocklistStatus())[0]).toMatchObject({ status: 'not_listed', since: T0 + 4 * H, codes: [], reasons: [], last_error: null });
+      expect(await store.forgetBlocklist('mx2', [])).toBe(0);
+      expect(await store.forgetBlocklist('mx1', [{ address: '192.0.2.25', zone: 'bl.test' }])).toBe(1);
+      expect((await store.blocklistStatus()).map((r) => r.zone)).toEqual(['bl.test']);
+      await store.close();
+    });
+
+    it('opens one firing alert per (rule, key), resolves it once, and lists alerts newest first', async () => {
+      const store = await backend.open();
+      const a = { rule: 'scan', key: '192.0.2.7', host: null, started_at: T0, fired_at: T0 + 5, title: 't', value: 30, threshold: 20, evidence: '{}' };
+      const first = await store.openAlert(a);
+      expect(first).toMatchObject({ ...a, state: 'firing', resolved_at: null, notified_firing: false, notified_resolved: false });
+      expect(await store.openAlert({ ...a, started_at: T0 + H })).toBeUndefined();
+      const other = await store.openAlert({ ...a, key: '192.0.2.8', started_at: T0 + H });
+      await store.markNotified(first!.id, 'firing');
+      expect(await store.resolveAlert(first!.id, T0 + 2 * H)).toBe(true);
+      expect(await store.resolveAlert(first!.id, T0 + 3 * H)).toBe(false);
+      const again = await store.openAlert({ ...a, started_at: T0 + 4 * H });
+      expect(again!.id).not.toBe(first!.id);
+      expect((await store.alerts()).map((x) => [x.id, x.state])).toEqual([[again!.id, 'firing'], [other!.id, 'firing'], [first!.id, 'resolved']]);
+      expect(await store.alerts({ state: 'resolved' })).toEqual([{ ...first, state: 'resolved', resolved_at: T0 + 2 * H, notified_firing: true }]);
+      expect((await store.alerts({ from: T0 + H, to: T0 + 4 * H })).map((x) => x.id)).toEqual([other!.id]);
+      expect((await store.alerts({ rule: 'scan', key: '192.0.2.7', limit: 1 })).map((x) => x.id)).toEqual([again!.id]);
       await store.close();
     });
 

@@ -4,11 +4,12 @@
 // NUL byte is kept (as U+FFFD), several agents
 // starting at once apply each migration exactly once, and a URL of another scheme stops
 // start-up naming the key.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
 import { openStore } from '../../src/store/open.ts';
+import { PG_MIGRATIONS_DIR } from '../../src/store/postgres/migrate.ts';
 import { StoreUnavailableError } from '../../src/store/store.ts';
 import { postgresMissing, startPostgres, type Postgres } from '../lib/postgres.ts';
 import { importInto } from '../lib/store.ts';
@@ -65,7 +66,11 @@ if (missing && process.env.CI === 'true') throw new Error(`CI needs PostgreSQL: 
     const stores = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((agent) => openStore(url, { agent })));
     await Promise.all(stores.map((s) => s.close()));
     const db = url.split('/').pop()!;
-    expect(pg.psql(db, 'SELECT version, count(*) FROM schema_migrations GROUP BY version ORDER BY version').trim()).toBe('1|1');
+    // Each file of migrations/postgres, once.
+    const files = readdirSync(PG_MIGRATIONS_DIR).filter((f) => /^\d{4}_.*\.sql$/.test(f)).sort();
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    expect(pg.psql(db, 'SELECT version, count(*) FROM schema_migrations GROUP BY version ORDER BY version').trim().split('\n'))
+      .toEqual(files.map((f) => `${Number(f.slice(0, 4))}|1`));
   });
 
   it('keeps a log line with a NUL byte (PostgreSQL text holds none: it becomes U+FFFD)', async () => {

@@ -14,11 +14,11 @@ const args = (p: Period) => ({ from: p.from, to: p.to, host: p.host ?? null });
  * notifications by their message's arrival).
  */
 export async function listedRefusals(q: Queryable, p: Period, mta: Mta): Promise<Refusal[]> {
-  return all<Refusal>(q, `SELECT reason, relay FROM (
-      SELECT 0 AS k, 0 AS received_at, '' AS host, '' AS queue_id, r.message, r.seq, r.reason, r.relay
+  return all<Refusal>(q, `SELECT reason, relay, "to" FROM (
+      SELECT 0 AS k, 0 AS received_at, '' AS host, '' AS queue_id, r.message, r.seq, r.reason, r.relay, r.address AS "to"
       FROM recipients r JOIN messages m ON m.id = r.message AND m.part = r.part
       WHERE r.cause = 'listed' AND m.mta = @mta AND m.origin != 'local' AND m.received_at >= @from AND m.received_at < @to${ONLY('m.host')}
-      UNION ALL SELECT 1, m.received_at, m.host, m.queue_id, nt.message, nt.seq, nt.reason, NULL
+      UNION ALL SELECT 1, m.received_at, m.host, m.queue_id, nt.message, nt.seq, nt.reason, NULL, nt.rcpt
       FROM notifications nt JOIN messages m ON m.id = nt.message AND m.part = nt.part
       WHERE nt.cause = 'listed' AND m.mta = @mta AND m.received_at >= @from AND m.received_at < @to${ONLY('m.host')}) AS x
     ORDER BY k, received_at, host, queue_id, message, seq`, { mta, ...args(p) });

@@ -5,11 +5,12 @@
 import type { MessageRecord } from '../../correlate/record.ts';
 import { Spill } from '../spill.ts';
 import { StoreBusyError, StoreUnavailableError, type Store } from '../store.ts';
-import type { AlertOpen, AlertQuery, Bucket, MessageFilter, Mta, Period, SentDigest, SourceKind, SpillReader, WriteBatch } from '../types.ts';
+import type { AlertOpen, AlertQuery, BlocklistCheck, Bucket, MessageFilter, Mta, Period, SentDigest, SourceKind, SpillReader, WriteBatch } from '../types.ts';
 import { adviceGroups, scanSuspects } from './advice.ts';
 import { messageTrace, sources, timeseries } from './dashboard-queries.ts';
 import { hostsOf, listDigests, recordDigest } from './digests.ts';
 import { listAlerts, markNotified, openAlert, resolveAlert } from './alerts.ts';
+import { blocklistStatus, forgetBlocklist, recordBlocklist } from './blocklists.ts';
 import { hostTotals } from './hosts.ts';
 import { auditEvidence } from './evidence.ts';
 import { listedRefusals, listedRejectReasons, rejectCauses } from './listings.ts';
@@ -219,6 +220,18 @@ export class PgStore implements Store {
 
   async alerts(q: AlertQuery = {}) {
     return await listAlerts(this.pool, q);
+  }
+
+  async recordBlocklist(checks: BlocklistCheck[]) {
+    await recordBlocklist(this.pool, checks);
+  }
+
+  async blocklistStatus() {
+    return await blocklistStatus(this.pool);
+  }
+
+  async forgetBlocklist(agent: string, keep: { address: string; zone: string }[]) {
+    return await forgetBlocklist(this.pool, agent, keep);
   }
 
   async gapCounts() {

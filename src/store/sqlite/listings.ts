@@ -13,9 +13,9 @@ const args = (p: Period) => ({ from: p.from, to: p.to, host: p.host ?? null });
  * submissions, as the advice rollups count), and its notifications refused for a listing.
  */
 export function listedRefusals(db: Db, p: Period, mta: Mta): Refusal[] {
-  return db.prepare(`SELECT r.reason, r.relay FROM recipients r JOIN messages m ON m.id = r.message
+  return db.prepare(`SELECT r.reason, r.relay, r.address AS "to" FROM recipients r JOIN messages m ON m.id = r.message
     WHERE r.cause = 'listed' AND m.mta = @mta AND m.origin != 'local' AND m.received_at >= @from AND m.received_at < @to${ONLY('m.host')}
-    UNION ALL SELECT nt.reason, NULL FROM notifications nt JOIN messages m ON m.id = nt.message
+    UNION ALL SELECT nt.reason, NULL, nt.rcpt FROM notifications nt JOIN messages m ON m.id = nt.message
     WHERE nt.cause = 'listed' AND m.mta = @mta AND m.received_at >= @from AND m.received_at < @to${ONLY('m.host')}`)
     .all({ mta, ...args(p) }) as Refusal[];
 }

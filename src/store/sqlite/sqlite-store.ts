@@ -3,12 +3,13 @@
 // boundary's, for backends that must wait on a network.
 import type { MessageRecord } from '../../correlate/record.ts';
 import { StoreBusyError, type Store } from '../store.ts';
-import type { AlertOpen, AlertQuery, Bucket, MessageFilter, Mta, Period, SentDigest, SourceKind, SpillReader, WriteBatch } from '../types.ts';
+import type { AlertOpen, AlertQuery, BlocklistCheck, Bucket, MessageFilter, Mta, Period, SentDigest, SourceKind, SpillReader, WriteBatch } from '../types.ts';
 import { adviceGroups, scanSuspects } from './advice.ts';
 import { messageTrace, sources, timeseries } from './dashboard-queries.ts';
 import { isBusy, openDb, type Db } from './db.ts';
 import { hostsOf, listDigests, recordDigest } from './digests.ts';
 import { listAlerts, markNotified, openAlert, resolveAlert } from './alerts.ts';
+import { blocklistStatus, forgetBlocklist, recordBlocklist } from './blocklists.ts';
 import { auditEvidence } from './evidence.ts';
 import { hostTotals } from './hosts.ts';
 import { listedRefusals, listedRejectReasons, rejectCauses } from './listings.ts';
@@ -184,6 +185,18 @@ export class SqliteStore implements Store {
 
   async alerts(q: AlertQuery = {}) {
     return listAlerts(this.db, q);
+  }
+
+  async recordBlocklist(checks: BlocklistCheck[]) {
+    recordBlocklist(this.db, checks);
+  }
+
+  async blocklistStatus() {
+    return blocklistStatus(this.db);
+  }
+
+  async forgetBlocklist(agent: string, keep: { address: string; zone: string }[]) {
+    return forgetBlocklist(this.db, agent, keep);
   }
 
   async gapCounts() {
