@@ -2,6 +2,7 @@
 // that name a list (failed recipients of cause `listed`), and SMTP-time rejects by cause, where
 // `listed` means a list this server uses refused a client: working as intended.
 import { listName } from '../correlate/blocklists.ts';
+import { domainOf } from '../correlate/record.ts';
 import { downstreamHost } from '../correlate/relays.ts';
 import type { Store } from '../store/store.ts';
 import type { Mta, Period, RejectCount } from '../store/types.ts';
@@ -32,6 +33,32 @@ function counted(names: Iterable<string>): ListCount[] {
  */
 export async function listsRefusingUs(store: Store, p: Period, mta: Mta): Promise<ListCount[]> {
   return counted((await store.listedRefusals(p, mta)).map((r) => nameOf(r.reason, r.relay)));
+}
+
+export interface DomainRefusals {
+  list: string;
+  /** The destination domain that refused (the recipient's, or the NDR recipient's); null: the log names no address. */
+  domain: string | null;
+  count: number;
+}
+
+/**
+ * Our mail refused for a listing, by list and destination domain, both MTAs: where being
+ * listed costs deliveries (and which receivers check which list).
+ */
+export async function refusalsByDomain(store: Store, p: Period): Promise<DomainRefusals[]> {
+  const by = new Map<string, DomainRefusals>();
+  for (const mta of ['postfix', 'exim'] as const) {
+    for (const r of await store.listedRefusals(p, mta)) {
+      const list = nameOf(r.reason, r.relay);
+      const domain = r.to && r.to.includes('@') ? domainOf(r.to).toLowerCase() : null;
+      const k = `${list}\u0000${domain ?? ''}`;
+      const row = by.get(k) ?? { list, domain, count: 0 };
+      row.count++;
+      by.set(k, row);
+    }
+  }
+  return [...by.values()].sort((a, b) => b.count - a.count || a.list.localeCompare(b.list) || (a.domain ?? '').localeCompare(b.domain ?? ''));
 }
 
 export interface RejectCause extends RejectCount {

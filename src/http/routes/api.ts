@@ -7,6 +7,7 @@ import { BUCKETS, SOURCE_KINDS, type Bucket, type MessageFilter, type Period } f
 import { HttpError, badParam } from '../http-error.ts';
 import { int, oneOf, period, str, time } from '../params.ts';
 import { alertView } from '../../alerts/view.ts';
+import { blocklistReport } from '../../report/blocklist-status.ts';
 
 const OUTCOMES = ['delivered', 'bounced_after_accept', 'rejected_at_smtp', 'discarded', 'pending'] as const;
 const MAX_POINTS = 5000;
@@ -82,6 +83,12 @@ export function apiRouter(store: Store, recommendations: (p: Period) => Promise<
       limit: int(req, 'limit', 100, 1, 1000),
     });
     res.json({ items: rows.map(alertView) });
+  });
+
+  // The blocklist watch: our addresses at each list (serve checks them), and the period's
+  // refusals of our mail that name a list, by destination domain.
+  r.get('/blocklists', async (req, res) => {
+    res.json(await blocklistReport(store, await period(req, store)));
   });
 
   r.use((_req, _res) => {
