@@ -30,7 +30,7 @@ not_installed() {
   done
 }
 
-PKGS=(postfix rsyslog swaks chromium pflogsumm openssl systemd-journal-remote postgresql-15 prometheus)
+PKGS=(postfix rsyslog swaks chromium pflogsumm openssl systemd-journal-remote postgresql-15 prometheus dnsmasq-base)
 mapfile -t missing < <(not_installed "${PKGS[@]}")
 
 if [ "${#missing[@]}" -gt 0 ]; then
