@@ -1,6 +1,6 @@
 // Gathers a digest from the store: the period and the one before it, the report summary
 // of both, causes, the top sources, the recommendations that are new or worse than before,
-// the top changes, and the alerts that started in the period.
+// the top changes, the alerts that started in the period, and the blocklist watch.
 import { hostname } from 'node:os';
 import { parseTime, spanLabel } from '../report/iso-time.ts';
 import { recommend } from '../advise/recommend.ts';
@@ -9,6 +9,7 @@ import { summarize } from '../report/summary.ts';
 import type { Store } from '../store/store.ts';
 import type { Period } from '../store/types.ts';
 import { collectAlerts } from './alerts.ts';
+import { collectBlocklists } from './blocklists.ts';
 import { figures, subjectLine } from './figures.ts';
 import { isoTime } from './format.ts';
 import type { Advice, CauseRow, Digest, AdviceChange, SourceTable } from './types.ts';
@@ -172,6 +173,7 @@ export async function collectDigest(store: Store, periods: DigestPeriods, opts: 
     changesTotal: found.length,
     advice: advice(recsCur),
     alerts: await collectAlerts(store, current),
+    blocklists: await collectBlocklists(store, current),
     dashboard: opts.dashboardUrl ? dashboardLink(opts.dashboardUrl, current) : null,
   };
 }

@@ -3,6 +3,7 @@
 // escaped; figures carry data-k/data-p attributes so tests (and scripts) can read them back.
 import { better, formatChange, formatValue, worse } from './figures.ts';
 import { barPercent, formatPeriod, formatTime, html } from './format.ts';
+import { hasBlocklists, listAnswer } from './blocklists.ts';
 import type { Digest, Figure, SourceTable } from './types.ts';
 
 const C = { text: '#1f2328', muted: '#59636e', line: '#d1d9e0', bar: '#c2410c', barBefore: '#b6c2cf', track: '#eef1f4', bad: '#b42318', good: '#067647' };
@@ -102,6 +103,37 @@ function alertsPart(d: Digest): string {
     (more > 0 ? `<p style="color:${C.muted};font-size:12px">and ${more} more: <code>bouncewatch alerts</code></p>` : '');
 }
 
+const pill = (label: string, style: string) => `<span style="${style};padding:1px 6px;border-radius:8px;font-size:11px">${html(label)}</span>`;
+
+// Rows carry data-bl-listed / data-bl-failing / data-bl-refusal so tests can read them back.
+function blocklistsPart(d: Digest): string {
+  const b = d.blocklists;
+  if (!hasBlocklists(b)) return '';
+  const sub = (t: string) => `<h3 style="font-size:13px;margin:16px 0 6px 0;color:${C.muted}">${html(t)}</h3>`;
+  const note = b.listed.length > 0
+    ? `<p style="margin:0 0 8px 0"><strong data-k="listed">${b.listed.length}</strong> listing${b.listed.length === 1 ? '' : 's'} of our addresses: stop the backscatter first, then ask for delisting.</p>`
+    : b.checked > 0 ? `<p style="margin:0 0 8px 0;color:${C.good}">None of our addresses is listed (${b.checked} checked).</p>` : '';
+  const listed = b.listed.map((x) => {
+    const said = [listAnswer(x.codes, x.meaning), ...x.reasons].filter(Boolean).map((s) => `<div>${html(s)}</div>`).join('');
+    return `<tr data-bl-listed><td style="${TD};${MONO}">${html(x.address)}</td><td style="${TD};${MONO}">${html(x.zone)}</td>` +
+      `<td style="${TD};white-space:nowrap">${html(formatTime(x.since))} UTC</td><td style="${TD};${WRAP};font-size:12px">${said || '&ndash;'}</td>` +
+      `<td style="${NUM}" data-bl-before>${x.backscatterBefore}</td></tr>`;
+  }).join('');
+  const failing = b.failing.map((f) =>
+    `<tr data-bl-failing><td style="${TD};${MONO}">${html(f.address)}</td><td style="${TD};${MONO}">${html(f.zone)}</td>` +
+    `<td style="${TD}">${pill(f.status.replace('_', ' '), `background:${C.track};color:${C.muted}`)}</td><td style="${TD};${WRAP}">${html(f.error)}</td></tr>`).join('');
+  const refusals = b.refusals.map((r) =>
+    `<tr data-bl-refusal><td style="${TD};${MONO}">${html(r.list)}</td><td style="${TD};${MONO};${WRAP}">${html(r.domain ?? '(address not logged)')}</td>` +
+    `<td style="${NUM}">${r.count}</td></tr>`).join('');
+  const more = b.refusalRows - b.refusals.length;
+  return h2('Blocklists') + note +
+    (listed ? table(th('address') + th('list') + th('listed since') + th('the list said') + th('backscatter the week before', true), listed) : '') +
+    (failing ? sub('Checks that fail (the last known status stays)') + table(th('address') + th('list') + th('status') + th('error'), failing) : '') +
+    (refusals ? sub(`Our mail refused for a listing in this period: ${b.refusalsTotal}`) +
+      table(th('list') + th('destination domain') + th('refused', true), refusals) : '') +
+    (more > 0 ? `<p style="color:${C.muted};font-size:12px">and ${more} more lists and domains</p>` : '');
+}
+
 function advicePart(d: Digest): string {
   if (d.advice.length === 0) return '';
   const items = d.advice.map((a) =>
@@ -125,7 +157,7 @@ export function renderHtml(d: Digest): string {
     `<h1 style="font-size:18px;margin:0 0 4px 0" data-k="subject">${html(d.subject)}</h1>` +
     `<p style="margin:0 0 16px 0;color:${C.muted};font-size:12px">This period ${html(formatPeriod(d.current))} (${html(d.label)}); ` +
     `before it ${html(formatPeriod(d.previous))}</p>\n` +
-    figuresPart(d) + '\n' + alertsPart(d) + '\n' + causesPart(d) + '\n' + sourcesPart(d) + '\n' + findingsPart(d) + '\n' + advicePart(d) + '\n' +
+    figuresPart(d) + '\n' + alertsPart(d) + '\n' + blocklistsPart(d) + '\n' + causesPart(d) + '\n' + sourcesPart(d) + '\n' + findingsPart(d) + '\n' + advicePart(d) + '\n' +
     (quiet ? `<p style="margin:16px 0 0 0;color:${C.good}">No mail was bounced after being accepted in this period: nothing to change.</p>` : '') +
     link +
     `<p style="margin:24px 0 0 0;color:${C.muted};font-size:11px">bouncewatch digest</p>` +

@@ -3,6 +3,7 @@
 import { formatChange, formatValue } from './figures.ts';
 import { visibleLines } from '../report/terminal-text.ts';
 import { formatPeriod, formatTime, isoTime, textBar, textTable, visible, WIDTH, wrap } from './format.ts';
+import { hasBlocklists, listAnswer } from './blocklists.ts';
 import type { Digest } from './types.ts';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -86,6 +87,34 @@ function alertsPart(d: Digest): string[] {
   return out;
 }
 
+// Strings from the lists (reasons, errors) made visible before wrapping, as alert titles are.
+function blocklistsPart(d: Digest): string[] {
+  const b = d.blocklists;
+  if (!hasBlocklists(b)) return [];
+  const out = heading('Blocklists');
+  if (b.checked > 0 && b.listed.length === 0) out.push(`None of our addresses is listed (${plural(b.checked, 'address and list pair')} checked).`);
+  if (b.listed.length > 0) out.push(`${plural(b.listed.length, 'listing')} of our addresses: stop the backscatter first, then ask for delisting.`);
+  b.listed.forEach((x, i) => {
+    out.push(...wrap(visible(`${x.address} at ${x.zone}, listed since ${formatTime(x.since)} UTC: ` +
+      `${plural(x.backscatterBefore, 'backscatter NDR')} in the week before`), `${String(i + 1).padStart(4)}. `, '      '));
+    const answer = listAnswer(x.codes, x.meaning);
+    if (answer) out.push(...wrap(visible(answer), '      ', '      '));
+    for (const r of x.reasons) out.push(...wrap(visible(r), '      ', '      '));
+  });
+  if (b.failing.length > 0) {
+    out.push('', 'Checks that fail (the last known status stays):');
+    for (const f of b.failing) out.push(...wrap(visible(`${f.address} at ${f.zone} (${f.status.replace('_', ' ')}): ${f.error}`), '  ', '    '));
+  }
+  if (b.refusals.length > 0) {
+    const rows = b.refusals.map((r) => [r.list, r.domain ?? '(address not logged)', String(r.count)]);
+    out.push('', `Our mail refused for a listing in this period: ${plural(b.refusalsTotal, 'refusal')}`,
+      ...textTable([{ head: 'list', untrusted: true }, { head: 'destination domain', untrusted: true }, { head: 'refused', right: true }], rows));
+    const more = b.refusalRows - b.refusals.length;
+    if (more > 0) out.push(`  and ${more} more lists and domains`);
+  }
+  return out;
+}
+
 export function renderText(d: Digest): string {
   const lines = [
     d.subject,
@@ -95,6 +124,7 @@ export function renderText(d: Digest): string {
     '',
     ...figuresPart(d),
     ...alertsPart(d),
+    ...blocklistsPart(d),
     ...causesPart(d),
     ...sourcesPart(d),
     ...findingsPart(d),

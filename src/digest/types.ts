@@ -77,6 +77,34 @@ export interface AlertsSummary {
   recent: AlertItem[];
 }
 
+/** One of our addresses listed now, as the digest lists it. */
+export interface ListedAddress {
+  address: string;
+  zone: string;
+  /** Wall-clock ms of the first check that found it listed. */
+  since: number;
+  /** The list's answer (A records), what it means, and its reasons (TXT: the list's text, untrusted). */
+  codes: string[];
+  meaning: string | null;
+  reasons: string[];
+  /** Backscatter NDRs in the week before the listing. */
+  backscatterBefore: number;
+}
+
+/** The blocklist watch: the listings, the failing checks, and the period's refusals of our mail. */
+export interface BlocklistsSummary {
+  /** How many (address, list) pairs are checked. */
+  checked: number;
+  listed: ListedAddress[];
+  /** Checks whose last attempt failed; status is the last known one (unknown: never succeeded). */
+  failing: { address: string; zone: string; status: 'listed' | 'not_listed' | 'unknown'; error: string; checked_at: number }[];
+  /** The top few (list, destination domain) by refusals, most first; domain null: the log names no address. */
+  refusals: { list: string; domain: string | null; count: number }[];
+  /** Refusals in all, and how many (list, domain) rows there were before the cut. */
+  refusalsTotal: number;
+  refusalRows: number;
+}
+
 export interface Digest {
   /** The single host of the period's messages, or "N hosts". */
   host: string;
@@ -92,6 +120,7 @@ export interface Digest {
   changesTotal: number;
   advice: Advice[];
   alerts: AlertsSummary;
+  blocklists: BlocklistsSummary;
   /** The dashboard link for this period, when --dashboard-url was given. */
   dashboard: string | null;
 }

@@ -1,5 +1,5 @@
-// Overview: tiles from /api/summary, time series and causes charts, the period's alerts, period
-// and bucket selectors; re-fetches (and the alert banner with it) every 5 s while the page is
+// Overview: tiles from /api/summary, time series and causes charts, the period's alerts, the
+// blocklist watch, period and bucket selectors; re-fetches (and the alert banner with it) every 5 s while the page is
 // visible and live update is on.
 /* global document, location, history, setInterval, URLSearchParams */
 import { h, byId, replace } from './dom.js';
@@ -8,6 +8,7 @@ import { fmtNum, fmtShare, fmtBucket, fmtTime } from './format.js';
 import { readPeriod, apiPeriodParams, mountPeriod } from './period.js';
 import { initPage, syncNav, showError, setState, refreshAlerts } from './page.js';
 import { periodAlerts, renderAlerts } from './alerts.js';
+import { periodBlocklists, renderBlocklists } from './blocklists.js';
 import { drawChart, chartTable, chartLib, COLORS } from './charts.js';
 import { renderHosts } from './host-table.js';
 
@@ -118,6 +119,16 @@ async function alertsSection() {
   }
 }
 
+/** The blocklist watch and the period's refusals; an error there is shown there. */
+async function blocklistsSection() {
+  try {
+    renderBlocklists(byId('blocklists-table'), byId('blocklist-refusals-table'), await periodBlocklists(period), period);
+  } catch (e) {
+    showError(byId('blocklists-table'), e);
+    replace(byId('blocklist-refusals-table'));
+  }
+}
+
 async function refresh() {
   if (busy) {
     again = true;
@@ -144,7 +155,7 @@ async function refresh() {
     renderSeries(ts);
     renderCauses(summary);
     renderHosts(byId('hosts-table'), summary.hosts, period);
-    await alertsSection();
+    await Promise.all([alertsSection(), blocklistsSection()]);
     const noCharts = chartLib() ? '' : ' Charts are unavailable (vendor/chart.umd.min.js did not load).';
     replace(byId('status'), `${info} Updated ${fmtTime(new Date().toISOString())}.${noCharts}`);
     if (!again) setState('ready');
