@@ -7,5 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 300_000,
     pool: 'forks',
+    // No test may query a real DNS blocklist: serve's checks are off unless a test turns them on
+    // (--dnsbl-interval-minutes) and points them at its own DNS server (test/lib/dns.ts).
+    env: { BOUNCEWATCH_DNSBL_INTERVAL_MINUTES: '0' },
   },
 });

@@ -44,9 +44,12 @@ const NOT_LISTED = new Set(['ENOTFOUND', 'ENODATA']);
 
 const clamp = (ttl: number, b: TtlBounds) => Math.min(b.maxTtl, Math.max(b.minTtl, ttl));
 
+// node hands TXT strings over byte for byte as Latin-1; the lists (and hostile ones) write UTF-8.
+const utf8 = (s: string) => Buffer.from(s, 'latin1').toString('utf8');
+
 function reasonsOf(txt: string[][]): string[] {
   return txt
-    .map((chunks) => chunks.join('').trim())
+    .map((chunks) => utf8(chunks.join('')).trim())
     .filter((r) => r !== '')
     .slice(0, MAX_REASONS)
     .map((r) => (r.length > MAX_REASON_LENGTH ? `${r.slice(0, MAX_REASON_LENGTH - 1)}…` : r));

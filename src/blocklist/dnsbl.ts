@@ -111,6 +111,11 @@ export class Dnsbl {
     return p;
   }
 
+  /** Forgets every cached answer: the next checks ask the lists again (serve's SIGHUP). */
+  forget(): void {
+    this.cache.clear();
+  }
+
   /** Every address in every list, address by address; the order of the results is that too. */
   async checkAll(addresses: string[], zones: (string | ZoneSpec)[]): Promise<CheckResult[]> {
     this.prune();

@@ -64,6 +64,13 @@ export function defaults(env: NodeJS.ProcessEnv = process.env): Config {
     alert_scan_rejects: 20,
     alert_refused_ndrs: 10,
     alert_cooldown_minutes: 30,
+    // The blocklist watch: the backscatter list first, then the lists most receivers use.
+    // Barracuda (b.barracudacentral.org) answers only registered resolvers: add it when yours is.
+    public_ips: [],
+    dnsbl_zones: ['ips.backscatterer.org', 'zen.spamhaus.org', 'bl.spamcop.net', 'psbl.surriel.com'],
+    dnsbl_resolvers: [],
+    dnsbl_interval_minutes: 60,
+    dnsbl_queries_per_second: 2,
   };
 }
 

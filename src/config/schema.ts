@@ -85,6 +85,14 @@ export const ConfigSchema = z
     alert_new_source_days: z.number().int().min(1).max(90).describe('rule new_source: how many days before the window a source must have been quiet'),
     alert_scan_rejects: z.number().int().min(1).describe('rule scan: a client with at least this many unknown-recipient rejects in the window (a dictionary scan)'),
     alert_refused_ndrs: z.number().int().min(1).describe('rule refused_ndrs: at least this many backscatter NDRs refused by the forged senders\' servers in the window on one host'),
+    public_ips: z.array(z.string().refine((v) => isIP(v) !== 0, { message: 'each must be an IP address' }))
+      .describe('our sending addresses, checked against the DNS blocklists; default: the public addresses of this host\'s interfaces and those the MTA\'s config binds (smtp_bind_address, inet_interfaces, local_interfaces)'),
+    dnsbl_zones: z.array(z.string().regex(/^[a-z0-9.-]+\.[a-z0-9-]+(?:=[a-z0-9.-]+\.[a-z0-9-]+)?$/i, { message: 'each must be a DNS zone, like ips.backscatterer.org, or ZONE=KNOWN_ZONE for a mirror that answers as a known list' }))
+      .describe('the DNS blocklists our addresses are checked against (ZONE, or ZONE=KNOWN_ZONE: a mirror or paid feed read as the known list); empty: no checks'),
+    dnsbl_resolvers: z.array(z.string().regex(/^(?:\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?|\[[0-9a-f:.]+\](?::\d{1,5})?|[0-9a-f:]+)$/i, { message: 'each must be an IP address, IP:PORT or [IPv6]:PORT' }))
+      .describe('DNS servers the blocklist checks ask (a local caching resolver: most lists refuse queries from big public resolvers); empty: the system\'s'),
+    dnsbl_interval_minutes: z.number().int().min(0).max(7 * 24 * 60).describe('how often serve checks our addresses against the blocklists; 0: never'),
+    dnsbl_queries_per_second: z.number().int().min(1).max(100).describe('DNS queries to the blocklists per second at most (their usage terms ask for a low rate; answers are cached for their TTL)'),
     alert_cooldown_minutes: z.number().int().min(0).max(7 * 24 * 60).describe('an alert that resolved does not fire again for the same thing within this many minutes'),
   })
   .strict();
@@ -95,12 +103,14 @@ export type ConfigKey = keyof Config;
 export const KEYS = Object.keys(ConfigSchema.shape) as ConfigKey[];
 
 /** Keys whose value is a list: comma-separated in the environment and on the command line. */
-export const LIST_KEYS: ReadonlySet<ConfigKey> = new Set(['logs', 'hostnames', 'local_domains', 'journal_identifiers', 'journal_units', 'alert_rules', 'alert_email_to']);
+export const LIST_KEYS: ReadonlySet<ConfigKey> = new Set([
+  'logs', 'hostnames', 'local_domains', 'journal_identifiers', 'journal_units', 'alert_rules', 'alert_email_to', 'public_ips', 'dnsbl_zones', 'dnsbl_resolvers',
+]);
 export const BOOLEAN_KEYS: ReadonlySet<ConfigKey> = new Set(['public_health']);
 export const NUMBER_KEYS: ReadonlySet<ConfigKey> = new Set([
   'retention_days', 'stale_after_hours', 'grace_seconds', 'max_open_messages', 'batch_lines', 'batch_ms', 'poll_ms',
   'alert_window_minutes', 'alert_backscatter_ndrs', 'alert_backscatter_percent', 'alert_new_source_ndrs', 'alert_new_source_days',
-  'alert_scan_rejects', 'alert_refused_ndrs', 'alert_cooldown_minutes',
+  'alert_scan_rejects', 'alert_refused_ndrs', 'alert_cooldown_minutes', 'dnsbl_interval_minutes', 'dnsbl_queries_per_second',
 ]);
 
 export const DEFAULT_LOGS = ['/var/log/mail.log', '/var/log/maillog', '/var/log/exim4/mainlog', '/var/log/exim/main.log'];

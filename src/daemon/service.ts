@@ -10,6 +10,7 @@ import { resolveListen, type ListenAt } from '../http/listen.ts';
 import { isPostgresUrl, lockStore, openStore, redactLocation } from '../store/open.ts';
 import { StoreBusyError, StoreUnavailableError } from '../store/store.ts';
 import { fillDemo, DEMO_LOGS } from './demo.ts';
+import { BlocklistWatch } from './blocklist-watch.ts';
 import { FollowLoop } from './follow-loop.ts';
 import type { Logger } from './logger.ts';
 
@@ -113,6 +114,7 @@ function scheduleAlerts(engine: AlertEngine, loop: FollowLoop, cfg: Config, log:
   every.unref();
   return {
     waiting,
+    kick,
     stop: () => {
       clearInterval(every);
       if (timer) clearTimeout(timer);
@@ -171,6 +173,8 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
   const alerts = opts.demo || cfg.alert_rules.length === 0 ? undefined
     : new AlertEngine(store, { settings: ruleSettings(cfg), cooldownMs: cfg.alert_cooldown_minutes * 60_000, dashboardUrl: dashboardUrl(cfg), channels, log });
   const alerting = alerts && scheduleAlerts(alerts, loop, cfg, log);
+  // A new listing or a delisting is judged at once, not at the next commit.
+  const watch = opts.demo ? undefined : new BlocklistWatch(store, cfg, log, () => alerting?.kick());
   let state: 'starting' | 'ok' | 'stopping' = 'starting';
   const app = createApp({
     store,
@@ -199,6 +203,7 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
       files: loop.files,
       // Null while the database cannot be asked (a PostgreSQL restart): /healthz still answers.
       follower_gaps: await store.gapCounts().then((g) => Object.values(g).reduce((a, n) => a + n, 0), () => null),
+      blocklists: watch?.enabled ? watch.status : null,
       alerts: alerts ? {
         rules: cfg.alert_rules, firing: alerts.firing, last_evaluation: alerts.last, error: alerts.lastError,
         waiting_for_live_lines: alerting?.waiting() ?? false, channels: alerts.notifier.status(),
@@ -229,6 +234,7 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
   try {
     await alerts?.resume();
     await loop.start();
+    watch?.start();
   } catch (e) {
     alerting?.stop();
     clearInterval(daily);
@@ -259,6 +265,7 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
       alerting?.stop();
       clearInterval(daily);
       clearInterval(refresh);
+      watch?.stop();
       void loop.stop().then(() => {
         server.close();
         server.closeAllConnections();
@@ -272,7 +279,8 @@ export async function serve(cfg: Config, log: Logger, opts: ServeOptions): Promi
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
     process.on('SIGHUP', () => {
-      log.info('SIGHUP: reopening the logs');
+      log.info('SIGHUP: reopening the logs and checking the blocklists now');
+      void watch?.now();
       // A failure here is the loop's own, reported through `finished`.
       loop.reopen().catch(() => undefined);
     });

@@ -64,6 +64,22 @@ export function metricsRegistry(store: Store, live?: LiveMetrics): Registry {
       for (const [reason, n] of Object.entries(gaps)) this.inc({ reason }, n);
     },
   });
+  new Gauge({
+    name: 'bouncewatch_dnsbl_listed', help: 'Our address on a DNS blocklist (1) or not (0), as the blocklist watch last found it', labelNames: ['address', 'zone'],
+    registers: [reg],
+    async collect() {
+      this.reset();
+      for (const r of await store.blocklistStatus()) if (r.status !== 'unknown') this.set({ address: r.address, zone: r.zone }, r.status === 'listed' ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'bouncewatch_dnsbl_check_failing', help: 'The last blocklist lookup of this address at this list failed (timeout, SERVFAIL, resolver refused)',
+    labelNames: ['address', 'zone'], registers: [reg],
+    async collect() {
+      this.reset();
+      for (const r of await store.blocklistStatus()) this.set({ address: r.address, zone: r.zone }, r.last_error === null ? 0 : 1);
+    },
+  });
   if (live) {
     new Gauge({
       name: 'bouncewatch_follower_seconds_since_commit', help: 'Seconds since the follower last committed (lag)', registers: [reg],

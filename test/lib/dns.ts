@@ -41,6 +41,8 @@ export interface DnsServer {
   queries: DnsQuery[];
   /** dnsmasq's log (log-queries) so far. */
   log(): string;
+  /** Restarts dnsmasq with other records on the same address and port (a listing that ends); the forwarder stays. */
+  reload(zones: DnsZones): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -152,10 +154,21 @@ export async function startDns(zones: DnsZones): Promise<DnsServer> {
   writeFileSync(logFile, '');
   chmodSync(logFile, 0o666);
   chmodSync(dir, 0o755);
-  writeFileSync(join(dir, 'dnsmasq.conf'), config(zones, ip, port, portOf(failing), portOf(silent), logFile));
-  const proc = spawn(DNSMASQ, ['--keep-in-foreground', `--conf-file=${join(dir, 'dnsmasq.conf')}`, '--pid-file='], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const launch = (z: DnsZones): ChildProcess => {
+    writeFileSync(join(dir, 'dnsmasq.conf'), config(z, ip, port, portOf(failing), portOf(silent), logFile));
+    const child = spawn(DNSMASQ, ['--keep-in-foreground', `--conf-file=${join(dir, 'dnsmasq.conf')}`, '--pid-file='], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    return child;
+  };
+  let proc = launch(zones);
+  const halt = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise((res) => proc.once('exit', res));
+      proc.kill('SIGTERM');
+      await exited;
+    }
+  };
   const direct = `${ip}:${port}`;
   const queries: DnsQuery[] = [];
   const forwarder = await udpSocket(ip, (s, m, from) => {
@@ -174,11 +187,7 @@ export async function startDns(zones: DnsZones): Promise<DnsServer> {
     setTimeout(close, 10_000).unref(); // the timeout names never answer
   });
   const stop = async () => {
-    if (proc.exitCode === null) {
-      const exited = new Promise((res) => proc.once('exit', res));
-      proc.kill('SIGTERM');
-      await exited;
-    }
+    await halt();
     for (const s of [forwarder, failing, silent]) s.close();
     rmSync(dir, { recursive: true, force: true });
   };
@@ -193,6 +202,11 @@ export async function startDns(zones: DnsZones): Promise<DnsServer> {
     direct,
     queries,
     log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
+    reload: async (z) => {
+      await halt();
+      proc = launch(z);
+      await ready(direct, z.zones[0]!, proc, () => stderr);
+    },
     stop,
   };
 }
