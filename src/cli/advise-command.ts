@@ -29,14 +29,21 @@ export function registerAdvise(program: Command): void {
     .description('recommended config changes, ranked by the NDRs they would have prevented')))
     .option('--json', 'print one JSON object')
     .action(async (opts: SharedOptions & PeriodOptions & { json?: boolean }) => {
-      const { p, items } = await withStore(opts, async (store) => {
+      const { p, items, listed } = await withStore(opts, async (store) => {
         const { from, to, host } = periodFlags(opts);
         const p = await store.period(from, to, host);
-        return { p, items: await recommend(store, p) };
+        return { p, items: await recommend(store, p), listed: (await store.blocklistStatus()).filter((r) => r.status === 'listed') };
       });
       if (opts.json) {
         console.log(terminalJson({ from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), ...(p.host === undefined ? {} : { host: p.host }), items }));
         return;
+      }
+      // A listing the blocklist watch found ties back here: what stops the backscatter comes first.
+      if (listed.length > 0) {
+        console.log(visibleLines([
+          ...listed.map((r) => `LISTED: ${r.address} is on ${r.zone} since ${new Date(r.since).toISOString()}${r.meaning ? ` (${r.meaning})` : ''}`),
+          ...(items.length > 0 ? ['The changes below stop the backscatter that gets a server listed; ask the lists to delist once it has stopped.', ''] : []),
+        ]));
       }
       if (items.length === 0) {
         console.log('No accept-then-bounce in this period: nothing to change.');

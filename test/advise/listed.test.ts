@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Recommendation } from '../../src/advise/types.ts';
 import { cliOk, messagesJson } from '../cli/run-cli.ts';
 import { LOG } from './listed-log.ts';
+import { openTestStore } from '../lib/store.ts';
 
 
 let db: string;
@@ -44,6 +45,21 @@ describe('a server on a blocklist', () => {
     expect(items.find((r) => r.id === 'postfix.unknown_local')?.evidence.backscatter).toBe(1);
     const text = cliOk(['advise', '--db', db]);
     expect(text).toMatch(/lists: ips\.backscatterer\.org \(1\), zen\.spamhaus\.org \(1\)/);
+  });
+
+  it('puts a listing the blocklist watch found before the changes that stop the backscatter', async () => {
+    expect(cliOk(['advise', '--db', db])).not.toMatch(/LISTED/);
+    const store = openTestStore(db);
+    const since = Date.parse('2026-11-28T06:00:00Z');
+    await store.recordBlocklist([{ address: '198.51.100.7', zone: 'ips.backscatterer.org', status: 'listed', codes: ['127.0.0.2'], reasons: [],
+      meaning: 'sends backscatter', error: null, checked_at: since, agent: 'mx1' }]);
+    store.close();
+    const text = cliOk(['advise', '--db', db]);
+    expect(text.split('\n').slice(0, 2)).toEqual([
+      'LISTED: 198.51.100.7 is on ips.backscatterer.org since 2026-11-28T06:00:00.000Z (sends backscatter)',
+      'The changes below stop the backscatter that gets a server listed; ask the lists to delist once it has stopped.',
+    ]);
+    expect(text).toMatch(/postfix on mx1: /);
   });
 
   it('shows the blocklist this server uses among the reject causes, with the list', () => {
